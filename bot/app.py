@@ -1,0 +1,145 @@
+"""Hearth, the bot: builds every service once, loads every cog, closes them in reverse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+import cogs
+from bot.clock import Clock, SystemClock
+from bot.endpoints import apply_endpoints
+from bot.posts import PostService
+from bot.privacy import PrivacyService
+from bot.recorder import Recorder
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
+from bot.storage.guilds import GuildRepository
+from bot.storage.schedules import ScheduleRepository
+from bot.tree import HearthTree
+
+log = logging.getLogger(__name__)
+
+COMMAND_HASH_KEY = "synced_command_hash"
+
+# A feature's warnings for moderators (bank running low, ...), shown in /hearth status and the summary.
+WarningSource = Callable[[int], Awaitable[list[str]]]
+
+
+def build_intents(settings: Settings) -> discord.Intents:
+    """Non-privileged intents only, plus members when the operator opted in. Never message_content."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.guild_reactions = True
+    intents.guild_polls = True
+    intents.members = settings.intents.members
+    return intents
+
+
+def cog_modules() -> list[str]:
+    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_"))
+
+
+class Hearth(commands.Bot):
+    """The bot. Services are attributes, created in ``setup_hook`` once the event loop runs."""
+
+    db: Database
+    guilds_repo: GuildRepository
+    activities: ActivityRepository
+    meta: MetaRepository
+    privacy: PrivacyService
+    recorder: Recorder
+    posts: PostService
+    scheduler: Scheduler
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, **options: Any) -> None:
+        apply_endpoints(settings.discord.api_base, settings.discord.gateway_url)
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=build_intents(settings),
+            tree_cls=HearthTree,
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.synced_commands = False
+        self._closed = False
+        self.warning_sources: list[WarningSource] = []
+
+    async def setup_hook(self) -> None:
+        self.db = await Database.open(self.settings.bot.database_path)
+        await self.db.migrate()
+        self.guilds_repo = GuildRepository(self.db, self.settings.bot.default_timezone)
+        await self.guilds_repo.load_all()
+        self.activities = ActivityRepository(self.db)
+        self.meta = MetaRepository(self.db)
+        self.privacy = PrivacyService(OptOutRepository(self.db), self.activities, self.meta, self.clock)
+        await self.privacy.load()
+        self.recorder = Recorder(self.activities, self.guilds_repo, self.privacy, self.clock, self.settings.recorder)
+        self.recorder.start()
+        self.posts = PostService(PostRepository(self.db), self.guilds_repo, self.clock)
+        await self.posts.load()
+        self.scheduler = Scheduler(
+            ScheduleRepository(self.db),
+            self.guilds_repo,
+            self.clock,
+            self.settings.scheduler,
+            drive_jobs=isinstance(self.clock, SystemClock),
+        )
+        for module in cog_modules():
+            await self.load_extension(module)
+        await self.scheduler.start()
+        if self.settings.bot.sync_commands:
+            await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Sync the command tree when it changed since the last sync (Discord rate-limits syncs)."""
+        payload = json.dumps([c.to_dict(self.tree) for c in self.tree.get_commands()], sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        if await self.meta.get(COMMAND_HASH_KEY) == digest:
+            return
+        await self.tree.sync()
+        await self.meta.set(COMMAND_HASH_KEY, digest)
+        self.synced_commands = True
+        log.info("synced %d application commands", len(self.tree.get_commands()))
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        """Stop the scheduler, disconnect, flush the recorder, close the database: in that order."""
+        if self._closed:
+            return
+        self._closed = True
+        if hasattr(self, "scheduler"):
+            await self.scheduler.stop()
+        await super().close()
+        if hasattr(self, "recorder"):
+            await self.recorder.close()
+        if hasattr(self, "db"):
+            await self.db.close()
+
+    async def warnings_for(self, guild_id: int) -> list[str]:
+        """Every feature's current warnings for one guild; a failing source never hides the others."""
+        found: list[str] = []
+        for source in self.warning_sources:
+            try:
+                found.extend(await source(guild_id))
+            except Exception:
+                log.exception("warning source %r failed", source)
+        return found
+
+    def member_count(self, guild_id: int) -> int | None:
+        guild = self.get_guild(guild_id)
+        return guild.member_count if guild is not None else None

@@ -1,0 +1,65 @@
+"""The moderator check: Discord-side default permissions AND a server-side check.
+
+Default permissions can be changed by a server's admins in Discord's UI, so they are only a
+hint; the server-side check decides. A moderator has Manage Server in the channel, or holds the
+guild's configured moderator role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord import app_commands
+
+if TYPE_CHECKING:
+    from bot.app import Hearth
+
+T = TypeVar("T")
+
+MODERATOR_ONLY_ATTR = "__hearth_moderator_only__"
+
+
+class NotModerator(app_commands.CheckFailure):
+    """Raised when a member without moderator rights runs a moderator command."""
+
+
+def is_moderator(
+    member: discord.Member | discord.User, permissions: discord.Permissions, moderator_role_id: int | None
+) -> bool:
+    if permissions.manage_guild or permissions.administrator:
+        return True
+    if moderator_role_id is None or not isinstance(member, discord.Member):
+        return False
+    return any(role.id == moderator_role_id for role in member.roles) or member.get_role(moderator_role_id) is not None
+
+
+async def check_moderator(interaction: discord.Interaction) -> bool:
+    """Raise NotModerator unless the user may run moderator commands in this guild."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    bot: Hearth = interaction.client  # type: ignore[assignment]
+    config = await bot.guilds_repo.get(interaction.guild_id)
+    if is_moderator(interaction.user, interaction.permissions, config.moderator_role_id):
+        return True
+    role = f" or the <@&{config.moderator_role_id}> role" if config.moderator_role_id else ""
+    raise NotModerator(f"Only moderators (Manage Server permission{role}) can use this command.")
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Mark an app command (or group callback) as moderator-only, checked on both sides."""
+
+    def decorator(func: Any) -> Any:
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        func = app_commands.guild_only()(func)
+        func = app_commands.check(check_moderator)(func)
+        setattr(func, MODERATOR_ONLY_ATTR, True)
+        return func
+
+    return decorator
+
+
+def is_moderator_only(command: app_commands.Command[Any, ..., Any]) -> bool:
+    """True when the command carries the server-side moderator check (used by the tree walk test)."""
+    return check_moderator in command.checks

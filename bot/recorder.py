@@ -1,0 +1,194 @@
+"""The activity recorder: handlers enqueue, one writer task stores batches.
+
+Discord event handlers never wait on disk. ``record()`` computes the local day and hour once
+(the guild's time zone, DST-correct), drops opted-out members, and appends a row. One writer
+task flushes every ``flush_interval_seconds`` or as soon as ``batch_size`` rows wait, in one
+transaction with ``executemany``; the unique event key makes a gateway replay harmless. If the
+queue outgrows ``max_queue`` (the disk is stuck), new activities are counted as dropped and
+logged at most once a minute, and the bot keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.clock import Clock, to_ms
+from bot.localtime import hour_of_week, local_day, utc_hour
+from bot.privacy import PrivacyService
+from bot.settings import RecorderSettings
+from bot.storage.activity import ActivityRepository
+from bot.storage.guilds import GuildRepository
+
+log = logging.getLogger(__name__)
+
+# Activities that count as activity; removals, joins and leaves are stored but don't count.
+COUNTING_KINDS = frozenset(
+    {
+        "message",
+        "reaction",
+        "poll_vote",
+        "trivia_answer",
+        "contest_entry",
+        "contest_vote",
+        "anon_poll_vote",
+        "giveaway_entry",
+        "game_play",
+        "button",
+    }
+)
+NON_COUNTING_KINDS = frozenset({"reaction_remove", "poll_unvote", "join", "leave"})
+KINDS = COUNTING_KINDS | NON_COUNTING_KINDS
+DROP_LOG_INTERVAL_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    guild_id: int
+    kind: str
+    member_id: int
+    at: datetime
+    event_key: str
+    channel_id: int | None = None
+    thread_id: int | None = None
+    message_id: int | None = None
+    post_id: int | None = None
+    reply_to_member_id: int | None = None
+    reply_to_bot: bool = False
+
+
+@dataclass
+class RecorderStats:
+    accepted: int = 0
+    written_batches: int = 0
+    written_rows: int = 0
+    dropped: int = 0
+    opted_out: int = 0
+    write_errors: int = 0
+
+
+class Recorder:
+    def __init__(
+        self,
+        repo: ActivityRepository,
+        guilds: GuildRepository,
+        privacy: PrivacyService,
+        clock: Clock,
+        settings: RecorderSettings,
+    ) -> None:
+        self._repo = repo
+        self._guilds = guilds
+        self._privacy = privacy
+        self._clock = clock
+        self._interval = settings.flush_interval_seconds
+        self._batch_size = settings.batch_size
+        self._max_queue = settings.max_queue
+        self._queue: deque[tuple[Any, ...]] = deque()
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._write_lock = asyncio.Lock()
+        self._closing = False
+        self._last_drop_log = 0.0
+        self.stats = RecorderStats()
+
+    # -- producing ----------------------------------------------------------------------------
+    def record(self, activity: Activity) -> bool:
+        """Enqueue one activity; False if it was not recorded (opted out, queue full, closed)."""
+        if activity.kind not in KINDS:
+            raise ValueError(f"unknown activity kind {activity.kind!r}")
+        if self._privacy.is_opted_out(activity.guild_id, activity.member_id):
+            self.stats.opted_out += 1
+            return False
+        if len(self._queue) >= self._max_queue or self._closing:
+            self._note_drop()
+            return False
+        tz = self._guilds.cached(activity.guild_id).timezone
+        at = activity.at
+        self._queue.append(
+            (
+                activity.guild_id,
+                activity.event_key,
+                activity.kind,
+                activity.member_id,
+                activity.channel_id,
+                activity.thread_id,
+                activity.message_id,
+                activity.post_id,
+                activity.reply_to_member_id,
+                int(activity.reply_to_bot),
+                to_ms(at),
+                local_day(at, tz),
+                utc_hour(at),
+                hour_of_week(at, tz),
+                int(activity.kind in COUNTING_KINDS),
+            )
+        )
+        self.stats.accepted += 1
+        if len(self._queue) >= self._batch_size:
+            self._wake.set()
+        return True
+
+    def _note_drop(self) -> None:
+        self.stats.dropped += 1
+        now = time.monotonic()
+        if now - self._last_drop_log >= DROP_LOG_INTERVAL_S:
+            self._last_drop_log = now
+            log.warning(
+                "recorder queue is full (%d waiting): dropping new activities, %d dropped so far",
+                len(self._queue),
+                self.stats.dropped,
+            )
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    # -- writing ------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._run(), name="hearth-recorder")
+
+    async def _run(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                # Rows stay queued and are retried on the next tick; the bot keeps running.
+                log.exception("recorder could not write a batch; will retry")
+                await asyncio.sleep(self._interval)
+
+    async def flush(self) -> int:
+        """Write everything queued now; returns the rows written."""
+        written = 0
+        async with self._write_lock:
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
+                try:
+                    await self._repo.insert_batch(batch)
+                except BaseException:
+                    # Put the batch back (a retry is harmless: event keys are unique).
+                    self.stats.write_errors += 1
+                    self._queue.extendleft(reversed(batch))
+                    raise
+                written += len(batch)
+                self.stats.written_batches += 1
+                self.stats.written_rows += len(batch)
+        return written
+
+    async def close(self) -> None:
+        """Stop the writer and flush everything enqueued so far."""
+        self._closing = True
+        self._wake.set()
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)  # it exits after its current flush
+            self._writer = None
+        await self.flush()

@@ -1,0 +1,185 @@
+"""Posts, raw activities, their rollups and privacy rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.storage.database import Database
+
+ACTIVITY_COLUMNS = (
+    "guild_id",
+    "event_key",
+    "kind",
+    "member_id",
+    "channel_id",
+    "thread_id",
+    "message_id",
+    "post_id",
+    "reply_to_member_id",
+    "reply_to_bot",
+    "at",
+    "local_day",
+    "utc_hour",
+    "local_hour_of_week",
+    "counts",
+)
+INSERT_ACTIVITY = (
+    f"INSERT INTO activities ({', '.join(ACTIVITY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in ACTIVITY_COLUMNS)}) ON CONFLICT (guild_id, event_key) DO NOTHING"
+)
+
+POST_COLUMNS = (
+    "guild_id",
+    "kind",
+    "tag",
+    "channel_id",
+    "message_id",
+    "thread_id",
+    "posted_at",
+    "local_day",
+    "local_hour_of_week",
+    "schedule_id",
+    "on_time",
+    "ref_id",
+    "experiment_id",
+    "arm",
+    "member_count",
+)
+
+# Tables holding rows about one member; forget-me and purge delete from each.
+MEMBER_TABLES = (
+    ("activities", "member_id"),
+    ("member_days", "member_id"),
+    ("post_responders", "member_id"),
+    ("reply_pairs", "member_a"),
+    ("reply_pairs", "member_b"),
+)
+
+
+class ActivityRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert_batch(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert activity tuples (ACTIVITY_COLUMNS order) in one transaction; duplicates are ignored."""
+        async with self._db.transaction():
+            await self._db.executemany(INSERT_ACTIVITY, rows)
+
+    async def count(self, guild_id: int) -> int:
+        return int(await self._db.fetchval("SELECT COUNT(*) FROM activities WHERE guild_id = ?", (guild_id,)) or 0)
+
+    async def for_member(self, guild_id: int, member_id: int) -> list[Any]:
+        return await self._db.fetchall(
+            "SELECT * FROM activities WHERE guild_id = ? AND member_id = ? ORDER BY at", (guild_id, member_id)
+        )
+
+    async def forget_member(self, guild_id: int, member_id: int) -> int:
+        """Delete every recorded row about a member in one guild; returns the activities removed."""
+        async with self._db.transaction():
+            hours = await self._db.fetchall(
+                "SELECT utc_hour, COUNT(*) AS n FROM activities WHERE guild_id = ? AND member_id = ? AND counts = 1 "
+                "GROUP BY utc_hour",
+                (guild_id, member_id),
+            )
+            await self._db.executemany(
+                "UPDATE guild_hours SET activities = activities - ? WHERE guild_id = ? AND utc_hour = ?",
+                [(row["n"], guild_id, row["utc_hour"]) for row in hours],
+            )
+            removed = await self._db.execute_rowcount(
+                "DELETE FROM activities WHERE guild_id = ? AND member_id = ?", (guild_id, member_id)
+            )
+            for table, column in MEMBER_TABLES[1:]:
+                await self._db.execute(
+                    f"DELETE FROM {table} WHERE guild_id = ? AND {column} = ?", (guild_id, member_id)
+                )
+        return removed
+
+    async def drop_older_than(self, cutoff_ms: int) -> int:
+        """Retention: raw activities older than the cutoff go; rollups stay."""
+        return await self._db.execute_rowcount("DELETE FROM activities WHERE at < ?", (cutoff_ms,))
+
+    async def pseudonymise_rollups_before(self, cutoff_day: int, pseudonyms: dict[tuple[int, int], int]) -> None:
+        """Replace member ids in old member_days rows by stable pseudonyms (retention without ids)."""
+        async with self._db.transaction():
+            await self._db.executemany(
+                "UPDATE member_days SET member_id = ? WHERE guild_id = ? AND member_id = ? AND local_day < ?",
+                [(alias, guild_id, member_id, cutoff_day) for (guild_id, member_id), alias in pseudonyms.items()],
+            )
+
+    async def members_in_rollups_before(self, cutoff_day: int) -> list[tuple[int, int]]:
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT guild_id, member_id FROM member_days WHERE local_day < ? AND member_id > 0", (cutoff_day,)
+        )
+        return [(r["guild_id"], r["member_id"]) for r in rows]
+
+
+class PostRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, values: dict[str, Any]) -> int:
+        columns = [c for c in POST_COLUMNS if c in values]
+        return await self._db.execute(
+            f"INSERT INTO posts ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            [values[c] for c in columns],
+        )
+
+    async def set_thread(self, guild_id: int, post_id: int, thread_id: int) -> None:
+        await self._db.execute(
+            "UPDATE posts SET thread_id = ? WHERE guild_id = ? AND id = ?", (thread_id, guild_id, post_id)
+        )
+
+    async def get(self, guild_id: int, post_id: int) -> Any:
+        return await self._db.fetchone("SELECT * FROM posts WHERE guild_id = ? AND id = ?", (guild_id, post_id))
+
+    async def by_message(self, guild_id: int, message_id: int) -> Any:
+        return await self._db.fetchone(
+            "SELECT * FROM posts WHERE guild_id = ? AND message_id = ?", (guild_id, message_id)
+        )
+
+    async def link_index(self) -> Iterable[Any]:
+        return await self._db.fetchall("SELECT id, guild_id, message_id, thread_id FROM posts")
+
+    async def in_range(self, guild_id: int, since_ms: int, until_ms: int) -> list[Any]:
+        return await self._db.fetchall(
+            "SELECT * FROM posts WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? ORDER BY posted_at",
+            (guild_id, since_ms, until_ms),
+        )
+
+
+class OptOutRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all(self) -> list[tuple[int, str]]:
+        return [
+            (r["guild_id"], r["member_hash"])
+            for r in await self._db.fetchall("SELECT guild_id, member_hash FROM privacy_optouts")
+        ]
+
+    async def add(self, guild_id: int, member_hash: str, now_ms: int) -> None:
+        await self._db.execute(
+            "INSERT INTO privacy_optouts (guild_id, member_hash, at) VALUES (?, ?, ?) "
+            "ON CONFLICT (guild_id, member_hash) DO NOTHING",
+            (guild_id, member_hash, now_ms),
+        )
+
+    async def remove(self, guild_id: int, member_hash: str) -> None:
+        await self._db.execute(
+            "DELETE FROM privacy_optouts WHERE guild_id = ? AND member_hash = ?", (guild_id, member_hash)
+        )
+
+
+class MetaRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, key: str) -> str | None:
+        return await self._db.fetchval("SELECT value FROM meta WHERE key = ?", (key,))
+
+    async def set(self, key: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -1,0 +1,1 @@
+"""Cogs: one thin adapter per feature. Every module here is loaded by bot.app.Hearth."""

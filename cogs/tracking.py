@@ -1,0 +1,139 @@
+"""Turns gateway events into activities for the recorder: metadata only, never message text."""
+
+from __future__ import annotations
+
+import discord
+from discord.ext import commands
+
+from bot.app import Hearth
+from bot.recorder import Activity
+
+
+class Tracking(commands.Cog):
+    def __init__(self, bot: Hearth) -> None:
+        self.bot = bot
+
+    def _is_member(self, user_id: int, is_bot: bool) -> bool:
+        return not is_bot and (self.bot.user is None or user_id != self.bot.user.id)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None or not self._is_member(message.author.id, message.author.bot):
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        guild_id = message.guild.id
+        thread_id = message.channel.id if isinstance(message.channel, discord.Thread) else None
+        parent_id = message.channel.parent_id if isinstance(message.channel, discord.Thread) else None
+        replied_id = message.reference.message_id if message.reference else None
+        replied = message.reference.resolved if message.reference else None
+        reply_to_member: int | None = None
+        reply_to_bot = False
+        if isinstance(replied, discord.Message):
+            if self.bot.user is not None and replied.author.id == self.bot.user.id:
+                reply_to_bot = True
+            elif not replied.author.bot:
+                reply_to_member = replied.author.id
+        post_id = self.bot.posts.for_message(guild_id, replied_id) or self.bot.posts.for_thread(guild_id, thread_id)
+        self.bot.recorder.record(
+            Activity(
+                guild_id=guild_id,
+                kind="message",
+                member_id=message.author.id,
+                at=message.created_at,
+                event_key=f"m:{message.id}",
+                channel_id=parent_id or message.channel.id,
+                thread_id=thread_id,
+                message_id=message.id,
+                post_id=post_id,
+                reply_to_member_id=reply_to_member,
+                reply_to_bot=reply_to_bot,
+            )
+        )
+
+    def _reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        if payload.guild_id is None:
+            return
+        member = payload.member
+        if member is not None and not self._is_member(member.id, member.bot):
+            return
+        if self.bot.user is not None and payload.user_id == self.bot.user.id:
+            return
+        emoji = payload.emoji.id or payload.emoji.name
+        kind = "reaction" if added else "reaction_remove"
+        self.bot.recorder.record(
+            Activity(
+                guild_id=payload.guild_id,
+                kind=kind,
+                member_id=payload.user_id,
+                at=self.bot.clock.now(),
+                event_key=f"{'r' if added else 'r-'}:{payload.message_id}:{payload.user_id}:{emoji}",
+                channel_id=payload.channel_id,
+                message_id=payload.message_id,
+                post_id=self.bot.posts.for_message(payload.guild_id, payload.message_id),
+            )
+        )
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        self._reaction(payload, added=True)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        self._reaction(payload, added=False)
+
+    def _poll_vote(self, payload: discord.RawPollVoteActionEvent, added: bool) -> None:
+        if payload.guild_id is None or (self.bot.user is not None and payload.user_id == self.bot.user.id):
+            return
+        user = self.bot.get_user(payload.user_id)
+        if user is not None and user.bot:
+            return
+        kind = "poll_vote" if added else "poll_unvote"
+        self.bot.recorder.record(
+            Activity(
+                guild_id=payload.guild_id,
+                kind=kind,
+                member_id=payload.user_id,
+                at=self.bot.clock.now(),
+                event_key=f"{'v' if added else 'v-'}:{payload.message_id}:{payload.user_id}:{payload.answer_id}",
+                channel_id=payload.channel_id,
+                message_id=payload.message_id,
+                post_id=self.bot.posts.for_message(payload.guild_id, payload.message_id),
+            )
+        )
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        self._poll_vote(payload, added=True)
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        self._poll_vote(payload, added=False)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        if member.bot:
+            return
+        at = member.joined_at or self.bot.clock.now()
+        self._membership(member.guild.id, member.id, "join", at)
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        if payload.user.bot:
+            return
+        self._membership(payload.guild_id, payload.user.id, "leave", self.bot.clock.now())
+
+    def _membership(self, guild_id: int, member_id: int, kind: str, at) -> None:  # type: ignore[no-untyped-def]
+        self.bot.recorder.record(
+            Activity(
+                guild_id=guild_id,
+                kind=kind,
+                member_id=member_id,
+                at=at,
+                event_key=f"{kind}:{member_id}:{int(at.timestamp())}",
+            )
+        )
+
+
+async def setup(bot: Hearth) -> None:
+    await bot.add_cog(Tracking(bot))

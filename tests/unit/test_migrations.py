@@ -1,0 +1,55 @@
+"""Migrations: fresh databases, upgrades from every older version, and refusing newer ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Database, DatabaseTooNew
+from bot.storage.database import available_migrations, latest_version
+
+
+async def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "h.db")
+    applied = await db.migrate()
+    assert applied == [m.version for m in available_migrations()]
+    assert await db.version() == latest_version()
+    assert await db.fetchval("PRAGMA journal_mode") == "wal"
+    assert await db.fetchval("PRAGMA foreign_keys") == 1
+    await db.close()
+
+
+@pytest.mark.parametrize("start", [m.version for m in available_migrations()[:-1]])
+async def test_upgrade_from_each_older_version(tmp_path: Path, start: int) -> None:
+    db = await Database.open(tmp_path / "h.db")
+    await db.migrate(target=start)
+    assert await db.version() == start
+    await db.execute(
+        "INSERT INTO guild_settings (guild_id, timezone, created_at, updated_at) VALUES (1, 'UTC', 0, 0)"
+    )
+    await db.migrate()
+    assert await db.version() == latest_version()
+    assert await db.fetchval("SELECT timezone FROM guild_settings WHERE guild_id = 1") == "UTC"
+    await db.close()
+
+
+async def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "h.db")
+    await db.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    with pytest.raises(DatabaseTooNew, match="upgrade Hearth"):
+        await db.migrate()
+    await db.close()
+
+
+async def test_migrating_twice_applies_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "h.db")
+    await db.migrate()
+    assert await db.migrate() == []
+    await db.close()
+
+
+def test_migrations_are_numbered_without_duplicates() -> None:
+    versions = [m.version for m in available_migrations()]
+    assert versions == sorted(set(versions))
+    assert versions[0] == 1
