@@ -1,0 +1,1 @@
+"""Engagement rules: questions, polls, contests, games, experiments (no discord import)."""

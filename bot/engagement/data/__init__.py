@@ -1,0 +1,1 @@
+"""Package data shipped with Hearth's engagement features (the starter question bank)."""
