@@ -1,0 +1,1 @@
+"""Pure engagement rules: draws, experiments, streaks, trivia scoring (no discord import, no I/O)."""
