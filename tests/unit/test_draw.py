@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -93,3 +96,24 @@ def test_draw_returns_distinct_eligible_members(
     pool = set(entrants) - set(exclude)
     assert len(winners) == len(set(winners)) == min(count, len(pool))
     assert set(winners) <= pool
+
+
+def test_standalone_check_script_in_the_docs_agrees_with_the_bot(tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "giveaway-draw.md").read_text(encoding="utf-8")
+    script = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len([line for line in script.splitlines() if line.strip()]) <= 10
+    path = tmp_path / "draw_check.py"
+    path.write_text(script, encoding="utf-8")
+    seed = new_seed()
+    entrants = [900, 17, 450, 17, 3, 88, 1201]
+
+    def run(published: str) -> subprocess.CompletedProcess[str]:
+        args = [sys.executable, str(path), seed, published, "3", ",".join(map(str, entrants)), "88"]
+        return subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
+
+    ok = run(commitment(seed))
+    assert ok.returncode == 0, ok.stderr
+    assert [int(x) for x in ok.stdout.split()] == draw_winners(seed, entrants, 3, exclude=[88])
+    bad = run(commitment("another seed"))
+    assert bad.returncode != 0
+    assert "does not match" in bad.stderr
