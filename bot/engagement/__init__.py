@@ -1,1 +1,1 @@
-"""Engagement rules: questions, polls, contests, games, experiments (no discord import)."""
+"""Engagement rules: questions, polls, contests, games and experiments (no discord import)."""

@@ -1,0 +1,1 @@
+"""Pure metrics and statistics for Hearth's reports (no discord import, no I/O)."""
