@@ -1,0 +1,1 @@
+"""Engagement rules: questions, polls, contests, games and experiments (no discord import)."""
