@@ -125,3 +125,16 @@ async def test_batch_that_fails_to_write_is_kept_for_the_next_try(env: Env) -> N
     assert env.recorder.pending == 1
     await env.db.execute("DROP TRIGGER boom")
     assert await env.recorder.flush() == 1
+
+
+async def test_retention_drops_old_activities_and_keeps_rollups_without_ids(env: Env) -> None:
+    from bot.retention import Retention
+
+    env.recorder.record(message(0, member=100))
+    await env.recorder.flush()
+    later = FakeClock(T0 + timedelta(days=401))
+    retention = Retention(ActivityRepository(env.db), env.privacy, later, days=400)
+    assert await retention.run() == 1
+    assert await env.rows("SELECT COUNT(*) FROM activities") == [(0,)]
+    ((member, activities),) = await env.rows("SELECT member_id, activities FROM member_days")
+    assert activities == 1 and member < 0  # a pseudonym, never a real id
