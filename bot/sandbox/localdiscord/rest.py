@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/v10"
 ALLOWED_MESSAGE_FLAGS = (1 << 2) | (1 << 12)  # suppress embeds, suppress notifications
 NO_AUTH_PREFIXES = ("/interactions/", "/webhooks/")
+JSON_BODY = web.RequestKey("json_body", object)
 
 
 @dataclass(slots=True)
@@ -94,7 +95,7 @@ class RestApi:
             return await handler(request)
         path = request.path[len(PREFIX):] or "/"
         method = request.method
-        request["json"] = None
+        request[JSON_BODY] = None
         response: web.StreamResponse | None = s.faults.take(method, path)
         if response is None:
             if request.match_info.http_exception is not None:
@@ -108,13 +109,13 @@ class RestApi:
                     response = await handler(request)
                 except ApiError as exc:
                     response = json_response(exc.body(), exc.status)
-        s.rest_log.append(RestCall(method, path, response.status, s.now(), dict(request.query), request["json"]))
+        s.rest_log.append(RestCall(method, path, response.status, s.now(), dict(request.query), request[JSON_BODY]))
         s._bump()
         return response
 
     async def body(self, request: web.Request) -> tuple[dict[str, Any], list[tuple[str, str, bytes, str | None]]]:
         body, files = await read_body(request)
-        request["json"] = body
+        request[JSON_BODY] = body
         return body, files
 
     def attachments_from(

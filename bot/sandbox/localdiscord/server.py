@@ -8,6 +8,7 @@ world that Discord would announce is emitted on the gateway at once (O(1) per ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
@@ -52,6 +53,7 @@ from .world import (
 log = logging.getLogger(__name__)
 
 LARGE_THRESHOLD = 250
+POLL_INTERVAL = 0.005
 
 
 class BotDied(AssertionError):
@@ -340,7 +342,8 @@ class LocalDiscord(ActorsMixin):
         return payloads.mentions(msg.content, guild, msg.allowed_mentions)
 
     async def wait_until(self, predicate: Callable[[], Any], timeout: float = 2.0) -> Any:
-        """Wait until ``predicate()`` is truthy, re-checked after every change to the world."""
+        """Wait until ``predicate()`` is truthy: re-checked after every change to the world and
+        every few milliseconds (for conditions on the bot's side, such as a listener's list)."""
         try:
             async with asyncio.timeout(timeout):
                 while True:
@@ -348,7 +351,9 @@ class LocalDiscord(ActorsMixin):
                     if result := predicate():
                         break
                     self._changed.clear()
-                    await self._changed.wait()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(POLL_INTERVAL):
+                            await self._changed.wait()
                 return result
         except TimeoutError:
             raise TimeoutError(f"condition not met within {timeout}s") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from .world import Channel, Guild, Member, Perm, Role
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BotDied", "BotRunner", "Community", "ManualClock", "build_community", "make_bot", "run_bot"]
+__all__ = ["BotDied", "BotRunner", "Community", "ManualClock", "build_community", "collect", "make_bot", "run_bot"]
 
 
 class ManualClock:
@@ -53,6 +54,15 @@ def make_bot(intents: discord.Intents | None = None, **kwargs: Any) -> commands.
 
 async def _identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
     """discord.py waits 5 s before a re-IDENTIFY; a local Discord has no identify rate limit."""
+
+
+def collect(items: list[Any], pick: Callable[..., Any] | None = None) -> Callable[..., Awaitable[None]]:
+    """An async listener for ``bot.add_listener`` that appends ``pick(*event_args)`` to ``items``."""
+
+    async def listener(*args: Any) -> None:
+        items.append(pick(*args) if pick is not None else (args[0] if args else True))
+
+    return listener
 
 
 class BotRunner:
