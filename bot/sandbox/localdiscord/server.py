@@ -673,7 +673,7 @@ class LocalDiscord(ActorsMixin):
         return Poll(
             question=(data.get("question") or {}).get("text") or "",
             answers=answers,
-            expiry=self.now() + timedelta(hours=int(data.get("duration", 24))),
+            expiry=self.now() + timedelta(hours=float(data.get("duration", 24))),
             allow_multiselect=bool(data.get("allow_multiselect", False)),
             layout_type=int(data.get("layout_type", 1)),
         )

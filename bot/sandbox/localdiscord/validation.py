@@ -138,5 +138,7 @@ def check_poll(poll: dict[str, Any], form: FormErrors) -> None:
         text = (answer.get("poll_media") or {}).get("text")
         form.max_length(["poll", "answers", i, "poll_media", "text"], text, POLL_ANSWER_MAX)
     duration = poll.get("duration", 24)
-    if not isinstance(duration, int) or not 1 <= duration <= POLL_HOURS_MAX:
+    # discord.py sends hours as a float (``2.0``); Discord accepts whole numbers either way
+    whole = isinstance(duration, int | float) and not isinstance(duration, bool) and float(duration).is_integer()
+    if not whole or not 1 <= duration <= POLL_HOURS_MAX:
         form.add(["poll", "duration"], "NUMBER_TYPE_MAX", f"Must be between 1 and {POLL_HOURS_MAX}.")
