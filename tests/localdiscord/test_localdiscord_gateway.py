@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import discord
@@ -65,8 +66,6 @@ async def test_member_events_need_the_members_intent(local_discord, community, s
     assert joined[0].id == newcomer.id and without_joined == []
 
 
-
-
 async def test_two_clients_receive_the_same_events(local_discord, community, start_bot) -> None:
     seen: dict[str, list[int]] = {"a": [], "b": []}
     bots = []
@@ -80,7 +79,9 @@ async def test_two_clients_receive_the_same_events(local_discord, community, sta
     assert seen == {"a": [msg.id], "b": [msg.id]}
 
 
-async def test_resume_after_drop_replays_missed_events_once_in_order(local_discord, community, start_bot) -> None:
+async def test_resume_after_drop_replays_missed_events_once_in_order(
+    local_discord, community, start_bot
+) -> None:
     got: list[int] = []
     resumed: list[bool] = []
     bot = make_bot()
@@ -143,10 +144,8 @@ async def test_a_parser_crash_fails_the_waiting_test_at_once() -> None:
         else:
             raise AssertionError("BotDied not raised")
         assert time.perf_counter() - started < 1.0
-        try:
+        with contextlib.suppress(BotDied):
             await runner.stop()
-        except BotDied:
-            pass
 
 
 async def test_streaming_ten_thousand_messages_is_fast(local_discord, community, start_bot) -> None:

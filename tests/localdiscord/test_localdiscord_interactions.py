@@ -8,9 +8,8 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.sandbox.localdiscord import CallbackType
-from bot.sandbox.localdiscord.testing import ManualClock, make_bot, run_bot, build_community
-from bot.sandbox.localdiscord import LocalDiscord
+from bot.sandbox.localdiscord import CallbackType, LocalDiscord
+from bot.sandbox.localdiscord.testing import ManualClock, build_community, make_bot, run_bot
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
@@ -18,7 +17,9 @@ class Feedback(discord.ui.Modal, title="Feedback"):
     note = discord.ui.TextInput(label="Note", custom_id="note", required=False)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(f"thanks: {self.answer.value} / {self.note.value}", ephemeral=True)
+        await interaction.response.send_message(
+            f"thanks: {self.answer.value} / {self.note.value}", ephemeral=True
+        )
 
 
 class Panel(discord.ui.View):
@@ -39,8 +40,12 @@ def build_bot() -> discord.ext.commands.Bot:
 
     @question.command(name="add", description="Add a question")
     async def add(
-        interaction: discord.Interaction, text: str, weight: int = 1, who: discord.Member | None = None,
-        where: discord.TextChannel | None = None, role: discord.Role | None = None,
+        interaction: discord.Interaction,
+        text: str,
+        weight: int = 1,
+        who: discord.Member | None = None,
+        where: discord.TextChannel | None = None,
+        role: discord.Role | None = None,
         file: discord.Attachment | None = None,
     ) -> None:
         data = (await file.read()).decode() if file else None
@@ -61,8 +66,9 @@ def build_bot() -> discord.ext.commands.Bot:
 
     @app_commands.command(name="panel", description="A panel")
     async def panel(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("Panel", view=Panel(),
-                                                embed=discord.Embed(title="Pick one", description="below"))
+        await interaction.response.send_message(
+            "Panel", view=Panel(), embed=discord.Embed(title="Pick one", description="below")
+        )
 
     @app_commands.command(name="slow", description="Defers then edits")
     async def slow(interaction: discord.Interaction) -> None:
@@ -87,18 +93,29 @@ async def test_sync_echoes_commands_and_remembers_their_ids(local_discord, commu
     assert result.payload["data"]["id"] == str(next(c.id for c in synced if c.name == "panel"))
 
 
-async def test_slash_command_with_typed_options_answers_ephemerally(local_discord, community, start_bot) -> None:
+async def test_slash_command_with_typed_options_answers_ephemerally(
+    local_discord, community, start_bot
+) -> None:
     runner = await start_bot(build_bot())
     await runner.bot.tree.sync()
     result = await local_discord.run_command(
-        community.alice, community.general, "question add",
-        options={"text": "Best tea?", "weight": 3, "who": community.bob, "where": community.announcements,
-                 "role": community.moderator_role, "file": ("q.txt", b"hello")},
+        community.alice,
+        community.general,
+        "question add",
+        options={
+            "text": "Best tea?",
+            "weight": 3,
+            "who": community.bob,
+            "where": community.announcements,
+            "role": community.moderator_role,
+            "file": ("q.txt", b"hello"),
+        },
     )
     await result.response()
     assert result.type == CallbackType.MESSAGE and result.ephemeral
     assert await result.text() == (
-        "added Best tea? w=3 who=bob where=announcements role=Moderator file=q.txt:hello")
+        "added Best tea? w=3 who=bob where=announcements role=Moderator file=q.txt:hello"
+    )
     assert local_discord.messages_in(community.general) == []  # ephemeral: not in the channel
 
 
@@ -106,13 +123,16 @@ async def test_subcommand_group_with_defer_and_followup(local_discord, community
     runner = await start_bot(build_bot())
     await runner.bot.tree.sync()
     result = await local_discord.run_command(
-        community.moderator, community.general, "admin config set", options={"key": "tz", "value": "UTC"})
+        community.moderator, community.general, "admin config set", options={"key": "tz", "value": "UTC"}
+    )
     assert await result.text() == "tz is now UTC"
     assert result.type == CallbackType.DEFERRED_MESSAGE and result.ephemeral
     assert result.followups[0].ephemeral
 
 
-async def test_defer_then_edit_original_is_visible_in_the_channel(local_discord, community, start_bot) -> None:
+async def test_defer_then_edit_original_is_visible_in_the_channel(
+    local_discord, community, start_bot
+) -> None:
     runner = await start_bot(build_bot())
     await runner.bot.tree.sync()
     result = await local_discord.run_command(community.alice, community.general, "slow")
@@ -125,7 +145,8 @@ async def test_autocomplete_returns_choices(local_discord, community, start_bot)
     runner = await start_bot(build_bot())
     await runner.bot.tree.sync()
     result = await local_discord.autocomplete(
-        community.alice, community.general, "question add", {"text": "tea"}, focused="text")
+        community.alice, community.general, "question add", {"text": "tea"}, focused="text"
+    )
     await result.response()
     assert result.type == CallbackType.AUTOCOMPLETE_RESULT
     assert [c["value"] for c in result.choices] == ["tea0", "tea1", "tea2"]
@@ -168,7 +189,9 @@ async def test_late_or_double_answers_get_discords_errors() -> None:
             await interaction.response.send_message("once")
             try:
                 await bot.http.request(
-                    discord.http.Route("POST", "/interactions/{i}/{t}/callback", i=interaction.id, t=interaction.token),
+                    discord.http.Route(
+                        "POST", "/interactions/{i}/{t}/callback", i=interaction.id, t=interaction.token
+                    ),
                     json={"type": 4, "data": {"content": "twice"}},
                 )
             except discord.HTTPException as exc:

@@ -12,14 +12,17 @@ from discord.http import Route
 from bot.sandbox.localdiscord.testing import collect, make_bot
 
 
-async def test_bot_message_with_embed_and_file_is_stored_and_echoed(local_discord, community, start_bot) -> None:
+async def test_bot_message_with_embed_and_file_is_stored_and_echoed(
+    local_discord, community, start_bot
+) -> None:
     own: list[discord.Message] = []
     bot = make_bot()
     bot.add_listener(collect(own), "on_message")
     runner = await start_bot(bot)
     channel = runner.bot.get_channel(community.general.id)
     sent = await channel.send(
-        "report", embed=discord.Embed(title="Weekly", description="all good").add_field(name="a", value="1"),
+        "report",
+        embed=discord.Embed(title="Weekly", description="all good").add_field(name="a", value="1"),
         file=discord.File(io.BytesIO(b"csv,data"), "report.csv"),
         allowed_mentions=discord.AllowedMentions.none(),
     )
@@ -32,7 +35,9 @@ async def test_bot_message_with_embed_and_file_is_stored_and_echoed(local_discor
     assert own[0].id == sent.id and own[0].author == runner.bot.user
 
 
-async def test_user_text_that_would_ping_is_recorded_with_its_allowed_mentions(local_discord, community, start_bot) -> None:
+async def test_user_text_that_would_ping_is_recorded_with_its_allowed_mentions(
+    local_discord, community, start_bot
+) -> None:
     runner = await start_bot()
     channel = runner.bot.get_channel(community.general.id)
     text = f"hi {community.alice.mention} @everyone"
@@ -80,7 +85,10 @@ async def test_reactions_reach_the_bot_and_the_bot_can_react(local_discord, comm
     await local_discord.unreact(community.alice, stored, "👍")
     await local_discord.wait_until(lambda: len(added) == 3 and len(removed) == 1)
     assert [(e.user_id, str(e.emoji)) for e in added] == [
-        (local_discord.bot_user.id, "👍"), (community.alice.id, "👍"), (community.bob.id, "<:party:123>")]
+        (local_discord.bot_user.id, "👍"),
+        (community.alice.id, "👍"),
+        (community.bob.id, "<:party:123>"),
+    ]
     assert removed[0].user_id == community.alice.id and removed[0].member is None
     fetched = await post.channel.fetch_message(post.id)
     thumbs = next(r for r in fetched.reactions if str(r.emoji) == "👍")
@@ -113,7 +121,10 @@ async def test_native_poll_votes_and_early_end(local_discord, community, start_b
     await local_discord.vote(community.bob, stored, 1)  # single choice: moves the vote
     await local_discord.wait_until(lambda: len(votes) == 3)
     assert [(v.user_id, v.answer_id) for v in votes] == [
-        (community.alice.id, 1), (community.bob.id, 2), (community.bob.id, 1)]
+        (community.alice.id, 1),
+        (community.bob.id, 2),
+        (community.bob.id, 1),
+    ]
     ended = await sent.end_poll()
     assert ended.poll.is_finalized()
     fetched = await sent.channel.fetch_message(sent.id)
@@ -225,5 +236,7 @@ async def test_server_errors_surface(local_discord, community, start_bot) -> Non
 async def test_unknown_route_is_answered_404_and_recorded(local_discord, community, start_bot) -> None:
     runner = await start_bot()
     with pytest.raises(discord.NotFound):
-        await runner.bot.http.request(Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=community.guild.id))
+        await runner.bot.http.request(
+            Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=community.guild.id)
+        )
     assert local_discord.unknown_routes == [("GET", f"/guilds/{community.guild.id}/audit-logs")]

@@ -115,11 +115,15 @@ class ActorsMixin:
             for other in poll.voters_of(member.id):
                 if other != answer_id:
                     del poll.answers[other].voters[member.id]
-                    self.gateway.emit("MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, other))
+                    self.gateway.emit(
+                        "MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, other)
+                    )
         answer = poll.answers[answer_id]
         if member.id not in answer.voters:
             answer.voters[member.id] = None
-            self.gateway.emit("MESSAGE_POLL_VOTE_ADD", payloads.poll_vote_event(message, member.id, answer_id))
+            self.gateway.emit(
+                "MESSAGE_POLL_VOTE_ADD", payloads.poll_vote_event(message, member.id, answer_id)
+            )
         self._bump()
         await self.flush()
 
@@ -129,7 +133,9 @@ class ActorsMixin:
             raise ValueError("no open poll on that message")
         self._last_action_mark = self._message_order
         if poll.answers[answer_id].voters.pop(member.id, 0) is None:
-            self.gateway.emit("MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, answer_id))
+            self.gateway.emit(
+                "MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, answer_id)
+            )
         self._bump()
         await self.flush()
 
@@ -139,7 +145,10 @@ class ActorsMixin:
         return done
 
     async def start_thread(
-        self: LocalDiscord, member: Member, where: Message | Channel, name: str  # type: ignore[misc]
+        self: LocalDiscord,
+        member: Member,
+        where: Message | Channel,
+        name: str,  # type: ignore[misc]
     ) -> Channel:
         if isinstance(where, Message):
             channel, message = self.channels[where.channel_id], where
@@ -192,12 +201,27 @@ class ActorsMixin:
         self._last_action_mark = self._message_order
         iid = self.ids.next()
         result = InteractionResult(
-            self, interaction_id=iid, token=f"itok.{secrets.token_urlsafe(24)}", kind=kind, name=name,
-            guild=guild, channel=channel, member=member, created_at=self.now(), source_message=source_message,
+            self,
+            interaction_id=iid,
+            token=f"itok.{secrets.token_urlsafe(24)}",
+            kind=kind,
+            name=name,
+            guild=guild,
+            channel=channel,
+            member=member,
+            created_at=self.now(),
+            source_message=source_message,
         )
         result.payload = payloads.interaction(
-            interaction_id=iid, token=result.token, kind=kind, app_id=self.application_id, data=data, guild=guild,
-            chan=channel, who=member, member_permissions=self.permissions_of(member, channel),
+            interaction_id=iid,
+            token=result.token,
+            kind=kind,
+            app_id=self.application_id,
+            data=data,
+            guild=guild,
+            chan=channel,
+            who=member,
+            member_permissions=self.permissions_of(member, channel),
             app_permissions=self.bot_permissions(channel),
             message_payload=self.message_payload(source_message) if source_message is not None else None,
         )
@@ -217,7 +241,12 @@ class ActorsMixin:
         guild, channel = self._text_channel(where)
         data = build_command_data(self, guild, channel, member, name, options)
         return await self._interact(
-            kind=InteractionKind.APPLICATION_COMMAND, name=name, guild=guild, channel=channel, member=member, data=data
+            kind=InteractionKind.APPLICATION_COMMAND,
+            name=name,
+            guild=guild,
+            channel=channel,
+            member=member,
+            data=data,
         )
 
     async def autocomplete(
@@ -232,21 +261,36 @@ class ActorsMixin:
         guild, channel = self._text_channel(where)
         data = build_command_data(self, guild, channel, member, name, options, focused=focused)
         return await self._interact(
-            kind=InteractionKind.AUTOCOMPLETE, name=name, guild=guild, channel=channel, member=member, data=data
+            kind=InteractionKind.AUTOCOMPLETE,
+            name=name,
+            guild=guild,
+            channel=channel,
+            member=member,
+            data=data,
         )
 
-    async def click(self: LocalDiscord, member: Member, message: Message, custom_id: str) -> InteractionResult:  # type: ignore[misc]
+    async def click(
+        self: LocalDiscord, member: Member, message: Message, custom_id: str
+    ) -> InteractionResult:  # type: ignore[misc]
         """Press a button on ``message``."""
         component = find_component(message, custom_id)
         channel = self.channels[message.channel_id]
         return await self._interact(
-            kind=InteractionKind.MESSAGE_COMPONENT, name=custom_id, guild=self.guilds[channel.guild_id],
-            channel=channel, member=member, data={"custom_id": custom_id, "component_type": component["type"]},
+            kind=InteractionKind.MESSAGE_COMPONENT,
+            name=custom_id,
+            guild=self.guilds[channel.guild_id],
+            channel=channel,
+            member=member,
+            data={"custom_id": custom_id, "component_type": component["type"]},
             source_message=message,
         )
 
     async def choose(
-        self: LocalDiscord, member: Member, message: Message, custom_id: str, values: list[Any]  # type: ignore[misc]
+        self: LocalDiscord,
+        member: Member,
+        message: Message,
+        custom_id: str,
+        values: list[Any],  # type: ignore[misc]
     ) -> InteractionResult:
         """Pick ``values`` in a select menu on ``message``."""
         component = find_component(message, custom_id)
@@ -272,8 +316,13 @@ class ActorsMixin:
         if resolved:
             data["resolved"] = resolved
         return await self._interact(
-            kind=InteractionKind.MESSAGE_COMPONENT, name=custom_id, guild=guild, channel=channel, member=member,
-            data=data, source_message=message,
+            kind=InteractionKind.MESSAGE_COMPONENT,
+            name=custom_id,
+            guild=guild,
+            channel=channel,
+            member=member,
+            data=data,
+            source_message=message,
         )
 
     async def submit_modal(
@@ -294,6 +343,11 @@ class ActorsMixin:
             message = None
         data = {"custom_id": modal["custom_id"], "components": modal_submission(modal, values)}
         return await self._interact(
-            kind=InteractionKind.MODAL_SUBMIT, name=modal["custom_id"], guild=guild, channel=channel, member=member,
-            data=data, source_message=message,
+            kind=InteractionKind.MODAL_SUBMIT,
+            name=modal["custom_id"],
+            guild=guild,
+            channel=channel,
+            member=member,
+            data=data,
+            source_message=message,
         )

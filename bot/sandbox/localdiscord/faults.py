@@ -37,7 +37,11 @@ class RestFault:
         self.remaining -= 1
         self.hits += 1
         if self.status == 429:
-            body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": self.is_global}
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": self.retry_after,
+                "global": self.is_global,
+            }
             headers = {
                 "Content-Type": "application/json",
                 "Via": "1.1 google",

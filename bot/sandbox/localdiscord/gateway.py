@@ -71,7 +71,7 @@ def dumps(data: Any) -> str:
 
 
 def _dispatch_frame(seq: int, event: str, data_json: str) -> str:
-    return '{"op":0,"s":%d,"t":"%s","d":%s}' % (seq, event, data_json)
+    return f'{{"op":0,"s":{seq},"t":"{event}","d":{data_json}}}'
 
 
 class Connection:
@@ -204,7 +204,7 @@ class GatewayHub:
         self.send_op(9, False)
         self.sessions.clear()
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> None:
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> None:  # noqa: ASYNC109 - tests pass timeout=
         async with asyncio.timeout(timeout):
             while not predicate():
                 self._state_changed.clear()
@@ -277,8 +277,10 @@ class GatewayHub:
     def _resume(self, conn: Connection, d: dict[str, Any]) -> None:
         session = self.sessions.get(str(d.get("session_id")))
         seq = d.get("seq") or 0
-        if session is None or d.get("token") != self.server.token or (
-            session.buffer and session.buffer[0][0] > seq + 1
+        if (
+            session is None
+            or d.get("token") != self.server.token
+            or (session.buffer and session.buffer[0][0] > seq + 1)
         ):
             conn.send(dumps({"op": 9, "d": False, "s": None, "t": None}))
             return

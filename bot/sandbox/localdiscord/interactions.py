@@ -121,7 +121,7 @@ class InteractionResult:
     def _wake(self) -> None:
         self._changed.set()
 
-    async def _wait(self, predicate: Any, timeout: float, what: str) -> None:
+    async def _wait(self, predicate: Any, timeout: float, what: str) -> None:  # noqa: ASYNC109 - tests pass timeout=
         try:
             async with asyncio.timeout(timeout):
                 while not predicate():
@@ -132,20 +132,21 @@ class InteractionResult:
             raise TimeoutError(f"{what} for interaction {self.name!r} within {timeout}s") from None
 
     # ---- waiting -------------------------------------------------------------------------------
-    async def response(self, timeout: float = 2.0) -> InteractionResult:
+    async def response(self, timeout: float = 2.0) -> InteractionResult:  # noqa: ASYNC109 - tests pass timeout=
         """Wait for the initial callback (message, defer, update, modal or choices)."""
         await self._wait(lambda: self.type is not None, timeout, "the bot sent no initial response")
         return self
 
-    async def followup(self, index: int = 0, timeout: float = 2.0) -> Message:
+    async def followup(self, index: int = 0, timeout: float = 2.0) -> Message:  # noqa: ASYNC109 - tests pass timeout=
         await self._wait(lambda: len(self.followups) > index, timeout, f"no followup #{index}")
         return self.followups[index]
 
-    async def edited(self, timeout: float = 2.0) -> Message:
+    async def edited(self, timeout: float = 2.0) -> Message:  # noqa: ASYNC109 - tests pass timeout=
         """Wait until the original response has been edited (e.g. after a defer)."""
         await self.response(timeout)
         await self._wait(
-            lambda: self.original is not None and self.original.edited_at is not None, timeout,
+            lambda: self.original is not None and self.original.edited_at is not None,
+            timeout,
             "the original response was not edited",
         )
         assert self.original is not None
@@ -153,25 +154,34 @@ class InteractionResult:
 
     def visible_messages(self) -> list[Message]:
         out = []
-        if self.original is not None and not self.original.flags & Message.LOADING and not self.original.deleted:
+        if (
+            self.original is not None
+            and not self.original.flags & Message.LOADING
+            and not self.original.deleted
+        ):
             out.append(self.original)
         out.extend(m for m in self.followups if not m.deleted)
         return out
 
-    async def text(self, timeout: float = 2.0) -> str:
+    async def text(self, timeout: float = 2.0) -> str:  # noqa: ASYNC109 - tests pass timeout=
         """All visible text of the answer (content, embeds, followups); waits through a defer."""
         await self.response(timeout)
         if self.type == CallbackType.MODAL:
             return str((self.modal or {}).get("title", ""))
         if self.type in (CallbackType.DEFERRED_MESSAGE, CallbackType.DEFERRED_UPDATE):
             await self._wait(
-                lambda: bool(self.followups) or (self.original is not None and self.original.edited_at is not None),
-                timeout, "the deferred answer never arrived",
+                lambda: (
+                    bool(self.followups)
+                    or (self.original is not None and self.original.edited_at is not None)
+                ),
+                timeout,
+                "the deferred answer never arrived",
             )
         return "\n".join(m.text() for m in self.visible_messages())
 
 
 # ---- building interaction data ---------------------------------------------------------------------
+
 
 def find_command(server: LocalDiscord, guild: Guild, name: str) -> tuple[dict[str, Any], bool]:
     """The synced command called ``name`` (guild commands win), and whether it is a guild command."""
@@ -216,9 +226,13 @@ def build_command_data(
                 raise ValueError(f"/{full_name} needs option {name!r}")
             continue
         value = given.pop(name)
-        entry: dict[str, Any] = {"type": opt["type"], "name": name,
-                                 "value": _option_value(server, guild, channel, member, opt["type"], value, resolved,
-                                                        raw=name == focused)}
+        entry: dict[str, Any] = {
+            "type": opt["type"],
+            "name": name,
+            "value": _option_value(
+                server, guild, channel, member, opt["type"], value, resolved, raw=name == focused
+            ),
+        }
         if name == focused:
             entry["focused"] = True
         target.append(entry)
@@ -233,8 +247,15 @@ def build_command_data(
 
 
 def _option_value(
-    server: LocalDiscord, guild: Guild, channel: Channel, member: Member, kind: int, value: Any,
-    resolved: dict[str, dict[str, Any]], *, raw: bool,
+    server: LocalDiscord,
+    guild: Guild,
+    channel: Channel,
+    member: Member,
+    kind: int,
+    value: Any,
+    resolved: dict[str, dict[str, Any]],
+    *,
+    raw: bool,
 ) -> Any:
     from . import payloads
 
@@ -298,7 +319,9 @@ def find_component(message: Message, custom_id: str) -> dict[str, Any]:
             if c.get("disabled"):
                 raise LookupError(f"component {custom_id!r} is disabled")
             return c
-    raise LookupError(f"message {message.id} has no component {custom_id!r}; it has {[c.get('custom_id') for c in comps]}")
+    raise LookupError(
+        f"message {message.id} has no component {custom_id!r}; it has {[c.get('custom_id') for c in comps]}"
+    )
 
 
 def modal_submission(modal: dict[str, Any], values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -318,7 +341,11 @@ def modal_submission(modal: dict[str, Any], values: dict[str, Any]) -> list[dict
         if t == 4:
             return {"type": 4, "custom_id": cid, "value": str(remaining.pop(cid, c.get("value") or ""))}
         vals = remaining.pop(cid, [])
-        return {"type": t, "custom_id": cid, "values": [str(v) for v in (vals if isinstance(vals, list) else [vals])]}
+        return {
+            "type": t,
+            "custom_id": cid,
+            "values": [str(v) for v in (vals if isinstance(vals, list) else [vals])],
+        }
 
     out = [x for x in (fill(c) for c in modal.get("components") or []) if x]
     if remaining:

@@ -214,7 +214,10 @@ def poll(p: Poll, me_id: int) -> dict[str, Any]:
     return {
         "question": {"text": p.question},
         "answers": [
-            {"answer_id": a.answer_id, "poll_media": {"text": a.text, **({"emoji": a.emoji} if a.emoji else {})}}
+            {
+                "answer_id": a.answer_id,
+                "poll_media": {"text": a.text, **({"emoji": a.emoji} if a.emoji else {})},
+            }
             for a in p.answers.values()
         ],
         "expiry": iso(p.expiry),
@@ -231,7 +234,9 @@ def poll(p: Poll, me_id: int) -> dict[str, Any]:
     }
 
 
-def mentions(content: str, guild: Guild | None, allowed: dict[str, Any] | None) -> tuple[list[int], list[int], bool]:
+def mentions(
+    content: str, guild: Guild | None, allowed: dict[str, Any] | None
+) -> tuple[list[int], list[int], bool]:
     """Users, roles and @everyone that ``content`` pings under ``allowed_mentions`` (Discord's rules)."""
     parse = None if allowed is None else set(allowed.get("parse") or [])
     allowed_users = {int(u) for u in (allowed or {}).get("users") or []}
@@ -311,9 +316,7 @@ def message(
     return data
 
 
-def reaction_event(
-    msg: Message, who: Member | User, emoji: dict[str, Any], *, add: bool
-) -> dict[str, Any]:
+def reaction_event(msg: Message, who: Member | User, emoji: dict[str, Any], *, add: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "user_id": str(who.id),
         "channel_id": str(msg.channel_id),

@@ -73,7 +73,9 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[tuple[st
                 body = json.loads(await part.text())  # type: ignore[union-attr]
             elif getattr(part, "filename", None):
                 data = bytes(await part.read())  # type: ignore[union-attr]
-                files.append((part.name or "", part.filename or "file", data, part.headers.get("Content-Type")))
+                files.append(
+                    (part.name or "", part.filename or "file", data, part.headers.get("Content-Type"))
+                )
         return body, files
     if request.can_read_body:
         raw = await request.read()
@@ -87,13 +89,13 @@ class RestApi:
     def __init__(self, server: LocalDiscord) -> None:
         self.s = server
 
-    # ---- plumbing -----------------------------------------------------------------------------
+    # ---- plumbing -------------------------------------------------------------------------------------
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         s = self.s
         if not request.path.startswith(PREFIX):
             return await handler(request)
-        path = request.path[len(PREFIX):] or "/"
+        path = request.path[len(PREFIX) :] or "/"
         method = request.method
         request[JSON_BODY] = None
         response: web.StreamResponse | None = s.faults.take(method, path)
@@ -102,34 +104,49 @@ class RestApi:
                 s.unknown_routes.append((method, path))
                 log.warning("local Discord has no route %s %s", method, path)
                 response = json_response({"message": "404: Not Found", "code": 0}, 404)
-            elif not path.startswith(NO_AUTH_PREFIXES) and request.headers.get("Authorization") != f"Bot {s.token}":
+            elif (
+                not path.startswith(NO_AUTH_PREFIXES)
+                and request.headers.get("Authorization") != f"Bot {s.token}"
+            ):
                 response = json_response({"message": "401: Unauthorized", "code": 0}, 401)
             else:
                 try:
                     response = await handler(request)
                 except ApiError as exc:
                     response = json_response(exc.body(), exc.status)
-        s.rest_log.append(RestCall(method, path, response.status, s.now(), dict(request.query), request[JSON_BODY]))
+        s.rest_log.append(
+            RestCall(method, path, response.status, s.now(), dict(request.query), request[JSON_BODY])
+        )
         s._bump()
         return response
 
-    async def body(self, request: web.Request) -> tuple[dict[str, Any], list[tuple[str, str, bytes, str | None]]]:
+    async def body(
+        self, request: web.Request
+    ) -> tuple[dict[str, Any], list[tuple[str, str, bytes, str | None]]]:
         body, files = await read_body(request)
         request[JSON_BODY] = body
         return body, files
 
     def attachments_from(
-        self, body: dict[str, Any], files: list[tuple[str, str, bytes, str | None]], *, ephemeral: bool = False
+        self,
+        body: dict[str, Any],
+        files: list[tuple[str, str, bytes, str | None]],
+        *,
+        ephemeral: bool = False,
     ) -> list[Attachment]:
         meta = {str(a.get("id")): a for a in body.get("attachments") or []}
         out = []
-        for index, (field, filename, data, ctype) in enumerate(files):
-            key = field[6:-1] if field.startswith("files[") else str(index)
+        for index, (part_name, filename, data, ctype) in enumerate(files):
+            key = part_name[6:-1] if part_name.startswith("files[") else str(index)
             m = meta.get(key, {})
             out.append(
                 Attachment(
-                    id=self.s.ids.next(), filename=m.get("filename") or filename, data=data, content_type=ctype,
-                    description=m.get("description"), ephemeral=ephemeral,
+                    id=self.s.ids.next(),
+                    filename=m.get("filename") or filename,
+                    data=data,
+                    content_type=ctype,
+                    description=m.get("description"),
+                    ephemeral=ephemeral,
                 )
             )
         for att in out:
@@ -138,7 +155,9 @@ class RestApi:
 
     def kept_attachments(self, msg: Message, body: dict[str, Any]) -> list[Attachment]:
         existing = {str(a.id): a for a in msg.attachments}
-        return [existing[str(a.get("id"))] for a in body.get("attachments") or [] if str(a.get("id")) in existing]
+        return [
+            existing[str(a.get("id"))] for a in body.get("attachments") or [] if str(a.get("id")) in existing
+        ]
 
     def reply_target(self, channel: Channel, body: dict[str, Any]) -> Message | None:
         ref = body.get("message_reference")
@@ -149,18 +168,33 @@ class RestApi:
         except ApiError:
             if ref.get("fail_if_not_exists", True):
                 raise ApiError(
-                    400, 50035, "Invalid Form Body",
-                    {"message_reference": {"_errors": [{"code": "REPLIES_UNKNOWN_MESSAGE", "message": "Unknown message"}]}},
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {
+                        "message_reference": {
+                            "_errors": [{"code": "REPLIES_UNKNOWN_MESSAGE", "message": "Unknown message"}]
+                        }
+                    },
                 ) from None
             return None
 
     def new_message(
-        self, channel: Channel, body: dict[str, Any], files: list[Any], *, ephemeral_ok: bool = False,
-        interaction: InteractionResult | None = None, type: int = 0,
+        self,
+        channel: Channel,
+        body: dict[str, Any],
+        files: list[Any],
+        *,
+        ephemeral_ok: bool = False,
+        interaction: InteractionResult | None = None,
+        type: int = 0,
     ) -> Message:
         """Validate a create body and store the message the bot sends."""
         check_message_body(body)
-        if not any(body.get(k) for k in ("content", "embeds", "poll", "components", "sticker_ids")) and not files:
+        if (
+            not any(body.get(k) for k in ("content", "embeds", "poll", "components", "sticker_ids"))
+            and not files
+        ):
             raise empty_message()
         flags = int(body.get("flags") or 0)
         flags &= ALLOWED_MESSAGE_FLAGS | (Message.EPHEMERAL if ephemeral_ok else 0)
@@ -168,19 +202,28 @@ class RestApi:
         metadata = None
         if interaction is not None:
             metadata = {
-                "id": str(interaction.id), "type": interaction.kind, "user": payloads.user(interaction.member.user),
+                "id": str(interaction.id),
+                "type": interaction.kind,
+                "user": payloads.user(interaction.member.user),
                 "authorizing_integration_owners": {"0": str(interaction.guild.id)},
             }
             if interaction.kind == InteractionKind.APPLICATION_COMMAND:
                 metadata["name"] = interaction.name
         return s.create_message(
-            channel, s.bot_user, content=str(body.get("content") or ""), embeds=body.get("embeds") or [],
+            channel,
+            s.bot_user,
+            content=str(body.get("content") or ""),
+            embeds=body.get("embeds") or [],
             components=body.get("components") or [],
             attachments=self.attachments_from(body, files, ephemeral=bool(flags & Message.EPHEMERAL)),
             poll=s.build_poll(body["poll"]) if body.get("poll") else None,
-            allowed_mentions=body.get("allowed_mentions"), reply_to=self.reply_target(channel, body),
-            flags=flags, tts=bool(body.get("tts")), type=type,
-            webhook_id=s.application_id if interaction is not None else None, interaction_metadata=metadata,
+            allowed_mentions=body.get("allowed_mentions"),
+            reply_to=self.reply_target(channel, body),
+            flags=flags,
+            tts=bool(body.get("tts")),
+            type=type,
+            webhook_id=s.application_id if interaction is not None else None,
+            interaction_metadata=metadata,
         )
 
     def apply_edit(self, msg: Message, body: dict[str, Any], files: list[Any]) -> Message:
@@ -199,7 +242,7 @@ class RestApi:
         changes["flags"] = flags
         return self.s.edit_message(msg, **changes)
 
-    # ---- login and gateway ---------------------------------------------------------------------------
+    # ---- login and gateway ----------------------------------------------------------------------------
     async def me(self, request: web.Request) -> web.Response:
         return json_response({**payloads.user(self.s.bot_user), "verified": True, "mfa_enabled": False})
 
@@ -211,23 +254,38 @@ class RestApi:
         return json_response({"url": self.s.gateway_url})
 
     async def gateway_bot(self, request: web.Request) -> web.Response:
-        return json_response({
-            "url": self.s.gateway_url, "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
-        })
+        return json_response(
+            {
+                "url": self.s.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     # ---- commands -------------------------------------------------------------------------------------
-    def _store_commands(self, scope: int | None, commands: list[dict[str, Any]], *, replace: bool) -> list[Any]:
+    def _store_commands(
+        self, scope: int | None, commands: list[dict[str, Any]], *, replace: bool
+    ) -> list[Any]:
         s = self.s
         old = s.commands.get(scope, {})
         new = {} if replace else dict(old)
         for c in commands:
             previous = old.get(c["name"])
             echoed = {
-                "type": 1, "description": "", "options": [], "default_member_permissions": None, "nsfw": False,
+                "type": 1,
+                "description": "",
+                "options": [],
+                "default_member_permissions": None,
+                "nsfw": False,
                 **c,
                 "id": previous["id"] if previous else str(s.ids.next()),
-                "application_id": str(s.application_id), "version": str(s.ids.next()),
+                "application_id": str(s.application_id),
+                "version": str(s.ids.next()),
             }
             echoed.setdefault("dm_permission", True)
             if scope is not None:
@@ -239,7 +297,9 @@ class RestApi:
     async def put_commands(self, request: web.Request) -> web.Response:
         body, _ = await self.body(request)
         scope = int(request.match_info["guild_id"]) if "guild_id" in request.match_info else None
-        return json_response(self._store_commands(scope, body if isinstance(body, list) else [], replace=True))
+        return json_response(
+            self._store_commands(scope, body if isinstance(body, list) else [], replace=True)
+        )
 
     async def post_command(self, request: web.Request) -> web.Response:
         body, _ = await self.body(request)
@@ -259,7 +319,7 @@ class RestApi:
                 return no_content()
         raise ApiError(404, 10063, "Unknown application command")
 
-    # ---- guilds, channels, users -----------------------------------------------------------------------
+    # ---- guilds, channels, users ----------------------------------------------------------------------
     def _guild(self, request: web.Request) -> Any:
         try:
             return self.s.guilds[int(request.match_info["guild_id"])]
@@ -292,8 +352,9 @@ class RestApi:
 
     async def get_active_threads(self, request: web.Request) -> web.Response:
         g = self._guild(request)
-        return json_response({"threads": [payloads.channel(t) for t in g.threads.values() if not t.archived],
-                              "members": []})
+        return json_response(
+            {"threads": [payloads.channel(t) for t in g.threads.values() if not t.archived], "members": []}
+        )
 
     async def get_channel(self, request: web.Request) -> web.Response:
         c = self.s.channel(request.match_info["channel_id"])
@@ -325,7 +386,7 @@ class RestApi:
             raise ApiError(404, 10013, "Unknown User")
         return json_response(payloads.user(u))
 
-    # ---- messages -------------------------------------------------------------------------------------------
+    # ---- messages -------------------------------------------------------------------------------------
     async def post_message(self, request: web.Request) -> web.Response:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
@@ -355,7 +416,7 @@ class RestApi:
             msgs = [m for m in msgs if m.id > int(q["after"])][:limit]
         elif "around" in q:
             around = int(q["around"])
-            older = [m for m in msgs if m.id <= around][-(limit // 2 + 1):]
+            older = [m for m in msgs if m.id <= around][-(limit // 2 + 1) :]
             newer = [m for m in msgs if m.id > around][: limit - len(older)]
             msgs = older + newer
         else:
@@ -386,11 +447,17 @@ class RestApi:
         msg = s.message(channel.id, request.match_info["message_id"])
         s.require(channel, s.bot_user, Perm.MANAGE_MESSAGES)
         msg.pinned = request.method == "PUT"
-        s.gateway.emit("CHANNEL_PINS_UPDATE", {"guild_id": str(channel.guild_id), "channel_id": str(channel.id),
-                                               "last_pin_timestamp": payloads.iso(s.now())})
+        s.gateway.emit(
+            "CHANNEL_PINS_UPDATE",
+            {
+                "guild_id": str(channel.guild_id),
+                "channel_id": str(channel.id),
+                "last_pin_timestamp": payloads.iso(s.now()),
+            },
+        )
         return no_content()
 
-    # ---- reactions ------------------------------------------------------------------------------------------------
+    # ---- reactions ------------------------------------------------------------------------------------
     def _reaction_target(self, request: web.Request) -> tuple[Channel, Message, dict[str, Any]]:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
@@ -449,7 +516,7 @@ class RestApi:
         s._bump()
         return no_content()
 
-    # ---- polls ------------------------------------------------------------------------------------------------------
+    # ---- polls ----------------------------------------------------------------------------------------
     async def expire_poll(self, request: web.Request) -> web.Response:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
@@ -477,7 +544,7 @@ class RestApi:
         ids = sorted(uid for uid in answer.voters if uid > after)[:limit]
         return json_response({"users": [payloads.user(s.users[uid]) for uid in ids]})
 
-    # ---- threads ------------------------------------------------------------------------------------------------------
+    # ---- threads --------------------------------------------------------------------------------------
     async def thread_from_message(self, request: web.Request) -> web.Response:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
@@ -487,7 +554,10 @@ class RestApi:
         if msg.thread_id is not None:
             raise ApiError(400, 160004, "A thread has already been created for this message")
         thread = s.create_thread(
-            channel, s.bot_user, str(body.get("name") or "thread"), message=msg,
+            channel,
+            s.bot_user,
+            str(body.get("name") or "thread"),
+            message=msg,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
         return json_response(payloads.channel(thread), 201)
@@ -499,7 +569,10 @@ class RestApi:
         private = int(body.get("type") or ChannelType.PUBLIC_THREAD) == ChannelType.PRIVATE_THREAD
         s.require(channel, s.bot_user, Perm.CREATE_PRIVATE_THREADS if private else Perm.CREATE_PUBLIC_THREADS)
         thread = s.create_thread(
-            channel, s.bot_user, str(body.get("name") or "thread"), private=private,
+            channel,
+            s.bot_user,
+            str(body.get("name") or "thread"),
+            private=private,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
         return json_response(payloads.channel(thread), 201)
@@ -509,7 +582,7 @@ class RestApi:
         c.member_ids.add(self.s.bot_user.id)
         return no_content()
 
-    # ---- interactions -------------------------------------------------------------------------------------------------
+    # ---- interactions ---------------------------------------------------------------------------------
     def _interaction(self, request: web.Request, *, by: str) -> InteractionResult:
         s = self.s
         token = request.match_info["token"]
@@ -540,21 +613,42 @@ class RestApi:
         resource: dict[str, Any] = {"type": kind}
         message: Message | None = None
         if kind == CallbackType.MESSAGE:
-            message = self.new_message(result.channel, data, files, ephemeral_ok=True, interaction=result,
-                                       type=20 if result.kind == InteractionKind.APPLICATION_COMMAND else 0)
+            message = self.new_message(
+                result.channel,
+                data,
+                files,
+                ephemeral_ok=True,
+                interaction=result,
+                type=20 if result.kind == InteractionKind.APPLICATION_COMMAND else 0,
+            )
             result.original = message
         elif kind == CallbackType.DEFERRED_MESSAGE:
             flags = Message.LOADING | (int(data.get("flags") or 0) & Message.EPHEMERAL)
             message = s.create_message(
-                result.channel, s.bot_user, flags=flags, webhook_id=s.application_id,
+                result.channel,
+                s.bot_user,
+                flags=flags,
+                webhook_id=s.application_id,
                 type=20 if result.kind == InteractionKind.APPLICATION_COMMAND else 0,
             )
             result.original = message
         elif kind in (CallbackType.DEFERRED_UPDATE, CallbackType.UPDATE_MESSAGE):
             if result.source_message is None:
-                raise ApiError(400, 50035, "Invalid Form Body",
-                               {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID",
-                                                      "message": "This response type is only valid for components"}]}})
+                raise ApiError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {
+                        "type": {
+                            "_errors": [
+                                {
+                                    "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                                    "message": "This response type is only valid for components",
+                                }
+                            ]
+                        }
+                    },
+                )
             message = result.source_message
             result.original = message
             if kind == CallbackType.UPDATE_MESSAGE:
@@ -566,15 +660,24 @@ class RestApi:
         elif kind == CallbackType.AUTOCOMPLETE_RESULT:
             result.choices = list(data.get("choices") or [])
         else:
-            raise ApiError(400, 50035, "Invalid Form Body",
-                           {"type": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": f"Value {kind} is not valid"}]}})
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "type": {
+                        "_errors": [{"code": "BASE_TYPE_CHOICES", "message": f"Value {kind} is not valid"}]
+                    }
+                },
+            )
         result.type = kind
         result.callback_body = body
         result._notify()
         if message is not None and kind != CallbackType.DEFERRED_UPDATE:
             resource["message"] = s.message_payload(message)
         interaction = {
-            "id": str(result.id), "type": result.kind,
+            "id": str(result.id),
+            "type": result.kind,
             "response_message_id": str(message.id) if message is not None else None,
             "response_message_loading": kind == CallbackType.DEFERRED_MESSAGE,
             "response_message_ephemeral": bool(message is not None and message.ephemeral),
@@ -630,7 +733,7 @@ class RestApi:
         result._notify()
         return no_content()
 
-    # ---- attachments (the CDN stand-in) ---------------------------------------------------------------------------------
+    # ---- attachments (the CDN stand-in) ---------------------------------------------------------------
     async def attachment_bytes(self, request: web.Request) -> web.Response:
         att = self.s.attachments.get(int(request.match_info["attachment_id"]))
         if att is None:
@@ -667,9 +770,16 @@ def build_app(server: LocalDiscord) -> web.Application:
         ("PATCH", "/channels/{channel_id}/messages/{message_id}", api.patch_message),
         ("DELETE", "/channels/{channel_id}/messages/{message_id}", api.delete_message),
         ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", api.put_reaction),
-        ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", api.delete_own_reaction),
-        ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}",
-         api.delete_user_reaction),
+        (
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            api.delete_own_reaction,
+        ),
+        (
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}",
+            api.delete_user_reaction,
+        ),
         ("GET", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", api.get_reaction_users),
         ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}", api.clear_reactions),
         ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions", api.clear_reactions),

@@ -100,6 +100,7 @@ class LocalDiscord(ActorsMixin):
         self.faults = FaultPlan()
         self.gateway = GatewayHub(self, resume_buffer=resume_buffer)
         self.threads_created: list[Channel] = []
+        self.open_polls: dict[int, Message] = {}
         self._message_order = 0
         self._last_action_mark = 0
         self._changed = asyncio.Event()
@@ -166,10 +167,16 @@ class LocalDiscord(ActorsMixin):
         if owner_user is None or isinstance(owner_user, str):
             owner_user = self.add_user(owner_user or "owner")
         guild = Guild(id=gid, name=name, owner_id=owner_user.id, joined_at=self.now())
-        guild.roles[gid] = Role(id=gid, guild_id=gid, name="@everyone", permissions=permission_value(everyone_permissions))
+        guild.roles[gid] = Role(
+            id=gid, guild_id=gid, name="@everyone", permissions=permission_value(everyone_permissions)
+        )
         bot_role = Role(
-            id=self.ids.next(), guild_id=gid, name=self.bot_user.name, permissions=permission_value(bot_permissions),
-            position=1, managed=True,
+            id=self.ids.next(),
+            guild_id=gid,
+            name=self.bot_user.name,
+            permissions=permission_value(bot_permissions),
+            position=1,
+            managed=True,
         )
         guild.roles[bot_role.id] = bot_role
         self.guilds[gid] = guild
@@ -184,7 +191,11 @@ class LocalDiscord(ActorsMixin):
         self, guild: Guild, name: str, *, topic: str | None = None, category: Channel | None = None
     ) -> Channel:
         channel = Channel(
-            id=self.ids.next(), guild_id=guild.id, name=name, topic=topic, position=len(guild.channels),
+            id=self.ids.next(),
+            guild_id=guild.id,
+            name=name,
+            topic=topic,
+            position=len(guild.channels),
             parent_id=category.id if category else None,
         )
         self._register_channel(guild, channel)
@@ -206,8 +217,13 @@ class LocalDiscord(ActorsMixin):
         self, guild: Guild, name: str, permissions: Any = 0, *, mentionable: bool = False, color: int = 0
     ) -> Role:
         r = Role(
-            id=self.ids.next(), guild_id=guild.id, name=name, permissions=permission_value(permissions),
-            position=len(guild.roles), mentionable=mentionable, color=color,
+            id=self.ids.next(),
+            guild_id=guild.id,
+            name=name,
+            permissions=permission_value(permissions),
+            position=len(guild.roles),
+            mentionable=mentionable,
+            color=color,
         )
         guild.roles[r.id] = r
         self.gateway.emit("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": payloads.role(r)})
@@ -226,7 +242,9 @@ class LocalDiscord(ActorsMixin):
     ) -> Member:
         """Put a person in the guild silently (world building); ``join`` announces it."""
         u = name if isinstance(name, User) else self.add_user(name, bot=bot, created_at=created_at)
-        m = Member(u, guild.id, [r if isinstance(r, int) else r.id for r in roles], joined_at or self.now(), nick)
+        m = Member(
+            u, guild.id, [r if isinstance(r, int) else r.id for r in roles], joined_at or self.now(), nick
+        )
         guild.members[u.id] = m
         return m
 
@@ -322,10 +340,13 @@ class LocalDiscord(ActorsMixin):
     def messages_in(self, channel: Channel, *, include_deleted: bool = False) -> list[Message]:
         return [m for m in self.channel_messages.get(channel.id, []) if include_deleted or not m.deleted]
 
-    def sent_by_bot(self, channel: Channel | None = None, *, include_ephemeral: bool = False) -> list[Message]:
+    def sent_by_bot(
+        self, channel: Channel | None = None, *, include_ephemeral: bool = False
+    ) -> list[Message]:
         pool = self.channel_messages.get(channel.id, []) if channel else self.messages.values()
         return [
-            m for m in pool
+            m
+            for m in pool
             if m.author.id == self.bot_user.id and not m.deleted and (include_ephemeral or not m.ephemeral)
         ]
 
@@ -334,14 +355,16 @@ class LocalDiscord(ActorsMixin):
         return self._message_order
 
     def rest_calls(self, method: str | None = None, path_contains: str = "") -> list[RestCall]:
-        return [c for c in self.rest_log if (method is None or c.method == method) and path_contains in c.path]
+        return [
+            c for c in self.rest_log if (method is None or c.method == method) and path_contains in c.path
+        ]
 
     def pings(self, msg: Message) -> tuple[list[int], list[int], bool]:
         """Users, roles and @everyone this message notifies, after its ``allowed_mentions``."""
         guild = self.guilds.get(msg.guild_id) if msg.guild_id else None
         return payloads.mentions(msg.content, guild, msg.allowed_mentions)
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 2.0) -> Any:
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 2.0) -> Any:  # noqa: ASYNC109 - tests pass timeout=
         """Wait until ``predicate()`` is truthy: re-checked after every change to the world and
         every few milliseconds (for conditions on the bot's side, such as a listener's list)."""
         try:
@@ -363,13 +386,17 @@ class LocalDiscord(ActorsMixin):
         channel: Channel | None = None,
         predicate: Callable[[Message], bool] | None = None,
         *,
-        timeout: float = 2.0,
+        timeout: float = 2.0,  # noqa: ASYNC109 - tests pass timeout=
         from_bot: bool | None = True,
         after: int | Message | None = None,
         include_ephemeral: bool = False,
     ) -> Message:
         """The first message created after ``after`` (default: since the last test action) that matches."""
-        since = after.order if isinstance(after, Message) else (self._last_action_mark if after is None else after)
+        since = (
+            after.order
+            if isinstance(after, Message)
+            else (self._last_action_mark if after is None else after)
+        )
 
         def find() -> Message | None:
             if channel is None or include_ephemeral:
@@ -398,7 +425,7 @@ class LocalDiscord(ActorsMixin):
             where = f"#{channel.name}" if channel else "any channel"
             raise TimeoutError(f"no matching message in {where} within {timeout}s") from None
 
-    async def wait_connected(self, timeout: float = 2.0) -> None:
+    async def wait_connected(self, timeout: float = 2.0) -> None:  # noqa: ASYNC109 - tests pass timeout=
         """Wait until every live gateway session has a socket again (after a drop or RECONNECT)."""
         hub = self.gateway
         await hub.wait_until(
@@ -447,8 +474,13 @@ class LocalDiscord(ActorsMixin):
         self.gateway.invalidate_sessions()
 
     def rate_limit_next(
-        self, count: int = 1, *, method: str | None = None, path: str | None = None,
-        retry_after: float = 0.05, is_global: bool = False,
+        self,
+        count: int = 1,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        retry_after: float = 0.05,
+        is_global: bool = False,
     ) -> RestFault:
         """Answer the next ``count`` matching REST calls with 429 (``Via`` header, JSON retry_after)."""
         return self.faults.add(RestFault(429, count, method, path, retry_after, is_global))
@@ -461,7 +493,9 @@ class LocalDiscord(ActorsMixin):
 
     # ---- gateway glue ------------------------------------------------------------------------------
     def _ready_payload(self, session_id: str) -> dict[str, Any]:
-        return payloads.ready(self.bot_user, self.application_id, list(self.guilds), session_id, self.gateway_url)
+        return payloads.ready(
+            self.bot_user, self.application_id, list(self.guilds), session_id, self.gateway_url
+        )
 
     def _guild_create_payloads(self, intents: int, only: Guild | None = None) -> list[str]:
         out = []
@@ -494,7 +528,9 @@ class LocalDiscord(ActorsMixin):
         else:
             query = (d.get("query") or "").lower()
             limit = int(d.get("limit") or 0)
-            members = [m for m in guild.members.values() if not query or m.user.name.lower().startswith(query)]
+            members = [
+                m for m in guild.members.values() if not query or m.user.name.lower().startswith(query)
+            ]
             if limit:
                 members = members[:limit]
         chunks = [members[i : i + CHUNK_SIZE] for i in range(0, len(members), CHUNK_SIZE)] or [[]]
@@ -539,7 +575,11 @@ class LocalDiscord(ActorsMixin):
         guild = self.guilds.get(msg.guild_id) if msg.guild_id else None
         referenced = self.messages.get(msg.reply_to_id) if msg.reply_to_id else None
         return payloads.message(
-            msg, me_id=self.bot_user.id, base_url=self.base_url, guild=guild, referenced=referenced,
+            msg,
+            me_id=self.bot_user.id,
+            base_url=self.base_url,
+            guild=guild,
+            referenced=referenced,
             include_content=include_content,
         )
 
@@ -551,11 +591,13 @@ class LocalDiscord(ActorsMixin):
         needs_no_intent = msg.author.id == bot_id or any(int(m["id"]) == bot_id for m in data["mentions"])
         without = None
         if not needs_no_intent:
+
             def without() -> str:
                 stripped = dict(data)
                 stripped.update(content="", embeds=[], attachments=[], components=[])
                 stripped.pop("poll", None)
                 return dumps(stripped)
+
         self.gateway.emit(event, data_json=dumps(data), without_content=without)
 
     def create_message(
@@ -582,20 +624,37 @@ class LocalDiscord(ActorsMixin):
         ref = None
         if reply_to is not None:
             ref = {
-                "type": 0, "message_id": str(reply_to.id), "channel_id": str(reply_to.channel_id),
+                "type": 0,
+                "message_id": str(reply_to.id),
+                "channel_id": str(reply_to.channel_id),
                 "guild_id": str(reply_to.guild_id) if reply_to.guild_id else None,
             }
             if type == 0:
                 type = 19
         msg = Message(
-            id=mid, channel_id=channel.id, guild_id=channel.guild_id, author=author, content=content,
-            embeds=embeds or [], components=components or [], attachments=attachments or [], poll=poll,
-            allowed_mentions=allowed_mentions, message_reference=ref, flags=flags, type=type, tts=tts,
-            timestamp=self.now(), webhook_id=webhook_id,
+            id=mid,
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            author=author,
+            content=content,
+            embeds=embeds or [],
+            components=components or [],
+            attachments=attachments or [],
+            poll=poll,
+            allowed_mentions=allowed_mentions,
+            message_reference=ref,
+            flags=flags,
+            type=type,
+            tts=tts,
+            timestamp=self.now(),
+            webhook_id=webhook_id,
             application_id=self.application_id if webhook_id else None,
-            interaction_metadata=interaction_metadata, order=self._message_order,
+            interaction_metadata=interaction_metadata,
+            order=self._message_order,
         )
         self.messages[mid] = msg
+        if poll is not None:
+            self.open_polls[mid] = msg
         if not msg.ephemeral:
             self.channel_messages[channel.id].append(msg)
             channel.last_message_id = mid
@@ -661,7 +720,9 @@ class LocalDiscord(ActorsMixin):
         del reaction.users[who.id]
         if not reaction.users:
             del msg.reactions[key]
-        self.gateway.emit("MESSAGE_REACTION_REMOVE", payloads.reaction_event(msg, who, reaction.emoji, add=False))
+        self.gateway.emit(
+            "MESSAGE_REACTION_REMOVE", payloads.reaction_event(msg, who, reaction.emoji, add=False)
+        )
         self._bump()
         return True
 
@@ -684,6 +745,7 @@ class LocalDiscord(ActorsMixin):
         if poll is None or poll.finalized:
             return
         poll.finalized = True
+        self.open_polls.pop(msg.id, None)
         if poll.expiry > self.now():
             poll.expiry = self.now()
         self._emit_message("MESSAGE_UPDATE", msg)
@@ -692,22 +754,33 @@ class LocalDiscord(ActorsMixin):
     def finalize_due_polls(self) -> list[Message]:
         """Finalize every poll whose expiry the clock has passed (Discord does this on its own)."""
         now = self.now()
-        due = [m for m in self.messages.values() if m.poll and not m.poll.finalized and m.poll.expiry <= now]
+        due = [m for m in self.open_polls.values() if m.poll is not None and m.poll.expiry <= now]
         for m in due:
             self.finalize_poll(m)
         return due
 
     def create_thread(
-        self, channel: Channel, owner: User, name: str, *, message: Message | None = None,
-        private: bool = False, auto_archive_duration: int = 1440,
+        self,
+        channel: Channel,
+        owner: User,
+        name: str,
+        *,
+        message: Message | None = None,
+        private: bool = False,
+        auto_archive_duration: int = 1440,
     ) -> Channel:
         guild = self.guild_of(channel)
         tid = message.id if message is not None else self.ids.next()
         thread = Channel(
-            id=tid, guild_id=guild.id, name=name,
+            id=tid,
+            guild_id=guild.id,
+            name=name,
             type=ChannelType.PRIVATE_THREAD if private else ChannelType.PUBLIC_THREAD,
-            parent_id=channel.id, owner_id=owner.id, auto_archive_duration=auto_archive_duration,
-            archive_timestamp=self.now(), member_ids={owner.id},
+            parent_id=channel.id,
+            owner_id=owner.id,
+            auto_archive_duration=auto_archive_duration,
+            archive_timestamp=self.now(),
+            member_ids={owner.id},
         )
         self._register_channel(guild, thread)
         if message is not None:

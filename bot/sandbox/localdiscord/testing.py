@@ -25,7 +25,16 @@ from .world import Channel, Guild, Member, Perm, Role
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BotDied", "BotRunner", "Community", "ManualClock", "build_community", "collect", "make_bot", "run_bot"]
+__all__ = [
+    "BotDied",
+    "BotRunner",
+    "Community",
+    "ManualClock",
+    "build_community",
+    "collect",
+    "make_bot",
+    "run_bot",
+]
 
 
 class ManualClock:
@@ -74,7 +83,7 @@ class BotRunner:
         self.task: asyncio.Task[None] | None = None
         self.handler_errors: list[tuple[str, BaseException | None]] = []
 
-    async def start(self, timeout: float = 5.0) -> BotRunner:
+    async def start(self, timeout: float = 5.0) -> BotRunner:  # noqa: ASYNC109 - tests pass timeout=
         apply_endpoints(self.server.api_base, self.server.gateway_url)
         self.bot.before_identify_hook = _identify_at_once  # type: ignore[method-assign]
         errors = self.handler_errors

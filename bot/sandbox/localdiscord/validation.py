@@ -109,7 +109,9 @@ def check_message_body(body: dict[str, Any]) -> None:
             total += len(str(embed.get(key) or ""))
         fields = embed.get("fields") or []
         if len(fields) > EMBED_FIELDS_MAX:
-            form.add([*path, "fields"], "BASE_TYPE_MAX_LENGTH", f"Must be {EMBED_FIELDS_MAX} or fewer in length.")
+            form.add(
+                [*path, "fields"], "BASE_TYPE_MAX_LENGTH", f"Must be {EMBED_FIELDS_MAX} or fewer in length."
+            )
         for j, fld in enumerate(fields):
             form.max_length([*path, "fields", j, "name"], fld.get("name"), FIELD_NAME_MAX)
             form.max_length([*path, "fields", j, "value"], fld.get("value"), FIELD_VALUE_MAX)
@@ -133,12 +135,18 @@ def check_poll(poll: dict[str, Any], form: FormErrors) -> None:
     form.max_length(["poll", "question", "text"], question, POLL_QUESTION_MAX)
     answers = poll.get("answers") or []
     if not 1 <= len(answers) <= POLL_ANSWERS_MAX:
-        form.add(["poll", "answers"], "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {POLL_ANSWERS_MAX} in length.")
+        form.add(
+            ["poll", "answers"],
+            "BASE_TYPE_BAD_LENGTH",
+            f"Must be between 1 and {POLL_ANSWERS_MAX} in length.",
+        )
     for i, answer in enumerate(answers):
         text = (answer.get("poll_media") or {}).get("text")
         form.max_length(["poll", "answers", i, "poll_media", "text"], text, POLL_ANSWER_MAX)
     duration = poll.get("duration", 24)
     # discord.py sends hours as a float (``2.0``); Discord accepts whole numbers either way
-    whole = isinstance(duration, int | float) and not isinstance(duration, bool) and float(duration).is_integer()
+    whole = (
+        isinstance(duration, int | float) and not isinstance(duration, bool) and float(duration).is_integer()
+    )
     if not whole or not 1 <= duration <= POLL_HOURS_MAX:
         form.add(["poll", "duration"], "NUMBER_TYPE_MAX", f"Must be between 1 and {POLL_HOURS_MAX}.")
