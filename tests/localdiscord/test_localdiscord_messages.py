@@ -9,7 +9,8 @@ import discord
 import pytest
 from discord.http import Route
 
-from bot.sandbox.localdiscord.testing import collect, make_bot
+from bot.sandbox.localdiscord import LocalDiscord
+from bot.sandbox.localdiscord.testing import ManualClock, build_community, collect, make_bot, run_bot
 
 
 async def test_bot_message_with_embed_and_file_is_stored_and_echoed(
@@ -240,3 +241,38 @@ async def test_unknown_route_is_answered_404_and_recorded(local_discord, communi
             Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=community.guild.id)
         )
     assert local_discord.unknown_routes == [("GET", f"/guilds/{community.guild.id}/audit-logs")]
+
+
+async def test_message_content_needs_its_intent_unless_the_bot_is_mentioned(
+    local_discord, community, start_bot
+) -> None:
+    seen: list[discord.Message] = []
+    bot = make_bot()
+    bot.add_listener(collect(seen), "on_message")
+    await start_bot(bot)
+    await local_discord.say(community.alice, community.general, "secret words")
+    await local_discord.say(community.alice, community.general, f"hey {local_discord.bot_user.mention}")
+    await local_discord.wait_until(lambda: len(seen) == 2)
+    assert [m.content for m in seen] == ["", f"hey {local_discord.bot_user.mention}"]
+
+
+async def test_polls_end_on_their_own_when_the_clock_passes_expiry() -> None:
+    clock = ManualClock()
+    async with LocalDiscord(clock=clock) as server:
+        world = build_community(server)
+        edits: list[discord.RawMessageUpdateEvent] = []
+        bot = make_bot()
+        bot.add_listener(collect(edits), "on_raw_message_edit")
+        runner = await run_bot(server, bot)
+        try:
+            poll = discord.Poll(question="Soon?", duration=timedelta(hours=1))
+            poll.add_answer(text="yes")
+            sent = await runner.bot.get_channel(world.general.id).send(poll=poll)
+            assert sent.poll.expires_at == clock.now() + timedelta(hours=1)
+            clock.advance(hours=2)
+            assert [m.id for m in await server.expire_due_polls()] == [sent.id]
+            await server.wait_until(lambda: edits)
+            # discord.py keeps the cached poll; the MESSAGE_UPDATE's message carries the final state
+            assert edits[0].message.poll.is_finalized()
+        finally:
+            await runner.stop()
