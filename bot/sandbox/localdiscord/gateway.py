@@ -66,8 +66,12 @@ HEARTBEAT_INTERVAL_MS = 41250
 CHUNK_SIZE = 1000
 
 
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+
+
 def dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON; the encoder is built once (the per-event cost on the fast path)."""
+    return _encode(data)
 
 
 def _dispatch_frame(seq: int, event: str, data_json: str) -> str:
