@@ -118,6 +118,9 @@ class Hearth(commands.Bot):
         self.synced_commands = True
         log.info("synced %d application commands", len(self.tree.get_commands()))
 
+    async def on_message(self, message: discord.Message) -> None:
+        """Hearth has slash commands only: skip discord.py's per-message prefix parsing (bench/gateway.py)."""
+
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
 

@@ -37,6 +37,12 @@ def hour_of_week(moment: datetime, tz: str) -> int:
     return local.weekday() * 24 + local.hour
 
 
+def day_and_hour_of_week(moment: datetime, tz: str) -> tuple[int, int]:
+    """``local_day`` and ``hour_of_week`` with one time-zone conversion (the recorder's hot path)."""
+    local = moment.astimezone(zone(tz))
+    return local.toordinal(), local.weekday() * 24 + local.hour
+
+
 def utc_hour(moment: datetime) -> int:
     return int(moment.timestamp()) // 3600
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock, to_ms
-from bot.localtime import hour_of_week, local_day, utc_hour
+from bot.localtime import day_and_hour_of_week, utc_hour
 from bot.privacy import PrivacyService
 from bot.settings import RecorderSettings
 from bot.storage.activity import ActivityRepository
@@ -114,8 +114,8 @@ class Recorder:
         if len(self._queue) >= self._max_queue or self._closing:
             self._note_drop()
             return False
-        tz = self._guilds.cached(activity.guild_id).timezone
         at = activity.at
+        day, hour_of_week = day_and_hour_of_week(at, self._guilds.cached(activity.guild_id).timezone)
         self._queue.append(
             (
                 activity.guild_id,
@@ -129,9 +129,9 @@ class Recorder:
                 activity.reply_to_member_id,
                 int(activity.reply_to_bot),
                 to_ms(at),
-                local_day(at, tz),
+                day,
                 utc_hour(at),
-                hour_of_week(at, tz),
+                hour_of_week,
                 int(activity.kind in COUNTING_KINDS),
             )
         )
