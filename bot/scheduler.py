@@ -33,6 +33,7 @@ from bot.storage.schedules import ScheduleRepository, ScheduleRow, TimerRow
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
+SWEEP_YIELD_EVERY = 50  # schedules checked between event-loop yields in a sweep
 
 
 class PostFailed(Exception):
@@ -105,9 +106,10 @@ class Scheduler:
         if self._drive_jobs:
             self._aps.start()
             self._aps.add_job(self.run_due, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", replace_existing=True)
-            for schedule in await self.repo.list():
-                self._arm(schedule)
-                await asyncio.sleep(0)  # keep the event loop responsive with thousands of schedules
+            async for batch in self.repo.batches():
+                for schedule in batch:
+                    self._arm(schedule)
+                    await asyncio.sleep(0)  # keep the event loop responsive with thousands of schedules
             for timer in await self.repo.pending_timers():
                 self._arm_timer(timer)
             for job_id, (interval, job) in self._housekeeping.items():
@@ -307,8 +309,11 @@ class Scheduler:
     async def run_due(self) -> None:
         """Post every due occurrence and run every due timer (start-up, the sweep, tests)."""
         async with self._sweep_lock:
-            for schedule in await self.repo.list():
-                await self._process(schedule)
+            async for batch in self.repo.batches():
+                for n, schedule in enumerate(batch, start=1):
+                    await self._process(schedule)
+                    if n % SWEEP_YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # nothing due means no await: let the loop breathe
             await self._run_due_timers()
 
     # -- APScheduler jobs (only with the system clock) ---------------------------------------

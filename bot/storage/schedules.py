@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -119,6 +120,17 @@ class ScheduleRepository:
             sql += " AND kind = ?"
             params.append(kind)
         return [_schedule(r) for r in await self._db.fetchall(sql + " ORDER BY id", params)]
+
+    async def batches(self, size: int = 500) -> AsyncIterator[list[ScheduleRow]]:
+        """Every schedule, ``size`` at a time in id order: with thousands of schedules no single
+        read and conversion holds the event loop for long (start-up and the minute sweep)."""
+        last = 0
+        while True:
+            rows = await self._db.fetchall("SELECT * FROM schedules WHERE id > ? ORDER BY id LIMIT ?", (last, size))
+            if not rows:
+                return
+            yield [_schedule(r) for r in rows]
+            last = rows[-1]["id"]
 
     async def update(self, guild_id: int, schedule_id: int, **changes: Any) -> ScheduleRow | None:
         columns = {"channel_id", "local_time", "weekdays", "tag", "options", "paused"}
