@@ -1,0 +1,186 @@
+"""Gateway to disk: 100,000 mixed events (messages, replies, reactions, poll votes) streamed by
+the local Discord over a real websocket to (a) a bare discord.py client with Hearth's intents and
+no-op handlers (the limit) and (b) Hearth, which records every one of them to SQLite. Each client
+runs in its own process; the local Discord in this one. Run: ``python -m bench.gateway
+[--events N] [--repeat R]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench._common import Child, Figure, best, print_figures
+from bot.app import build_intents
+from bot.sandbox.localdiscord import LocalDiscord
+from bot.sandbox.localdiscord import payloads as pl
+from bot.sandbox.localdiscord.gateway import dumps
+from bot.sandbox.localdiscord.world import Message
+from bot.settings import Settings
+
+EVENTS = 100_000
+MEMBERS = 1_000
+POLLS = 20
+TARGET_RATIO = 0.8
+EMOJIS = ("👍", "❤️", "😂", "🎉", "🔥", "👀")
+
+
+@dataclass
+class Run:
+    kind: str
+    seconds: float
+    sent_seconds: float
+    cpu_seconds: float
+    rows: int | None = None
+    distinct: int | None = None
+
+    def rate(self, events: int) -> float:
+        return events / self.seconds
+
+    def cpu_rate(self, events: int) -> float:
+        return events / self.cpu_seconds
+
+
+def make_events(server: LocalDiscord, count: int, seed: int = 13) -> list[tuple[str, str]]:
+    """Pre-encoded (event, d) pairs: 30% messages, 15% replies, 40% reactions, 15% poll votes."""
+    rng = random.Random(seed)
+    guild = server.add_guild("Busy Guild", owner="olga")
+    general = server.add_text_channel(guild, "general")
+    members = server.add_members(guild, MEMBERS)
+    me = server.bot_user.id
+    base = server.base_url
+    polls = [server.ids.next() for _ in range(POLLS)]
+    recent: list[Message] = []
+    seen: set[tuple[int, int, object]] = set()
+    out: list[tuple[str, str]] = []
+
+    def new_message(reply_to: Message | None) -> Message:
+        author = rng.choice(members)
+        msg = Message(id=server.ids.next(), channel_id=general.id, guild_id=guild.id, author=author.user,
+                      content="", timestamp=server.now())
+        if reply_to is not None:
+            msg.type = 19
+            msg.message_reference = {"type": 0, "message_id": str(reply_to.id), "channel_id": str(general.id),
+                                     "guild_id": str(guild.id)}
+        data = pl.message(msg, me_id=me, base_url=base, guild=guild, referenced=reply_to, include_content=False)
+        out.append(("MESSAGE_CREATE", dumps(data)))
+        recent.append(msg)
+        if len(recent) > 500:
+            del recent[:100]
+        return msg
+
+    while len(out) < count:
+        roll = rng.random()
+        if roll < 0.30 or not recent:
+            new_message(None)
+        elif roll < 0.45:
+            new_message(rng.choice(recent))
+        elif roll < 0.85:
+            msg, who, emoji = rng.choice(recent), rng.choice(members), rng.choice(EMOJIS)
+            if (msg.id, who.id, emoji) in seen:
+                continue
+            seen.add((msg.id, who.id, emoji))
+            data = pl.reaction_event(msg, who, server.parse_emoji(emoji), add=True)
+            out.append(("MESSAGE_REACTION_ADD", dumps(data)))
+        else:
+            poll, who, answer = rng.choice(polls), rng.choice(members), rng.randint(1, 4)
+            if (poll, who.id, answer) in seen:
+                continue
+            seen.add((poll, who.id, answer))
+            data = {"user_id": str(who.id), "channel_id": str(general.id), "message_id": str(poll),
+                    "guild_id": str(guild.id), "answer_id": answer}
+            out.append(("MESSAGE_POLL_VOTE_ADD", dumps(data)))
+    return out
+
+
+async def stream_to(server: LocalDiscord, kind: str, events: list[tuple[str, str]], tmp: Path, n: int) -> Run:
+    """Start one client process, stream every event to it and time until it has handled (and stored) them."""
+    intents = build_intents(Settings()).value
+    child = await Child.spawn(server, kind, db=tmp / f"hearth-{n}.db", extra=("--intents", str(intents)))
+    try:
+        (session,) = [s for s in server.gateway.sessions.values() if s.conn is not None]
+        emit = server.gateway.emit
+        for event, data_json in events:  # queued only: nothing reaches the socket before we yield
+            emit(event, data_json=data_json)
+        target = session.seq
+        started = time.perf_counter()
+        assert child.proc.stdin is not None
+        child.proc.stdin.write(f'{{"cmd": "wait_seq", "seq": {target}}}\n'.encode())
+        await server.flush()
+        sent = time.perf_counter() - started
+        done = await child.read("done")
+        return Run(kind, done["t"] - started, sent, done["cpu"], done.get("rows"), done.get("distinct"))
+    finally:
+        await child.quit()
+        server.gateway.sessions.clear()  # no buffering for a client that is gone
+
+
+async def measure(events_count: int = EVENTS, repeat: int = 3) -> tuple[list[Figure], list[str]]:
+    notes: list[str] = []
+    bare: list[Run] = []
+    hearth: list[Run] = []
+    async with LocalDiscord(resume_buffer=1_000) as server:
+        events = make_events(server, events_count)
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in range(repeat):
+                bare.append(await stream_to(server, "bare", events, Path(tmp), n))
+                hearth.append(await stream_to(server, "hearth", events, Path(tmp), n))
+    for b, h in zip(bare, hearth, strict=True):
+        notes.append(
+            f"run: bare {b.rate(events_count):,.0f}/s, {b.cpu_rate(events_count):,.0f}/CPU-s (server sent all in "
+            f"{b.sent_seconds:.2f} s); hearth {h.rate(events_count):,.0f}/s, {h.cpu_rate(events_count):,.0f}/CPU-s "
+            f"(sent in {h.sent_seconds:.2f} s), rows {h.rows:,}, distinct {h.distinct:,}"
+        )
+    bare_rate = best([r.rate(events_count) for r in bare], higher_is_better=True)
+    hearth_rate = best([r.rate(events_count) for r in hearth], higher_is_better=True)
+    bare_cpu = best([r.cpu_rate(events_count) for r in bare], higher_is_better=True)
+    hearth_cpu = best([r.cpu_rate(events_count) for r in hearth], higher_is_better=True)
+    exact = all(r.rows == events_count and r.distinct == events_count for r in hearth)
+    ratio = hearth_rate / bare_rate
+    figures = [
+        Figure(
+            f"gateway to disk, {events_count:,} mixed events (events/s, best of {repeat})",
+            f"{hearth_rate:,.0f}/s",
+            f"{bare_rate:,.0f}/s bare discord.py",
+            ratio,
+            f">= {TARGET_RATIO}",
+            ratio >= TARGET_RATIO,
+        ),
+        Figure(
+            f"gateway to disk, events per CPU-second of the client process (best of {repeat})",
+            f"{hearth_cpu:,.0f}/CPU-s",
+            f"{bare_cpu:,.0f}/CPU-s bare discord.py",
+            hearth_cpu / bare_cpu,
+            f">= {TARGET_RATIO}",
+            hearth_cpu / bare_cpu >= TARGET_RATIO,
+        ),
+        Figure(
+            "every event stored exactly once (rows = distinct keys = events, every run)",
+            f"{hearth[-1].rows:,} rows",
+            f"{events_count:,} events",
+            None,
+            "equal",
+            exact,
+        ),
+    ]
+    return figures, notes
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=EVENTS)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    figures, notes = await measure(args.events, args.repeat)
+    for note in notes:
+        print(note)
+    print_figures(figures)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
