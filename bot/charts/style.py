@@ -1,15 +1,17 @@
-"""One look for every chart: colour-blind-safe colours, readable at Discord's display size."""
+"""One look for every chart: colour-blind-safe colours, readable at Discord's display size.
+
+matplotlib is imported on the first chart, not at start-up: it costs about 40 MiB of memory and
+half a second, and most runs of the bot draw no chart for hours (docs/performance.md).
+"""
 
 from __future__ import annotations
 
 import io
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -30,14 +32,26 @@ RC = {
 }
 
 
+def _pyplot() -> ModuleType:
+    """matplotlib.pyplot on the Agg backend, imported once, when the first chart is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def new_figure(width: float = WIDTH_IN, height: float = HEIGHT_IN, **subplot_kw: object) -> tuple[Figure, object]:
     """A figure and its axes under the house style (``plt.subplots`` arguments pass through)."""
+    plt = _pyplot()
     with plt.rc_context(RC):
         fig, axes = plt.subplots(figsize=(width, height), dpi=DPI, **subplot_kw)  # type: ignore[arg-type]
     return fig, axes
 
 
 def to_png(fig: Figure) -> bytes:
+    plt = _pyplot()
     buffer = io.BytesIO()
     with plt.rc_context(RC):
         fig.savefig(buffer, format="png")
