@@ -170,7 +170,7 @@ async def serve(client: discord.Client, args: argparse.Namespace) -> None:
             say("done", **result)
         elif name == "rss":
             gc.collect()
-            say("rss", **status_kb())
+            say("rss", cached_members=sum(len(g.members) for g in client.guilds), **status_kb())
         elif name == "quit":
             break
     await client.close()
