@@ -7,6 +7,7 @@ together with ``PRAGMA user_version = NNNN``, so a failed migration leaves the d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -63,6 +64,8 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
+        self._transaction_lock = asyncio.Lock()
+        self._transaction_owner: asyncio.Task[Any] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -146,12 +149,25 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
-        else:
-            await self._conn.execute("COMMIT")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
+
+        Tasks share the one connection, so transactions take turns: without the lock a second
+        task's BEGIN fails with "cannot start a transaction within a transaction" (found by
+        bench/interactions.py: members confirming /privacy forget-me at the same time).
+        """
+        task = asyncio.current_task()
+        if task is not None and self._transaction_owner is task:
+            raise RuntimeError("nested Database.transaction() in one task; use the outer one")
+        async with self._transaction_lock:
+            self._transaction_owner = task
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                else:
+                    await self._conn.execute("COMMIT")
+            finally:
+                self._transaction_owner = None

@@ -1,0 +1,47 @@
+"""Transactions from concurrent tasks on the one connection take turns instead of failing."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Database
+
+
+async def test_concurrent_transactions_all_commit(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.db")
+    await db.execute("CREATE TABLE t (n INTEGER)")
+
+    async def write(n: int) -> None:
+        async with db.transaction():
+            await db.execute("INSERT INTO t (n) VALUES (?)", (n,))
+            await asyncio.sleep(0)  # another task tries to BEGIN meanwhile
+            await db.execute("INSERT INTO t (n) VALUES (?)", (n,))
+
+    await asyncio.gather(*(write(n) for n in range(20)))
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 40
+    await db.close()
+
+
+async def test_a_failed_transaction_rolls_back_and_frees_the_next(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.db")
+    await db.execute("CREATE TABLE t (n INTEGER)")
+    with pytest.raises(ValueError):
+        async with db.transaction():
+            await db.execute("INSERT INTO t (n) VALUES (1)")
+            raise ValueError("boom")
+    async with db.transaction():
+        await db.execute("INSERT INTO t (n) VALUES (2)")
+    assert [tuple(r) for r in await db.fetchall("SELECT n FROM t")] == [(2,)]
+    await db.close()
+
+
+async def test_nesting_in_one_task_is_refused_rather_than_deadlocking(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "t.db")
+    async with db.transaction():
+        with pytest.raises(RuntimeError, match="nested"):
+            async with db.transaction():
+                pass
+    await db.close()
