@@ -128,7 +128,7 @@ async def handlers_pending() -> bool:
 
 async def wait_seq(client: discord.Client, seq: int) -> dict[str, Any]:
     """Wait until the gateway delivered ``seq`` and every handler ran; Hearth also writes to disk."""
-    cpu = time.process_time()
+    cpu, loop_cpu = time.process_time(), time.thread_time()
     while client.ws is None or (client.ws.sequence or 0) < seq:  # noqa: ASYNC110 - polling discord.py's state
         await asyncio.sleep(0.002)
     while await handlers_pending():  # noqa: ASYNC110
@@ -139,6 +139,7 @@ async def wait_seq(client: discord.Client, seq: int) -> dict[str, Any]:
         await recorder.flush()
     out["t"] = time.perf_counter()
     out["cpu"] = time.process_time() - cpu
+    out["loop_cpu"] = time.thread_time() - loop_cpu  # the event loop's thread alone
     if recorder is not None:
         db = client.db  # type: ignore[attr-defined]
         out["rows"] = await db.fetchval("SELECT COUNT(*) FROM activities")
@@ -194,6 +195,9 @@ async def main() -> None:
 
         apply_endpoints(args.api, args.gateway)
     client = build_client(args)
+    if args.kind == "hearth":  # as `hearth run` does (bot/cli.py)
+        gc.collect()
+        gc.freeze()
     start = asyncio.create_task(client.start(args.token))
     ready = asyncio.create_task(client.wait_until_ready())
     done, _ = await asyncio.wait({start, ready}, return_when=asyncio.FIRST_COMPLETED)

@@ -36,6 +36,7 @@ class Run:
     seconds: float
     sent_seconds: float
     cpu_seconds: float
+    loop_cpu_seconds: float
     rows: int | None = None
     distinct: int | None = None
 
@@ -114,7 +115,8 @@ async def stream_to(server: LocalDiscord, kind: str, events: list[tuple[str, str
         await server.flush()
         sent = time.perf_counter() - started
         done = await child.read("done")
-        return Run(kind, done["t"] - started, sent, done["cpu"], done.get("rows"), done.get("distinct"))
+        cpu, loop_cpu = done["cpu"], done["loop_cpu"]
+        return Run(kind, done["t"] - started, sent, cpu, loop_cpu, done.get("rows"), done.get("distinct"))
     finally:
         await child.quit()
         server.gateway.sessions.clear()  # no buffering for a client that is gone
@@ -134,7 +136,9 @@ async def measure(events_count: int = EVENTS, repeat: int = 3) -> tuple[list[Fig
         notes.append(
             f"run: bare {b.rate(events_count):,.0f}/s, {b.cpu_rate(events_count):,.0f}/CPU-s (server sent all in "
             f"{b.sent_seconds:.2f} s); hearth {h.rate(events_count):,.0f}/s, {h.cpu_rate(events_count):,.0f}/CPU-s "
-            f"(sent in {h.sent_seconds:.2f} s), rows {h.rows:,}, distinct {h.distinct:,}"
+            f"(sent in {h.sent_seconds:.2f} s), rows {h.rows:,}, distinct {h.distinct:,}; event-loop thread CPU "
+            f"bare {b.loop_cpu_seconds:.1f} s of {b.cpu_seconds:.1f} s, hearth {h.loop_cpu_seconds:.1f} s of "
+            f"{h.cpu_seconds:.1f} s"
         )
     bare_rate = best([r.rate(events_count) for r in bare], higher_is_better=True)
     hearth_rate = best([r.rate(events_count) for r in hearth], higher_is_better=True)
