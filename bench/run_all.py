@@ -72,7 +72,7 @@ def recorder_figures(lines: list[str]) -> list[Figure]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=2, help="gateway and interaction runs per client (best of)")
+    parser.add_argument("--repeat", type=int, default=3, help="gateway and interaction runs per client (best of)")
     parser.add_argument("--events", type=int, default=gateway.EVENTS)
     parser.add_argument("--write", action="store_true", help="update docs/performance.md's latest table")
     args = parser.parse_args()
