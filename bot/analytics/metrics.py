@@ -23,9 +23,6 @@ BASE_DAYS = 28
 MIN_POSTS_TO_RECOMMEND = 3
 """A group with fewer posts is shown but never recommended."""
 SLOT_HOURS = 3
-DAY_MS = 24 * 3600 * 1000
-ACTIVATION_MS = 7 * DAY_MS
-RETENTION_MS = 14 * DAY_MS
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -247,31 +244,30 @@ def returning(previous: set[int], current: set[int]) -> Rate:
 
 @dataclass(frozen=True)
 class Activation:
-    activated: Rate  # share of joiners with an activity within 7 days of joining
+    activated: Rate  # share of joiners active within 7 days of joining
     retained: Rate  # share of joiners active in days 7-13 after joining
 
 
-def activation(
-    joins: Iterable[tuple[int, int]], activity_times: Mapping[int, Iterable[int]], now_ms: int
-) -> Activation:
-    """New-member activation and next-week retention of the joiners (member, joined_at ms).
+def activation(joins: Iterable[tuple[int, int]], active_days: Mapping[int, Iterable[int]], today: int) -> Activation:
+    """New-member activation and next-week retention of the joiners (member, local join day).
 
-    A joiner counts only once their window has closed (7 days for activation, 14 for
-    retention), so a week still in progress is never reported lower than it will be. A member
-    who joined twice in the range counts once, from their first join.
+    Days are local days: activation = any activity on join day .. join day + 6, retention = any
+    on join day + 7 .. + 13. A joiner counts only once the window has fully passed (before
+    ``today``), so a week still in progress is never reported lower than it will be. A member
+    who joined twice counts once, from the first join.
     """
     first_join: dict[int, int] = {}
-    for member, at in joins:
-        first_join[member] = min(at, first_join.get(member, at))
+    for member, day in joins:
+        first_join[member] = min(day, first_join.get(member, day))
     act_num = act_den = ret_num = ret_den = 0
     for member, joined in first_join.items():
-        times = list(activity_times.get(member, ()))
-        if joined + ACTIVATION_MS <= now_ms:
+        days = set(active_days.get(member, ()))
+        if joined + 6 < today:
             act_den += 1
-            act_num += any(joined <= t < joined + ACTIVATION_MS for t in times)
-        if joined + RETENTION_MS <= now_ms:
+            act_num += any(joined <= d <= joined + 6 for d in days)
+        if joined + 13 < today:
             ret_den += 1
-            ret_num += any(joined + ACTIVATION_MS <= t < joined + RETENTION_MS for t in times)
+            ret_num += any(joined + 7 <= d <= joined + 13 for d in days)
     return Activation(Rate(act_num, act_den), Rate(ret_num, ret_den))
 
 

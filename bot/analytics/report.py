@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 EVIDENCE_DAYS = 90
 """Rate by content and best time to post use the posts of the 90 days ending with the period."""
 PEAK_DAYS = 28
-STREAK_LOOKBACK_DAYS = 400
+STREAK_LOOKBACK_DAYS = 120
+"""Streaks (current and longest) are counted within the last 120 days."""
 FINAL_AFTER = timedelta(days=15)
 """A week's figures stop changing 14 days after it ends (retention window) plus the 24 h W."""
 SECTIONS = ("overview", "posts", "timing", "content", "members")
@@ -250,8 +251,9 @@ class Report:
 
     @property
     def worst_post(self) -> m.PostFigures | None:
-        rated = [p for p in self.posts if p.rate.value is not None]
-        return min(rated, key=lambda p: (p.rate.value, p.responders)) if len(rated) > 1 else None
+        best = self.best_post
+        rated = [p for p in self.posts if p.rate.value is not None and p is not best]
+        return min(rated, key=lambda p: (p.rate.value, p.responders)) if rated else None
 
 
 WeeklyReport = Report
@@ -374,14 +376,10 @@ class ReportBuilder:
         statuses = await self.repo.occurrence_statuses(g, since_ms, until_ms)
         joins = await self.repo.membership_events(g, "join", since_ms, until_ms, s.excluded)
         leaves = await self.repo.membership_events(g, "leave", since_ms, until_ms, s.excluded)
-        times = (
-            await self.repo.activity_times(
-                g, {j for j, _ in joins}, min(a for _, a in joins), max(a for _, a in joins) + m.RETENTION_MS
-            )
-            if joins
-            else {}
-        )
-        act = m.activation(joins, times, s.now_ms)
+        join_days = sorted({d for _, d in joins})
+        window = sorted({d + k for d in join_days for k in range(14)})
+        active_days = await self.repo.member_days_of(g, {j for j, _ in joins}, window) if joins else {}
+        act = m.activation(joins, active_days, s.today.toordinal())
         member_count = (
             s.member_count
             if through == s.today.toordinal() and s.member_count is not None
@@ -450,7 +448,15 @@ class ReportBuilder:
     # -- other sections -----------------------------------------------------------------------
     async def peak(self, through: int) -> dict[int, int]:
         s = self.scope
-        return await self.repo.hour_of_week_counts(s.guild_id, through - PEAK_DAYS + 1, through, s.excluded)
+        first = through - PEAK_DAYS + 1
+        return await self.repo.hour_of_week_counts(
+            s.guild_id,
+            first,
+            through,
+            s.excluded,
+            s.midnight_ms(date.fromordinal(first) - timedelta(days=1)),
+            s.midnight_ms(date.fromordinal(through) + timedelta(days=2)),
+        )
 
     async def days(self, first_day: int, last_day: int) -> list[DayFigures]:
         """Per-day windows: the nightly rollups when fresh, else the same pass run now."""
@@ -490,7 +496,8 @@ class ReportBuilder:
         ranked = sorted(current, key=lambda k: -current[k])
         cutoff = current[ranked[min(n, len(ranked)) - 1]]
         candidates = [k for k in ranked if current[k] >= cutoff][:200]
-        days = await self.repo.response_days(s.guild_id, candidates, today - STREAK_LOOKBACK_DAYS)
+        lookback = list(range(today - STREAK_LOOKBACK_DAYS + 1, today + 1))
+        days = await self.repo.member_days_of(s.guild_id, candidates, lookback, responses_only=True)
         return top_streaks(days, today, n)
 
 

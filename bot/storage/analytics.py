@@ -161,22 +161,30 @@ class AnalyticsRepository:
         )
         return {r[0] for r in rows}
 
-    async def response_days(self, guild_id: int, members: Collection[int], first_day: int) -> dict[int, set[int]]:
-        """Local days since first_day on which each member responded to a Hearth post."""
+    async def member_days_of(
+        self, guild_id: int, members: Collection[int], days: Sequence[int], *, responses_only: bool = False
+    ) -> dict[int, set[int]]:
+        """member -> the local days (among ``days``) with a member_days row (or a response).
+
+        Equality on both key columns (``local_day IN`` × ``member_id IN``) makes these primary-key
+        lookups, never a scan of the days' rows.
+        """
         found: dict[int, set[int]] = defaultdict(set)
-        if not members:
+        if not members or not days:
             return found
         ids = sorted(members)
-        for start in range(0, len(ids), 500):
-            clause, params = _in("member_id", ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT DISTINCT member_id, local_day FROM activities WHERE guild_id = ? AND "
-                + clause
-                + " AND post_id IS NOT NULL AND counts = 1 AND local_day >= ?",
-                (guild_id, *params, first_day),
-            )
-            for r in rows:
-                found[r[0]].add(r[1])
+        extra = " AND responses > 0" if responses_only else ""
+        for start in range(0, len(ids), 400):
+            for dstart in range(0, len(days), 200):
+                day_clause, day_params = _in("local_day", days[dstart : dstart + 200])
+                clause, params = _in("member_id", ids[start : start + 400])
+                rows = await self._db.fetchall(
+                    "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND "
+                    + day_clause + " AND " + clause + extra,
+                    (guild_id, *day_params, *params),
+                )
+                for r in rows:
+                    found[r[0]].add(r[1])
         return found
 
     # -- replies ------------------------------------------------------------------------------
@@ -248,35 +256,24 @@ class AnalyticsRepository:
     async def membership_events(
         self, guild_id: int, kind: str, since_ms: int, until_ms: int, excluded: Collection[int] = ()
     ) -> list[tuple[int, int]]:
-        """(member_id, at) of 'join' or 'leave' activities in the time range."""
+        """(member_id, local_day) of 'join' or 'leave' activities in the time range."""
         extra, params = _not_in("member_id", excluded)
         rows = await self._db.fetchall(
-            "SELECT member_id, at FROM activities WHERE guild_id = ? AND kind = ? AND counts = 0 "
+            "SELECT member_id, local_day FROM activities WHERE guild_id = ? AND kind = ? AND counts = 0 "
             "AND at >= ? AND at < ?" + extra + " ORDER BY at",
             (guild_id, kind, since_ms, until_ms, *params),
         )
         return [(r[0], r[1]) for r in rows]
 
-    async def activity_times(
-        self, guild_id: int, members: Collection[int], since_ms: int, until_ms: int
-    ) -> dict[int, list[int]]:
-        """Times of counting activities of the members in the range (activation and retention)."""
-        found: dict[int, list[int]] = defaultdict(list)
-        ids = sorted(members)
-        for start in range(0, len(ids), 500):
-            clause, params = _in("member_id", ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT member_id, at FROM activities WHERE guild_id = ? AND " + clause
-                + " AND counts = 1 AND at >= ? AND at < ?",
-                (guild_id, *params, since_ms, until_ms),
-            )
-            for r in rows:
-                found[r[0]].append(r[1])
-        return found
-
     # -- peak grid ----------------------------------------------------------------------------
     async def hour_of_week_counts(
-        self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
+        self,
+        guild_id: int,
+        first_day: int,
+        last_day: int,
+        excluded: Collection[int] = (),
+        since_ms: int = 0,
+        until_ms: int = 2**62,
     ) -> dict[int, int]:
         """Activities per local hour of week over the days, opted-out members' activities taken out."""
         rows = await self._db.fetchall(
@@ -286,11 +283,13 @@ class AnalyticsRepository:
         )
         grid = {r[0]: int(r[1]) for r in rows}
         if excluded:
+            # No per-member index on activities: scan the days by time (only when someone opted out).
             clause, params = _in("member_id", excluded)
             rows = await self._db.fetchall(
-                "SELECT local_hour_of_week, COUNT(*) FROM activities WHERE guild_id = ? AND " + clause
+                "SELECT local_hour_of_week, COUNT(*) FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND "
+                + clause
                 + " AND counts = 1 AND local_day BETWEEN ? AND ? GROUP BY local_hour_of_week",
-                (guild_id, *params, first_day, last_day),
+                (guild_id, since_ms, until_ms, *params, first_day, last_day),
             )
             for how, n in rows:
                 grid[how] = max(0, grid.get(how, 0) - n)

@@ -55,10 +55,10 @@ class GuildBuilder:
 
     async def act(
         self, member: int, at: datetime, kind: str = "message", *, post_id: int | None = None,
-        reply_to: int | None = None, reply_to_bot: bool = False, key: str | None = None,
+        reply_to: int | None = None, reply_to_bot: bool = False, key: int | None = None,
     ) -> None:
         row = (
-            self.guild_id, key or f"k{next(_keys)}", kind, member, 5, None, None, post_id, reply_to,
+            self.guild_id, key if key is not None else next(_keys), kind, member, 5, None, None, post_id, reply_to,
             int(reply_to_bot), to_ms(at), local_day(at, self.tz), utc_hour(at), hour_of_week(at, self.tz),
             int(kind in COUNTING_KINDS),
         )
