@@ -16,6 +16,13 @@ _keys = itertools.count(1)
 
 
 class GuildBuilder:
+    opened: list[Database] = []  # closed by close_all() so a failing test never hangs the run
+
+    @classmethod
+    async def close_all(cls) -> None:
+        while cls.opened:
+            await cls.opened.pop().close()
+
     def __init__(self, db: Database, guild_id: int = 1, tz: str = "UTC") -> None:
         self.db = db
         self.guild_id = guild_id
@@ -27,6 +34,7 @@ class GuildBuilder:
     @classmethod
     async def open(cls, tmp_path: Path, tz: str = "UTC", guild_id: int = 1) -> GuildBuilder:
         db = await Database.open(tmp_path / "a.db")
+        cls.opened.append(db)
         await db.migrate()
         await db.execute(
             "INSERT INTO guild_settings (guild_id, timezone, created_at, updated_at) VALUES (?, ?, 0, 0)",
