@@ -274,8 +274,27 @@ class DayFigures:
 
 
 # -- scope: who is excluded, when is now ------------------------------------------------------
+class Excluded(frozenset[int]):
+    """Opted-out member ids, with the fingerprint of the guild's opt-out list they came from."""
+
+    key: str | None = None
+
+    @classmethod
+    def of(cls, ids: Collection[int], key: str) -> Excluded:
+        found = cls(ids)
+        found.key = key
+        return found
+
+
 def exclusion_key(excluded: Collection[int]) -> str:
-    """A short fingerprint of the opted-out set a rollup row was computed without."""
+    """A short fingerprint of the opted-out set a rollup row was computed without.
+
+    For an ``Excluded`` it is the fingerprint of the guild's opt-out list (stable whatever
+    window the candidate ids came from); for a plain set, of the ids themselves.
+    """
+    key = getattr(excluded, "key", None)
+    if key is not None:
+        return key
     if not excluded:
         return "none"
     digest = hashlib.sha256(",".join(map(str, sorted(excluded))).encode()).hexdigest()
@@ -289,10 +308,11 @@ class Scope:
     now: datetime
     excluded: frozenset[int] = frozenset()
     member_count: int | None = None  # the live member count, used for periods that include today
+    excl_key: str = ""
 
-    @property
-    def excl_key(self) -> str:
-        return exclusion_key(self.excluded)
+    def __post_init__(self) -> None:
+        if not self.excl_key:
+            object.__setattr__(self, "excl_key", exclusion_key(self.excluded))
 
     @property
     def today(self) -> date:
@@ -315,6 +335,7 @@ class ReportBuilder:
         self.scope = scope
         self._base_sets: dict[int, set[int]] = {}
         self._posts: dict[int, m.PostFigures] = {}
+        self._weeks: dict[int, PeriodFigures] = {}
 
     # -- posts ----------------------------------------------------------------------------
     async def post_figures(self, posts: Sequence[PostRow]) -> list[m.PostFigures]:
@@ -421,10 +442,13 @@ class ReportBuilder:
     async def week(self, monday: date) -> PeriodFigures:
         """One week's figures, from the weekly rollup when final, else computed (and stored if final)."""
         s = self.scope
+        if monday.toordinal() in self._weeks:
+            return self._weeks[monday.toordinal()]
         cached = await self.repo.week_rollups(s.guild_id, [monday.toordinal()], s.excl_key)
         if monday.toordinal() in cached:
             return PeriodFigures.from_dict(cached[monday.toordinal()])
         figures, _ = await self.period(week_of(monday))
+        self._weeks[monday.toordinal()] = figures
         if self.week_is_final(monday):
             await self.repo.save_week_rollup(
                 s.guild_id, monday.toordinal(), figures.to_dict(), True, s.excl_key, s.now_ms
@@ -571,7 +595,7 @@ async def build_report(
 ) -> Report:
     """Every figure of ``period`` for one guild (opted-out members in ``excluded`` never count)."""
     repo = db if isinstance(db, AnalyticsRepository) else AnalyticsRepository(db)
-    scope = Scope(guild_id, tz, now, frozenset(excluded), member_count)
+    scope = Scope(guild_id, tz, now, frozenset(excluded), member_count, exclusion_key(excluded))
     b = ReportBuilder(repo, scope)
     figures, posts = await b.period(period)
     if period.is_week:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Collection
 from datetime import date, datetime, timedelta
 
 from bot.analytics import metrics as m
-from bot.analytics.report import ReportBuilder, Scope
+from bot.analytics.report import Excluded, ReportBuilder, Scope, exclusion_key
 from bot.storage.analytics import AnalyticsRepository, DayRollup, PostRollup
 
 log = logging.getLogger(__name__)
@@ -28,11 +28,15 @@ TimezoneOf = Callable[[int], Awaitable[str]]
 
 async def excluded_members(
     repo: AnalyticsRepository, opted_out: ExcludedCheck, guild_id: int, since_day: int
-) -> frozenset[int]:
-    """Opted-out members among those with rollup rows since ``since_day`` (a keyed-hash check)."""
-    if not await repo.has_optouts(guild_id):
-        return frozenset()
-    return frozenset(opted_out(guild_id, await repo.known_members(guild_id, since_day)))
+) -> Excluded:
+    """Opted-out members among those with rollup rows since ``since_day`` (a keyed-hash check).
+
+    The result carries the fingerprint of the guild's opt-out list, which keys the rollups.
+    """
+    key = await repo.optout_key(guild_id)
+    if key == "none":
+        return Excluded.of((), key)
+    return Excluded.of(opted_out(guild_id, await repo.known_members(guild_id, since_day)), key)
 
 
 class RollupJob:
@@ -62,7 +66,7 @@ class RollupJob:
         if first > last:
             return 0
         excluded = await excluded_members(self.repo, self._opted_out, guild_id, first - 400)
-        scope = Scope(guild_id, tz, now, excluded)
+        scope = Scope(guild_id, tz, now, excluded, excl_key=exclusion_key(excluded))
         await self._days_and_posts(scope, first, last)
         await self._weeks(scope, first, last)
         return last - first + 1

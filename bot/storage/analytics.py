@@ -7,6 +7,7 @@ numerator or a base.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import defaultdict
@@ -149,8 +150,14 @@ class AnalyticsRepository:
         )
         return {r[0] for r in rows}
 
-    async def has_optouts(self, guild_id: int) -> bool:
-        return bool(await self._db.fetchval("SELECT 1 FROM privacy_optouts WHERE guild_id = ? LIMIT 1", (guild_id,)))
+    async def optout_key(self, guild_id: int) -> str:
+        """Fingerprint of the guild's opt-out list ("none" when empty): changes on every opt-out/in."""
+        rows = await self._db.fetchall(
+            "SELECT member_hash FROM privacy_optouts WHERE guild_id = ? ORDER BY member_hash", (guild_id,)
+        )
+        if not rows:
+            return "none"
+        return hashlib.sha256(",".join(r[0] for r in rows).encode()).hexdigest()[:24]
 
     async def response_members_on(self, guild_id: int, day: int, excluded: Collection[int] = ()) -> set[int]:
         """Members who responded to a Hearth post on the local day (streaks)."""
