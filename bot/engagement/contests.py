@@ -76,7 +76,7 @@ def _mib(size: int) -> str:
 
 
 def voting_mode(entry_count: int, preferred: str = "auto") -> str:
-    """"poll" (Discord's native poll) for up to 10 entries, else "buttons" (one per entry)."""
+    """ "poll" (Discord's native poll) for up to 10 entries, else "buttons" (one per entry)."""
     if preferred == "buttons" or entry_count > POLL_MAX_ANSWERS:
         return "buttons"
     return "poll"
