@@ -1,4 +1,4 @@
-"""A running Hearth against the local Discord for the giveaway and contest tests (restartable)."""
+"""Fixtures for the giveaway and contest e2e tests: a restartable Hearth against the local Discord."""
 
 from __future__ import annotations
 

@@ -12,10 +12,7 @@ import pytest
 from bot.cli import main as cli
 from bot.engagement.draw import draw_winners
 from bot.engagement.giveaways import parse_id_list
-from tests.e2e import contest_harness
-from tests.e2e.contest_harness import Stage
-
-stage_fixture = contest_harness.stage  # pytest finds the `stage` fixture through this name
+from tests.e2e.contests.conftest import Stage
 
 pytestmark = pytest.mark.asyncio
 
