@@ -569,9 +569,13 @@ class Contests(commands.Cog):
             f"Your vote is on entry #{entry.number}. Press another entry's button to move it.", ephemeral=True
         )
 
-    async def _store_vote(self, row: ContestRow, voter_id: int, entry: EntryRow, message_id: int | None) -> None:
+    async def _store_vote(
+        self, row: ContestRow, voter_id: int, entry: EntryRow, message_id: int | None, *, counts: bool = True
+    ) -> None:
         now = self.bot.clock.now()
         await self.repo.vote(row.guild_id, row.id, voter_id, entry.id, to_ms(now))
+        if not counts:
+            return
         self.bot.recorder.record(
             Activity(
                 guild_id=row.guild_id,
@@ -591,10 +595,9 @@ class Contests(commands.Cog):
         entry, row = await self._poll_entry(payload)
         if entry is None or row is None:
             return
-        if entry.member_id == payload.user_id:
-            log.info("ignored a vote for one's own entry in contest #%s", row.id)
-            return
-        await self._store_vote(row, payload.user_id, entry, payload.message_id)
+        # Discord can't refuse a poll click: a vote for one's own entry is kept but the tally ignores it.
+        own = entry.member_id == payload.user_id
+        await self._store_vote(row, payload.user_id, entry, payload.message_id, counts=not own)
 
     @commands.Cog.listener()
     async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:

@@ -48,9 +48,9 @@ class Stage:
         await self.stop()
         return await self.start()
 
-    async def command(self, member: Any, name: str, where: Any = None, **options: Any) -> str:
+    async def command(self, who: Any, name: str, where: Any = None, /, **options: Any) -> str:
         """Run a slash command and return all the text the member sees in the answer."""
-        result = await self.server.run_command(member, where or self.world.general, name, options)
+        result = await self.server.run_command(who, where or self.world.general, name, options)
         return await result.text()
 
     async def tick(self) -> None:
