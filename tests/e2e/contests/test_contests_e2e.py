@@ -209,3 +209,14 @@ async def test_bad_entries_get_a_clear_answer(stage: Stage) -> None:
     assert "is in" in await submit(stage, world.alice, attachment=("leaf.png", b"png-bytes"))
     assert "already have an entry" in await submit(stage, world.alice, text="again")
     assert "no entry in contest #1" in await stage.command(world.bob, "contest edit", text="x")
+
+
+async def test_cancel_and_list(stage: Stage) -> None:
+    post, _ = await start_contest(stage)
+    assert "Only moderators" in await stage.command(stage.world.alice, "contest cancel")
+    assert "is cancelled" in await stage.command(stage.world.moderator, "contest cancel", contest=1)
+    assert "cancelled" in stage.server.messages[post.id].embeds[0]["description"]
+    assert "#1 **Autumn haiku**" in await stage.command(stage.world.alice, "contest list")
+    assert "closed" in await submit(stage, stage.world.alice, text="too late", contest=1)
+    await close_submissions(stage)  # the cancelled timer never fires
+    assert not [m for m in stage.server.sent_by_bot() if m.content.startswith("**Entry #")]
