@@ -29,7 +29,7 @@ from bot.engagement.question_files import (
     validate_tag,
 )
 from bot.engagement.questions import Candidate, choose_next, fresh_count, low_bank_message, thread_name
-from bot.localtime import parse_time_of_day, parse_weekdays
+from bot.localtime import parse_time_of_day, parse_weekdays, zone
 from bot.posts import PostService
 from bot.scheduler import Occurrence, PostFailed, Scheduler
 from bot.settings import QuestionSettings
@@ -402,8 +402,19 @@ class QuestionService:
         await self._scheduler.remove_schedule(guild_id, schedule.id)
         return schedule
 
-    def next_run(self, schedule: ScheduleRow) -> datetime | None:
-        return self._scheduler.next_run(schedule)
+    async def next_run(self, schedule: ScheduleRow) -> datetime | None:
+        """When the schedule really posts next: occurrences already claimed (skipped) don't count."""
+        after: datetime | None = None
+        tz = zone(self.timezone_of(schedule.guild_id))
+        for _ in range(8):
+            due = self._scheduler.next_run(schedule, after)
+            if due is None:
+                return None
+            key = due.astimezone(tz).date().isoformat()
+            if await self._scheduler.repo.occurrence(schedule.guild_id, schedule.id, key) is None:
+                return due
+            after = due
+        return None
 
     def timezone_of(self, guild_id: int) -> str:
         return self._scheduler.timezone_of(guild_id)

@@ -262,9 +262,9 @@ class Questions(commands.Cog):
                 "Grant those in the channel's permissions, then run this again."
             )
 
-    def _describe(self, schedule: ScheduleRow) -> str:
+    async def _describe(self, schedule: ScheduleRow) -> str:
         tz = self.service.timezone_of(schedule.guild_id)
-        when = self.service.next_run(schedule)
+        when = await self.service.next_run(schedule)
         nxt = "paused" if schedule.paused else (f"next {local_when(when, tz)}" if when else "no upcoming post")
         tag = f", tag `{schedule.tag}`" if schedule.tag else ""
         return (
@@ -391,7 +391,7 @@ class Questions(commands.Cog):
             created = await self.service.add_schedule(
                 interaction.guild_id, channel.id, time, days, tag, interaction.user.id
             )
-        lines = [f"Scheduled. {self._describe(created)}"]
+        lines = [f"Scheduled. {await self._describe(created)}"]
         if created.tag and not await self.service.repo.count(interaction.guild_id, created.tag):
             lines.append(f"Note: no question is tagged `{created.tag}` yet; add some before it runs.")
         elif not await self.service.repo.count(interaction.guild_id):
@@ -411,7 +411,7 @@ class Questions(commands.Cog):
         if not found:
             text = "No question schedules yet: create one with `/question schedule`."
         else:
-            text = "\n".join(self._describe(s) for s in found)
+            text = "\n".join([await self._describe(s) for s in found])
         await interaction.response.send_message(text[:2000], ephemeral=True, allowed_mentions=NO_PINGS)
 
     @question.command(name="unschedule", description="Delete a question schedule")
@@ -442,7 +442,7 @@ class Questions(commands.Cog):
         with user_errors():
             changed = await self.service.set_paused(interaction.guild_id, schedule_id, paused)
         verb = "Paused" if paused else "Resumed"
-        lines = [f"{verb}:"] + [self._describe(s) for s in changed]
+        lines = [f"{verb}:"] + [await self._describe(s) for s in changed]
         await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_PINGS)
 
     @question.command(name="skip", description="Skip the next post of a question schedule")
@@ -456,7 +456,7 @@ class Questions(commands.Cog):
             )
         tz = self.service.timezone_of(row.guild_id)
         await interaction.response.send_message(
-            f"Skipped the post of {local_when(skipped, tz)}.\n{self._describe(row)}",
+            f"Skipped the post of {local_when(skipped, tz)}.\n{await self._describe(row)}",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
