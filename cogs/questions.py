@@ -157,11 +157,11 @@ class QuestionListView(HearthView):
         self._sync()
         await interaction.response.edit_message(embed=list_embed(self.page, self.tag), view=self)
 
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, custom_id="question:list:previous")
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await self._show(interaction, self.page.page - 1)
 
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, custom_id="question:list:next")
     async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await self._show(interaction, self.page.page + 1)
 
@@ -215,11 +215,11 @@ class ReviewView(HearthView):
                 content=done + "\nNo more suggestions waiting. 🎉", embed=None, view=None
             )
 
-    @discord.ui.button(label="Approve", style=discord.ButtonStyle.success)
+    @discord.ui.button(label="Approve", style=discord.ButtonStyle.success, custom_id="question:review:approve")
     async def approve(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await self._decide(interaction, approve=True)
 
-    @discord.ui.button(label="Reject", style=discord.ButtonStyle.danger)
+    @discord.ui.button(label="Reject", style=discord.ButtonStyle.danger, custom_id="question:review:reject")
     async def reject(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await self._decide(interaction, approve=False)
 
