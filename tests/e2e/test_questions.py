@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -324,12 +324,67 @@ async def test_permission_removed_after_scheduling_fails_with_the_missing_permis
     env.server.set_bot_permission(env.world.general, create_public_threads=False)
     await env.server.flush()
     await env.server.wait_until(
-        lambda: not env.bot.get_channel(env.world.general.id).permissions_for(  # type: ignore[union-attr]
-            env.bot.get_guild(env.world.guild.id).me  # type: ignore[union-attr]
-        ).create_public_threads
+        lambda: (
+            not env.bot.get_channel(env.world.general.id)
+            .permissions_for(  # type: ignore[union-attr]
+                env.bot.get_guild(env.world.guild.id).me  # type: ignore[union-attr]
+            )
+            .create_public_threads
+        )
     )
     env.clock.advance(hours=1, minutes=1)
     await env.bot.scheduler.run_due()
     (occurrence,) = await env.bot.scheduler.repo.occurrences(env.world.guild.id)
     assert occurrence.status == "failed" and occurrence.detail == "missing Create Public Threads in #general"
     assert "missing Create Public Threads" in await env.cmd("now")
+
+
+# -- the remaining commands and helpers ------------------------------------------------------------
+async def test_list_pages_with_buttons(env: Env) -> None:
+    await env.cmd("starter-pack", tags="fun")
+    listed = await env.server.run_command(env.world.moderator, env.world.general, "question list")
+    await listed.response()
+    assert listed.message is not None and "Page 1/" in await listed.text()
+    clicked = await env.server.click(env.world.moderator, listed.message, "question:list:next")
+    await clicked.response()
+    assert "Page 2/" in listed.message.embeds[0]["footer"]["text"]
+    assert "Page 2/" in await env.cmd("list", tag="fun", page=2)
+
+
+async def test_autocomplete_finds_questions_and_schedules(env: Env) -> None:
+    await env.cmd("add", text="Which song is stuck in your head?")
+    await env.cmd("add", text="Favourite board game?")
+    found = await env.server.autocomplete(
+        env.world.moderator, env.world.general, "question remove", {"question": "song"}, focused="question"
+    )
+    await found.response()
+    assert [c["value"] for c in found.choices or []] == [1]
+    await env.cmd("schedule", channel=env.world.general, time="09:00", days="daily")
+    schedules = await env.server.autocomplete(
+        env.world.moderator, env.world.general, "question pause", {"schedule": ""}, focused="schedule"
+    )
+    await schedules.response()
+    assert [c["name"] for c in schedules.choices or []] == ["#1 #general 09:00 daily"]
+
+
+async def test_unschedule_stops_the_schedule(env: Env) -> None:
+    await daily_nine(env)
+    assert "Deleted question schedule #1" in await env.cmd("unschedule", schedule=1)
+    assert "no question schedule #1" in await env.cmd("unschedule", schedule=1)
+    env.clock.advance(hours=2)
+    await env.bot.scheduler.run_due()
+    assert env.questions_posted() == []
+
+
+async def test_deleted_channel_fails_the_occurrence_with_the_reason(env: Env) -> None:
+    await daily_nine(env)
+    env.server.fail_next(status=404, method="POST", path="/channels/*/messages")
+    env.clock.advance(hours=1, minutes=1)
+    await env.bot.scheduler.run_due()
+    (occurrence,) = await env.bot.scheduler.repo.occurrences(env.world.guild.id)
+    assert occurrence.status == "failed" and "#general no longer exists" in (occurrence.detail or "")
+
+
+async def test_question_now_with_an_empty_bank_says_how_to_fill_it(env: Env) -> None:
+    answer = await env.cmd("now")
+    assert "no questions in the bank" in answer and "/question starter-pack" in answer
