@@ -2,58 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import Hearth
-from bot.clock import FakeClock
-from bot.sandbox.localdiscord import LocalDiscord, Message
-from bot.sandbox.localdiscord.testing import BotRunner, Community, build_community
-from bot.settings import Settings
+from bot.sandbox.localdiscord import Message
 from bot.storage.guilds import GuildConfig
-
-START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, 08:00 UTC
+from tests.e2e.conftest import World
 
 
 class Env:
-    """One local Discord, one community and a Hearth bot that can be restarted on the same database."""
+    """The shared e2e ``world`` plus the /question helpers these tests use all the time."""
 
-    def __init__(self, server: LocalDiscord, community: Community, clock: FakeClock, db_path: Path) -> None:
-        self.server, self.world, self.clock, self.db_path = server, community, clock, db_path
-        self.runner: BotRunner | None = None
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self.server = world.server
+        self.world = world.community
+        self.clock = world.clock
 
     @property
     def bot(self) -> Hearth:
-        assert self.runner is not None
-        return self.runner.bot  # type: ignore[return-value]
+        return self._world.bot
 
     async def start(self) -> Hearth:
-        settings = Settings().replace("bot", database=str(self.db_path), sync_commands=True)
-        settings = settings.replace("discord", api_base=self.server.api_base, gateway_url=self.server.gateway_url)
-        settings = settings.replace("scheduler", grace_minutes=60)
-        bot = Hearth(settings, clock=self.clock, guild_ready_timeout=0.05)
-        self.runner = await BotRunner(self.server, bot).start()
-        return bot
+        return await self._world.start()
 
     async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.stop()
-            self.runner = None
+        await self._world.stop()
 
     async def restart(self) -> Hearth:
-        await self.stop()
-        return await self.start()
+        return await self._world.restart()
 
     async def cmd(self, name: str, member: Any = None, **options: Any) -> str:
         """Run /question <name> as the moderator (or ``member``) in #general; the answer's text."""
-        result = await self.server.run_command(
-            member or self.world.moderator, self.world.general, f"question {name}", options=options
-        )
-        await result.response()
+        result = await self._world.command(member or self.world.moderator, f"question {name}", **options)
         return await result.text()
 
     def questions_posted(self, channel: Any = None) -> list[Message]:
@@ -72,14 +56,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    clock = FakeClock(START)
-    async with LocalDiscord(clock=clock) as server:
-        community = build_community(server)
-        environment = Env(server, community, clock, tmp_path / "hearth.db")
-        await environment.start()
-        yield environment
-        await environment.stop()
+def env(world: World) -> Env:
+    return Env(world)
 
 
 async def fill_bank(env: Env, count: int, tag: str | None = None) -> None:
@@ -270,7 +248,7 @@ async def test_fired_twice_and_restarted_mid_day_posts_once(env: Env) -> None:
 async def test_missed_by_less_than_grace_posts_once_late_at_start_up(env: Env) -> None:
     await daily_nine(env)
     await env.stop()
-    env.clock.advance(hours=1, minutes=40)  # 09:40; grace is 60 minutes
+    env.clock.advance(hours=1, minutes=40)  # 09:40; grace is 120 minutes
     await env.start()
     await env.bot.scheduler.run_due()
     (posted,) = env.questions_posted()
@@ -283,7 +261,7 @@ async def test_missed_by_less_than_grace_posts_once_late_at_start_up(env: Env) -
 async def test_missed_by_more_than_grace_is_skipped_and_logged(env: Env, caplog: pytest.LogCaptureFixture) -> None:
     await daily_nine(env)
     await env.stop()
-    env.clock.advance(hours=4)  # 12:00
+    env.clock.advance(hours=4)  # 12:00, past the 120-minute grace
     await env.start()
     await env.bot.scheduler.run_due()
     assert env.questions_posted() == []
