@@ -48,12 +48,13 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(duration: timedelta) -> str:
-    """The shortest exact form: 90 min -> '1h 30m', 36 h -> '1d 12h', 7 days -> '1w'."""
+    """A short exact form: 90 min -> '1h 30m', 36 h -> '1d 12h', 7 days -> '1w', 32 days -> '32d'."""
     seconds = int(duration.total_seconds())
     if seconds <= 0:
         return "0m"
     parts = []
-    for unit, size in UNITS.items():
+    units = UNITS if seconds % UNITS["w"] == 0 else {k: v for k, v in UNITS.items() if k != "w"}
+    for unit, size in units.items():
         amount, seconds = divmod(seconds, size)
         if amount:
             parts.append(f"{amount}{unit}")
