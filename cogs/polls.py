@@ -151,10 +151,13 @@ def result_lines(result: Tally, multi: bool) -> list[str]:
 
 
 def participation_text(voters: int, figures: Participation) -> str:
-    base = (
-        f"{percent(figures.rate)} of active members ({figures.responders} of {figures.active_base} "
-        "active in the 28 days before)"
-    )
+    if figures.active_base:
+        base = (
+            f"{percent(figures.rate)} of active members ({figures.responders} of the {figures.active_base} "
+            "active in the 28 days before)"
+        )
+    else:
+        base = f"{figures.responders} responder(s), nobody was active in the 28 days before"
     reach = (
         f"{percent(figures.reach)} of all {figures.member_count} members"
         if figures.member_count

@@ -193,10 +193,11 @@ def winner_line(result: Tally) -> str:
     if not result.winners:
         return "No votes were cast."
     names = [result.options[i] for i in result.winners]
-    if result.tie:
-        return f"Tie between {', '.join(f'**{n}**' for n in names)} ({result.counts[result.winners[0]]} votes each)."
     votes = result.counts[result.winners[0]]
-    return f"Winner: **{names[0]}** ({votes} vote{'s' if votes != 1 else ''})."
+    unit = "vote" if votes == 1 else "votes"
+    if result.tie:
+        return f"Tie between {', '.join(f'**{n}**' for n in names)} ({votes} {unit} each)."
+    return f"Winner: **{names[0]}** ({votes} {unit})."
 
 
 @dataclass(frozen=True)
