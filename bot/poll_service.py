@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.clock import Clock, from_ms, to_ms
 from bot.engagement.polls import Participation, PollSpec, Tally, VoteChange, apply_vote, tally
 from bot.privacy import PrivacyService
-from bot.recorder import Activity, Recorder
+from bot.recorder import Activity, Recorder, event_hash
 from bot.storage.polls import PollRepository, PollRow
 
 log = logging.getLogger(__name__)
@@ -35,18 +35,28 @@ def voter_scope(poll_id: int) -> str:
     return f"poll:{poll_id}"
 
 
-def native_current_votes(events: Sequence[tuple[str, int, str]]) -> dict[int, set[int]]:
-    """Replay recorded native vote events (``v:<msg>:<member>:<answer>``) into member -> answers."""
+def native_current_votes(events: Sequence[tuple[str, int, int]], message_id: int, answers: int) -> dict[int, set[int]]:
+    """Replay recorded native votes into member -> answer ids still chosen.
+
+    Activities keep only a hash of their event key (``v:<message>:<member>:<answer>``, ``v-:...``
+    for removals), so each member's possible keys are recomputed to learn which answer a row is.
+    """
     current: dict[int, set[int]] = {}
+    known: dict[int, dict[int, tuple[int, bool]]] = {}
     for kind, member_id, key in events:
-        try:
-            answer = int(key.rsplit(":", 1)[1])
-        except (IndexError, ValueError):
+        if member_id not in known:
+            known[member_id] = {}
+            for answer in range(1, answers + 1):
+                known[member_id][event_hash(f"v:{message_id}:{member_id}:{answer}")] = (answer, True)
+                known[member_id][event_hash(f"v-:{message_id}:{member_id}:{answer}")] = (answer, False)
+        found = known[member_id].get(key)
+        if found is None:
             continue
+        answer, added = found
         chosen = current.setdefault(member_id, set())
-        if kind == "poll_vote":
+        if added and kind == "poll_vote":
             chosen.add(answer)
-        else:
+        elif not added and kind == "poll_unvote":
             chosen.discard(answer)
     return {m: a for m, a in current.items() if a}
 
@@ -167,7 +177,8 @@ class PollService:
         if poll.message_id is None:
             return {}
         await self._recorder.flush()
-        return native_current_votes(await self.repo.native_vote_events(poll.guild_id, poll.message_id))
+        events = await self.repo.native_vote_events(poll.guild_id, poll.message_id)
+        return native_current_votes(events, poll.message_id, len(poll.options))
 
     # -- privacy ----------------------------------------------------------------------------------
     async def forget_member(self, guild_id: int, member_id: int) -> None:

@@ -222,8 +222,8 @@ class PollRepository:
         )
         return (row["local_day"], row["member_count"]) if row else None
 
-    async def native_vote_events(self, guild_id: int, message_id: int) -> list[tuple[str, int, str]]:
-        """(kind, member, event key) of recorded native poll votes on a message, oldest first."""
+    async def native_vote_events(self, guild_id: int, message_id: int) -> list[tuple[str, int, int]]:
+        """(kind, member, event key hash) of recorded native poll votes on a message, oldest first."""
         rows = await self._db.fetchall(
             "SELECT kind, member_id, event_key FROM activities WHERE guild_id = ? AND message_id = ? "
             "AND kind IN ('poll_vote', 'poll_unvote') ORDER BY at, id",

@@ -14,7 +14,7 @@ from bot.engagement.polls import build_spec, tally
 from bot.poll_service import PollClosed, PollService, native_current_votes
 from bot.posts import PostService
 from bot.privacy import PrivacyService
-from bot.recorder import Activity, Recorder
+from bot.recorder import Activity, Recorder, event_hash
 from bot.settings import RecorderSettings
 from bot.storage import Database
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
@@ -102,7 +102,7 @@ async def test_a_vote_records_participation_once_without_the_option(world: World
     await world.recorder.flush()
     rows = await world.db.fetchall("SELECT kind, event_key, post_id FROM activities WHERE member_id = 7")
     assert [(r["kind"], r["event_key"], r["post_id"]) for r in rows] == [
-        ("anon_poll_vote", f"apv:{poll.id}:7", poll.post_id)
+        ("anon_poll_vote", event_hash(f"apv:{poll.id}:7"), poll.post_id)
     ]
     figures = await world.service.participation(poll)
     assert figures.responders == 1  # withdrawing later still responded (METRICS.md)
@@ -152,12 +152,17 @@ async def test_forget_me_deletes_the_members_anonymous_votes(world: World) -> No
 
 
 def test_native_votes_replay_into_current_choices() -> None:
+    def row(kind: str, member: int, answer: int) -> tuple[str, int, int]:
+        prefix = "v" if kind == "poll_vote" else "v-"
+        return (kind, member, event_hash(f"{prefix}:9:{member}:{answer}"))
+
     events = [
-        ("poll_vote", 1, "v:9:1:1"),
-        ("poll_vote", 2, "v:9:2:1"),
-        ("poll_unvote", 2, "v-:9:2:1"),
-        ("poll_vote", 2, "v:9:2:2"),
-        ("poll_vote", 3, "v:9:3:1"),
-        ("poll_unvote", 3, "v-:9:3:1"),
+        row("poll_vote", 1, 1),
+        row("poll_vote", 2, 1),
+        row("poll_unvote", 2, 1),
+        row("poll_vote", 2, 2),
+        row("poll_vote", 3, 1),
+        row("poll_unvote", 3, 1),
+        ("poll_vote", 4, event_hash("v:8:4:1")),  # another message's vote: ignored
     ]
-    assert native_current_votes(events) == {1: {1}, 2: {2}}
+    assert native_current_votes(events, 9, answers=2) == {1: {1}, 2: {2}}
