@@ -274,7 +274,13 @@ class Polls(commands.Cog):
         if not row.is_open and row.result_message_id is not None:
             raise UserError(f"Poll #{row.id} is already closed.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        closed = await self.close_poll(interaction.guild_id, row.id, "command")
+        try:
+            closed = await self.close_poll(interaction.guild_id, row.id, "command")
+        except discord.Forbidden:
+            raise UserError(
+                f"Poll #{row.id} is closed, but I may not post its result in <#{row.channel_id}>: grant me Send "
+                "Messages, Embed Links and Attach Files there, then run `/poll close` again to post it."
+            ) from None
         link = (
             f": {jump_url(closed.guild_id, closed.channel_id, closed.result_message_id)}"
             if closed and closed.result_message_id

@@ -237,16 +237,21 @@ async def test_mentions_never_ping_and_members_cannot_create(world: World) -> No
         assert post.allowed_mentions is not None and not post.allowed_mentions.get("parse")
 
 
-async def test_forget_me_deletes_anonymous_votes(world: World) -> None:
-    bot = world.bot
+async def test_forget_me_deletes_the_members_anonymous_votes(world: World) -> None:
     text, message = await create(world, question="Forget?", options="A, B", anonymous=True)
     poll_id = poll_id_of(text)
     await click(world, world.alice, message, poll_id, "0")
     await click(world, world.bob, message, poll_id, "1")
-    await bot.recorder.flush()
-    await bot.privacy.forget(world.guild.id, world.alice.id)
-    counts = await bot.db.fetchall("SELECT option_index FROM poll_votes WHERE poll_id = ?", (poll_id,))
-    assert [r["option_index"] for r in counts] == [1]
+    await world.settle()
+    prompt = await world.command(world.alice, "privacy forget-me")
+    confirm = next(
+        c["custom_id"] for row in prompt.components for c in row["components"] if c.get("label") == "Delete my data"
+    )
+    done = await world.server.click(world.alice, prompt.message, confirm)
+    assert "Deleted everything" in await done.text()
+    assert "You have not voted" in await click(world, world.alice, message, poll_id, "me")
+    peek = await world.command(world.moderator, "poll results", poll=poll_id)
+    assert "**A**: 0 votes" in await peek.text() and "**B**: 1 vote" in await peek.text()
 
 
 async def test_list_shows_open_and_closed_polls(world: World) -> None:
