@@ -264,3 +264,15 @@ async def test_list_shows_open_and_closed_polls(world: World) -> None:
     assert listing.ephemeral and "Second?" in text and "First?" in text
     assert text.index("Second?") < text.index("First?")  # open polls first
     assert "open, closes" in text and "closed" in text
+
+
+async def test_native_poll_of_90_minutes_is_sent_as_2_hours_and_ended_by_hearth_at_90(world: World) -> None:
+    _, message = await create(world, question="Quick one?", options="Yes, No", duration="90m")
+    assert message.poll.expiry == world.clock.now() + timedelta(hours=2)
+    await world.server.vote(world.alice, message, 1)
+    await world.advance(minutes=89)
+    assert result_post(world) is None
+    await world.advance(minutes=1)
+    body = embed_text(await world.server.wait_until(lambda: result_post(world)))
+    assert "Winner: **Yes** (1 vote)." in body
+    assert message.poll.finalized and world.server.rest_calls("POST", f"/polls/{message.id}/expire")
