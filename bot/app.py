@@ -7,6 +7,7 @@ import json
 import logging
 import pkgutil
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -18,6 +19,7 @@ from bot.endpoints import apply_endpoints
 from bot.posts import PostService
 from bot.privacy import PrivacyService
 from bot.recorder import Recorder
+from bot.retention import Retention
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.storage import Database
@@ -97,6 +99,8 @@ class Hearth(commands.Bot):
             self.settings.scheduler,
             drive_jobs=isinstance(self.clock, SystemClock),
         )
+        self.retention = Retention(self.activities, self.privacy, self.clock, self.settings.privacy.retention_days)
+        self.scheduler.every(timedelta(days=1), self.retention.run, "retention")
         for module in cog_modules():
             await self.load_extension(module)
         await self.scheduler.start()

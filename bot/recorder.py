@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from collections import deque
@@ -46,6 +47,11 @@ COUNTING_KINDS = frozenset(
 NON_COUNTING_KINDS = frozenset({"reaction_remove", "poll_unvote", "join", "leave"})
 KINDS = COUNTING_KINDS | NON_COUNTING_KINDS
 DROP_LOG_INTERVAL_S = 60.0
+
+
+def event_hash(event_key: str) -> int:
+    """The stored form of an event key: a signed 64-bit BLAKE2b hash (a small, fast unique index)."""
+    return int.from_bytes(hashlib.blake2b(event_key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +119,7 @@ class Recorder:
         self._queue.append(
             (
                 activity.guild_id,
-                activity.event_key,
+                event_hash(activity.event_key),
                 activity.kind,
                 activity.member_id,
                 activity.channel_id,

@@ -80,6 +80,7 @@ class Scheduler:
         self._handled: dict[int, str] = {}  # schedule id -> last occurrence key dealt with
         self._locks: dict[int, asyncio.Lock] = {}
         self._sweep_lock = asyncio.Lock()
+        self._housekeeping: dict[str, tuple[timedelta, Callable[[], Awaitable[None]]]] = {}
         self.started = False
 
     # -- registration -----------------------------------------------------------------------
@@ -109,8 +110,19 @@ class Scheduler:
                 await asyncio.sleep(0)  # keep the event loop responsive with thousands of schedules
             for timer in await self.repo.pending_timers():
                 self._arm_timer(timer)
+            for job_id, (interval, job) in self._housekeeping.items():
+                self._arm_housekeeping(job_id, interval, job)
         self.started = True
         await self.run_due()
+
+    def every(self, interval: timedelta, job: Callable[[], Awaitable[None]], job_id: str) -> None:
+        """A housekeeping job (retention, nightly rollups); only armed with the system clock."""
+        self._housekeeping[job_id] = (interval, job)
+        if self._aps.running:
+            self._arm_housekeeping(job_id, interval, job)
+
+    def _arm_housekeeping(self, job_id: str, interval: timedelta, job: Callable[[], Awaitable[None]]) -> None:
+        self._aps.add_job(job, IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True)
 
     async def stop(self) -> None:
         if self._aps.running:

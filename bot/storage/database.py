@@ -77,6 +77,7 @@ class Database:
             "PRAGMA foreign_keys = ON",
             "PRAGMA busy_timeout = 5000",
             "PRAGMA temp_store = MEMORY",
+            "PRAGMA cache_size = -65536",  # 64 MiB: rollup upserts stay in memory
         ):
             await conn.execute(pragma)
         return cls(conn, path)

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints the figures docs/performance.md quotes. Never part of the test suite."""

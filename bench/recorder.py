@@ -1,0 +1,119 @@
+"""Recorder throughput: activities/s through Hearth's recorder into SQLite with the rollup
+triggers, against the same rows through plain ``sqlite3.executemany`` in one transaction on the
+same schema (the limit). Run: ``python -m bench.recorder [--activities N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import FakeClock
+from bot.privacy import PrivacyService
+from bot.recorder import Activity, Recorder
+from bot.settings import RecorderSettings
+from bot.storage import Database
+from bot.storage.activity import INSERT_ACTIVITY, ActivityRepository, MetaRepository, OptOutRepository
+from bot.storage.guilds import GuildConfig, GuildRepository
+
+GUILD = 1
+START = datetime(2026, 9, 1, tzinfo=UTC)
+TARGET_RATE = 50_000
+TARGET_RATIO = 0.3
+
+
+def make_activities(count: int, members: int = 5_000, posts: int = 60, seed: int = 7) -> list[Activity]:
+    """A realistic mix: messages (some replies), reactions, poll votes, answers, spread over 30 days."""
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        member = 1_000 + rng.randrange(members)
+        at = START + timedelta(seconds=rng.randrange(30 * 86_400))
+        roll = rng.random()
+        post = rng.randrange(posts) + 1 if rng.random() < 0.3 else None
+        if roll < 0.5:
+            reply_to = 1_000 + rng.randrange(members) if rng.random() < 0.3 else None
+            out.append(Activity(GUILD, "message", member, at, f"m:{n}", channel_id=10, message_id=n,
+                                post_id=post, reply_to_member_id=reply_to))
+        elif roll < 0.85:
+            out.append(Activity(GUILD, "reaction", member, at, f"r:{n}", channel_id=10, message_id=n, post_id=post))
+        elif roll < 0.95:
+            out.append(Activity(GUILD, "poll_vote", member, at, f"v:{n}", channel_id=10, message_id=n, post_id=post))
+        else:
+            out.append(Activity(GUILD, "trivia_answer", member, at, f"t:{n}", post_id=post or 1))
+    out.sort(key=lambda a: a.at)  # the gateway delivers activities in time order
+    return out
+
+
+async def through_recorder(path: Path, activities: list[Activity]) -> tuple[float, int]:
+    db = await Database.open(path)
+    await db.migrate()
+    clock = FakeClock(START)
+    guilds = GuildRepository(db, "UTC")
+    await guilds.save(GuildConfig(GUILD, "America/New_York"), 0)
+    repo = ActivityRepository(db)
+    privacy = PrivacyService(OptOutRepository(db), repo, MetaRepository(db), clock)
+    await privacy.load()
+    recorder = Recorder(repo, guilds, privacy, clock, RecorderSettings(batch_size=1000, flush_interval_seconds=0.05,
+                                                                       max_queue=10_000_000))
+    recorder.start()
+    started = time.perf_counter()
+    for i, activity in enumerate(activities):
+        recorder.record(activity)
+        if i % 1000 == 999:
+            await asyncio.sleep(0)  # handlers run one event at a time, as on the gateway
+    await recorder.close()
+    elapsed = time.perf_counter() - started
+    stored = await db.fetchval("SELECT COUNT(*) FROM activities")
+    await db.close()
+    return elapsed, stored
+
+
+def plain_executemany(path: Path, rows: list[tuple]) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(INSERT_ACTIVITY, rows)
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--activities", type=int, default=200_000)
+    args = parser.parse_args()
+    activities = make_activities(args.activities)
+    with tempfile.TemporaryDirectory() as tmp:
+        recorder_s, stored = await through_recorder(Path(tmp) / "recorder.db", activities)
+        # The limit: the very rows the recorder wrote, re-read and inserted by plain sqlite3.
+        source = sqlite3.connect(Path(tmp) / "recorder.db")
+        rows = source.execute(
+            "SELECT guild_id, event_key, kind, member_id, channel_id, thread_id, message_id, post_id, "
+            "reply_to_member_id, reply_to_bot, at, local_day, utc_hour, local_hour_of_week, counts FROM activities"
+        ).fetchall()
+        source.close()
+        limit_db = Path(tmp) / "limit.db"
+        db = await Database.open(limit_db)
+        await db.migrate()
+        await db.close()
+        limit_s = plain_executemany(limit_db, rows)
+    rate = len(activities) / recorder_s
+    limit = len(rows) / limit_s
+    print(f"activities: {len(activities):,} (stored {stored:,})")
+    print(f"recorder (record -> batched aiosqlite + triggers): {rate:,.0f} activities/s  [target >= {TARGET_RATE:,}]")
+    print(f"limit (sqlite3.executemany, one transaction, same schema): {limit:,.0f} activities/s")
+    print(f"ratio: {rate / limit:.2f}  [target >= {TARGET_RATIO}]")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

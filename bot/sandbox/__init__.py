@@ -1,0 +1,1 @@
+"""The sandbox: a local Discord and a simulated community to run Hearth against."""

@@ -1,0 +1,140 @@
+"""The recorder against a real database: batches, idempotency, rollups, opt-outs and backpressure."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.privacy import PrivacyService
+from bot.recorder import Activity, Recorder
+from bot.settings import RecorderSettings
+from bot.storage import Database
+from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
+from bot.storage.guilds import GuildConfig, GuildRepository
+
+GUILD = 5
+T0 = datetime(2026, 3, 7, 23, 30, tzinfo=UTC)  # Saturday 23:30 UTC
+
+
+class Env:
+    def __init__(self, db: Database, recorder: Recorder, privacy: PrivacyService, guilds: GuildRepository) -> None:
+        self.db, self.recorder, self.privacy, self.guilds = db, recorder, privacy, guilds
+
+    async def rows(self, sql: str, *params: object) -> list[tuple]:
+        return [tuple(r) for r in await self.db.fetchall(sql, params)]
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Env]:
+    db = await Database.open(tmp_path / "h.db")
+    await db.migrate()
+    clock = FakeClock(T0)
+    guilds = GuildRepository(db, "UTC")
+    await guilds.save(GuildConfig(GUILD, "Europe/Berlin"), 0)
+    activities = ActivityRepository(db)
+    privacy = PrivacyService(OptOutRepository(db), activities, MetaRepository(db), clock)
+    await privacy.load()
+    recorder = Recorder(activities, guilds, privacy, clock, RecorderSettings(batch_size=3, max_queue=1000))
+    yield Env(db, recorder, privacy, guilds)
+    await recorder.close()
+    await db.close()
+
+
+def message(n: int, member: int = 100, **kwargs: object) -> Activity:
+    return Activity(GUILD, "message", member, T0 + timedelta(minutes=n), f"m:{n}", channel_id=1, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_local_day_and_hour_are_those_of_the_guild_time_zone(env: Env) -> None:
+    env.recorder.record(message(0))  # 23:30 UTC Saturday = 00:30 Sunday in Berlin
+    await env.recorder.flush()
+    ((day, how),) = await env.rows("SELECT local_day, local_hour_of_week FROM activities")
+    assert datetime.fromordinal(day).date().isoformat() == "2026-03-08"
+    assert how == 6 * 24 + 0
+
+
+async def test_a_replayed_event_is_stored_once_and_counted_once(env: Env) -> None:
+    for _ in range(3):
+        env.recorder.record(message(1))
+    await env.recorder.flush()
+    assert await env.rows("SELECT COUNT(*) FROM activities") == [(1,)]
+    assert await env.rows("SELECT activities, messages FROM member_days") == [(1, 1)]
+
+
+async def test_removed_reaction_still_counts_as_a_response(env: Env) -> None:
+    env.recorder.record(Activity(GUILD, "reaction", 100, T0, "r:9:100:x", message_id=9, post_id=1))
+    env.recorder.record(Activity(GUILD, "reaction_remove", 100, T0, "r-:9:100:x", message_id=9, post_id=1))
+    await env.recorder.flush()
+    assert await env.rows("SELECT post_id, member_id FROM post_responders") == [(1, 100)]
+    assert await env.rows("SELECT activities, responses FROM member_days") == [(1, 1)]
+
+
+async def test_replies_to_members_bots_and_oneself_are_told_apart(env: Env) -> None:
+    env.recorder.record(message(1, member=100, reply_to_member_id=200))
+    env.recorder.record(message(2, member=100, reply_to_bot=True))
+    env.recorder.record(message(3, member=100, reply_to_member_id=100))
+    await env.recorder.flush()
+    assert await env.rows("SELECT replies, member_replies FROM member_days") == [(3, 1)]
+    assert await env.rows("SELECT member_a, member_b, replies FROM reply_pairs") == [(100, 200, 1)]
+
+
+async def test_opted_out_member_leaves_no_new_rows(env: Env) -> None:
+    await env.privacy.opt_out(GUILD, 100)
+    assert env.recorder.record(message(1)) is False
+    await env.recorder.flush()
+    assert await env.rows("SELECT COUNT(*) FROM activities") == [(0,)]
+    stored = await env.rows("SELECT member_hash FROM privacy_optouts")
+    assert stored and "100" not in stored[0][0]
+
+
+async def test_forget_me_leaves_nothing_about_the_member(env: Env) -> None:
+    env.recorder.record(message(1, member=100, reply_to_member_id=200, post_id=3))
+    env.recorder.record(message(2, member=200))
+    await env.recorder.flush()
+    await env.privacy.forget(GUILD, 100)
+    for table, column in (("activities", "member_id"), ("member_days", "member_id"), ("post_responders", "member_id")):
+        assert await env.rows(f"SELECT COUNT(*) FROM {table} WHERE {column} = 100") == [(0,)]
+    assert await env.rows("SELECT COUNT(*) FROM reply_pairs") == [(0,)]
+    assert await env.rows("SELECT SUM(activities) FROM guild_hours") == [(1,)]
+
+
+async def test_full_queue_drops_and_counts_new_activities(env: Env) -> None:
+    for n in range(1005):
+        env.recorder.record(message(n))
+    assert env.recorder.stats.dropped == 5
+    assert await env.recorder.flush() == 1000
+
+
+async def test_close_flushes_everything_enqueued(env: Env) -> None:
+    env.recorder.start()
+    for n in range(10):
+        env.recorder.record(message(n))
+    await env.recorder.close()
+    assert await env.rows("SELECT COUNT(*) FROM activities") == [(10,)]
+
+
+async def test_batch_that_fails_to_write_is_kept_for_the_next_try(env: Env) -> None:
+    env.recorder.record(message(1))
+    await env.db.execute("DROP TRIGGER activities_roll_up")
+    await env.db.execute("CREATE TRIGGER boom BEFORE INSERT ON activities BEGIN SELECT RAISE(ABORT, 'disk'); END")
+    with pytest.raises(Exception, match="disk"):
+        await env.recorder.flush()
+    assert env.recorder.pending == 1
+    await env.db.execute("DROP TRIGGER boom")
+    assert await env.recorder.flush() == 1
+
+
+async def test_retention_drops_old_activities_and_keeps_rollups_without_ids(env: Env) -> None:
+    from bot.retention import Retention
+
+    env.recorder.record(message(0, member=100))
+    await env.recorder.flush()
+    later = FakeClock(T0 + timedelta(days=401))
+    retention = Retention(ActivityRepository(env.db), env.privacy, later, days=400)
+    assert await retention.run() == 1
+    assert await env.rows("SELECT COUNT(*) FROM activities") == [(0,)]
+    ((member, activities),) = await env.rows("SELECT member_id, activities FROM member_days")
+    assert activities == 1 and member < 0  # a pseudonym, never a real id
