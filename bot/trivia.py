@@ -314,25 +314,30 @@ class TriviaService:
         return season
 
     async def end_season(self, timer: TimerRow) -> None:
-        """The season-end timer: close the season, open the next one, post the final board."""
+        """The season-end timer: close the season, open the next one, post the final board.
+
+        Safe to run again after a crash: an ended season is not announced twice, and the next
+        season is opened if it is still missing.
+        """
         season = await self.repo.season(timer.guild_id, timer.ref_id)
-        if season is None or season.status != "active":
+        if season is None:
             return
-        tz = self._guilds.cached(season.guild_id).timezone
-        start = from_ms(season.ends_at)
-        following_end = season_end_after(start, season.length, tz)
         scores = await self.repo.scores_between(season.guild_id, season.started_at, season.ends_at)
-        if not await self.repo.end_season(season.guild_id, season.id):
-            return
-        following = await self.repo.add_season(
-            season.guild_id, season.length, season.channel_id, season.ends_at, to_ms(following_end)
-        )
+        announce = season.status == "active" and await self.repo.end_season(season.guild_id, season.id)
+        following = await self.repo.active_season(season.guild_id)
         if following is None:
-            following = await self.repo.active_season(season.guild_id)
-        assert following is not None
-        await self._scheduler.set_timer(season.guild_id, SEASON_TIMER, following.id, following_end)
-        await self._outputs.post_season_end(season, _top(scores), following)
-        log.info("trivia season %s of guild %s ended", season.number, season.guild_id)
+            tz = self._guilds.cached(season.guild_id).timezone
+            following_end = season_end_after(from_ms(season.ends_at), season.length, tz)
+            following = await self.repo.add_season(
+                season.guild_id, season.length, season.channel_id, season.ends_at, to_ms(following_end)
+            )
+            if following is None:
+                following = await self.repo.active_season(season.guild_id)
+            assert following is not None
+            await self._scheduler.set_timer(season.guild_id, SEASON_TIMER, following.id, from_ms(following.ends_at))
+        if announce:
+            await self._outputs.post_season_end(season, _top(scores), following)
+            log.info("trivia season %s of guild %s ended", season.number, season.guild_id)
 
     async def forget_member(self, guild_id: int, member_id: int) -> None:
         await self.repo.forget_member(guild_id, member_id)

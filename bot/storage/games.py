@@ -230,12 +230,17 @@ class TriviaRepository:
                 )
                 + 1
             )
-            season_id = await self._db.execute(
+            created = await self._db.execute_rowcount(
                 "INSERT INTO trivia_seasons (guild_id, number, length, channel_id, started_at, ends_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, number) DO NOTHING",
                 (guild_id, number, length, channel_id, started_at, ends_at),
             )
-        return await self.season(guild_id, season_id) if season_id else None
+            if not created:
+                return None
+            row = await self._db.fetchone(
+                "SELECT * FROM trivia_seasons WHERE guild_id = ? AND number = ?", (guild_id, number)
+            )
+        return _row(SeasonRow, row)
 
     async def update_season(self, guild_id: int, season_id: int, *, length: str, channel_id: int, ends_at: int) -> None:
         await self._db.execute(
@@ -283,12 +288,12 @@ class DailyGameRepository:
         now_ms: int,
     ) -> DailyGameRow | None:
         """Create the guild's game for a local day; None if that day already has one."""
-        game_id = await self._db.execute(
+        created = await self._db.execute_rowcount(
             "INSERT INTO daily_games (guild_id, local_day, target, max_number, max_guesses, channel_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, local_day) DO NOTHING",
             (guild_id, local_day, target, max_number, max_guesses, channel_id, now_ms),
         )
-        return await self.get(guild_id, game_id) if game_id else None
+        return await self.for_day(guild_id, local_day) if created else None
 
     async def get(self, guild_id: int, game_id: int) -> DailyGameRow | None:
         row = await self._db.fetchone("SELECT * FROM daily_games WHERE guild_id = ? AND id = ?", (guild_id, game_id))
