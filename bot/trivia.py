@@ -62,7 +62,7 @@ class GameError(Exception):
 class TriviaOutputs(Protocol):
     """Where trivia posts go (the games cog): a channel's round output, and season boards."""
 
-    def round_output(self, guild_id: int, channel_id: int) -> RoundOutput: ...
+    async def round_output(self, guild_id: int, channel_id: int) -> RoundOutput: ...
 
     async def post_season_end(self, ended: SeasonRow, standings: Standings, following: SeasonRow) -> None: ...
 
@@ -191,7 +191,7 @@ class TriviaService:
             category = None
         if self.sessions.in_channel(guild_id, channel_id) is not None:
             raise GameError("A trivia round is already running in this channel; `/trivia stop` ends it.")
-        output = self._outputs.round_output(guild_id, channel_id)
+        output = await self._outputs.round_output(guild_id, channel_id)
         questions = await self.pick_questions(guild_id, category, count)
         round_ = await self.repo.start_round(
             guild_id,

@@ -290,10 +290,20 @@ class Games(commands.Cog):
         await self.trivia.sessions.tick()
 
     # -- outputs (bot.trivia.TriviaOutputs) ---------------------------------------------------------------
-    def _postable_channel(self, guild_id: int, channel_id: int) -> discord.TextChannel | discord.Thread:
+    async def _postable_channel(self, guild_id: int, channel_id: int) -> discord.TextChannel | discord.Thread:
+        """The channel, checked for what a game post needs; fetched over REST before the gateway is up.
+
+        Overdue schedules and timers run in ``setup_hook``, before any GUILD_CREATE has filled the
+        cache, so a cache miss is not proof that the channel is gone.
+        """
         channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                channel = None
         if not isinstance(channel, discord.TextChannel | discord.Thread) or channel.guild.id != guild_id:
-            raise GameError(f"The channel <#{channel_id}> is gone or isn't a text channel.")
+            raise GameError(f"The channel <#{channel_id}> is gone or isn't a text channel I can see.")
         me = channel.guild.me
         if me is not None:
             missing = missing_permissions(channel, me, ("view_channel", "send_messages", "embed_links"))
@@ -301,11 +311,11 @@ class Games(commands.Cog):
                 raise GameError(f"I can't post in {channel.mention}: I'm missing {', '.join(missing)}.")
         return channel
 
-    def round_output(self, guild_id: int, channel_id: int) -> ChannelRoundOutput:
-        return ChannelRoundOutput(self._postable_channel(guild_id, channel_id))
+    async def round_output(self, guild_id: int, channel_id: int) -> ChannelRoundOutput:
+        return ChannelRoundOutput(await self._postable_channel(guild_id, channel_id))
 
     async def post_season_end(self, ended: SeasonRow, standings: Standings, following: SeasonRow) -> None:
-        channel = self._postable_channel(ended.guild_id, ended.channel_id)
+        channel = await self._postable_channel(ended.guild_id, ended.channel_id)
         podium = [
             f"{MEDALS[place]} " + ", ".join(f"<@{m}>" for m in members) for place, members, _ in standings if place <= 3
         ]
@@ -415,7 +425,7 @@ class Games(commands.Cog):
         try:
             local_time, weekdays = parse_time_of_day(time), parse_weekdays(days)
             check_round_options(questions, timer)
-            self._postable_channel(interaction.guild_id, channel_id)
+            await self._postable_channel(interaction.guild_id, channel_id)
         except (ValueError, GameError) as exc:
             raise UserError(str(exc)) from exc
         chosen = await self._category(interaction, category)
@@ -584,7 +594,7 @@ class Games(commands.Cog):
         assert interaction.guild_id is not None and interaction.channel_id is not None
         channel_id = channel.id if channel else interaction.channel_id
         try:
-            self._postable_channel(interaction.guild_id, channel_id)
+            await self._postable_channel(interaction.guild_id, channel_id)
             season = await self.trivia.set_season(interaction.guild_id, length, channel_id)
         except GameError as exc:
             raise UserError(str(exc)) from exc
@@ -598,7 +608,7 @@ class Games(commands.Cog):
     async def _post_daily(
         self, guild_id: int, channel_id: int, *, schedule_id: int | None = None, on_time: bool | None = None
     ) -> int:
-        channel = self._postable_channel(guild_id, channel_id)
+        channel = await self._postable_channel(guild_id, channel_id)
         game = await self.daily.new_game(guild_id, channel_id)
         if game is None:
             existing = await self.daily.todays_game(guild_id)
@@ -672,7 +682,7 @@ class Games(commands.Cog):
         channel_id = channel.id if channel else interaction.channel_id
         try:
             local_time, weekdays = parse_time_of_day(time), parse_weekdays(days)
-            self._postable_channel(interaction.guild_id, channel_id)
+            await self._postable_channel(interaction.guild_id, channel_id)
         except (ValueError, GameError) as exc:
             raise UserError(str(exc)) from exc
         row = await self.bot.scheduler.add_schedule(

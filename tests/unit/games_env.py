@@ -60,7 +60,7 @@ class FakeOutputs:
         self.failing_channels: set[int] = set()
         self.seasons: list[tuple[SeasonRow, Standings, SeasonRow]] = []
 
-    def round_output(self, guild_id: int, channel_id: int) -> FakeRoundOutput:
+    async def round_output(self, guild_id: int, channel_id: int) -> FakeRoundOutput:
         return FakeRoundOutput(self.log, fail_on_post=channel_id in self.failing_channels)
 
     async def post_season_end(self, ended: SeasonRow, standings: Standings, following: SeasonRow) -> None:
