@@ -106,8 +106,12 @@ async def test_full_round_scores_fast_answers_ties_and_refuses_double_and_late_a
         "SELECT a.member_id, p.kind FROM activities a JOIN posts p ON p.id = a.post_id "
         "WHERE a.kind = 'trivia_answer' ORDER BY a.id"
     )
-    assert answers == [(world.alice.id, "trivia"), (world.bob.id, "trivia"), (carol.id, "trivia"),
-                       (world.bob.id, "trivia")]
+    assert answers == [
+        (world.alice.id, "trivia"),
+        (world.bob.id, "trivia"),
+        (carol.id, "trivia"),
+        (world.bob.id, "trivia"),
+    ]
 
 
 async def test_stop_ends_the_round_cleanly_and_members_cannot_start_one(world: World) -> None:
@@ -131,8 +135,9 @@ async def test_stop_ends_the_round_cleanly_and_members_cannot_start_one(world: W
 
 
 async def test_scheduled_round_runs_once_after_a_restart(world: World) -> None:
-    result = await world.command(world.moderator, "trivia schedule", time="20:00", days="daily", category="space",
-                                 questions=1, timer=15)
+    result = await world.command(
+        world.moderator, "trivia schedule", time="20:00", days="daily", category="space", questions=1, timer=15
+    )
     assert "Trivia schedule #" in await result.text()
     await world.restart()
     world.clock.set(datetime(2026, 3, 2, 20, 1, tzinfo=UTC))
@@ -191,8 +196,7 @@ async def test_import_reports_bad_rows_and_add_makes_a_true_false_question(world
     text = await result.text()
     assert "Added 1 question." in text
     assert "question 2: missing 'incorrect'" in text
-    added = await world.command(world.moderator, "trivia add", question="Cats purr.", correct="true",
-                                category="pets")
+    added = await world.command(world.moderator, "trivia add", question="Cats purr.", correct="true", category="pets")
     assert "Added a true/false question to `pets`" in await added.text()
     assert len(await games(world).trivia.repo.questions(world.guild.id, "pets")) == 2
 
