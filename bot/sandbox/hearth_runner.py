@@ -1,0 +1,46 @@
+"""Run the real Hearth bot against a LocalDiscord: shared by the e2e tests, the sandbox and benches."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from bot.app import Hearth
+from bot.clock import Clock
+from bot.sandbox.localdiscord import LocalDiscord
+from bot.sandbox.localdiscord.testing import BotRunner
+from bot.settings import Settings
+
+FAST_READY = 0.05  # seconds discord.py waits after the last GUILD_CREATE
+
+
+def local_settings(server: LocalDiscord, database: Path, base: Settings | None = None) -> Settings:
+    """Settings that point the bot at ``server`` and keep its database in ``database``."""
+    settings = (base or Settings()).replace("bot", database=str(database))
+    return settings.replace("discord", api_base=server.api_base, gateway_url=server.gateway_url)
+
+
+async def start_hearth(
+    server: LocalDiscord, settings: Settings, clock: Clock | None = None, **options: Any
+) -> tuple[Hearth, BotRunner]:
+    """Start Hearth against ``server`` and wait for on_ready; the runner watches bot.start()."""
+    options.setdefault("guild_ready_timeout", FAST_READY)
+    bot = Hearth(settings, clock=clock, **options)
+    runner = await BotRunner(server, bot).start()
+    await asyncio.wait_for(bot.caught_up.wait(), timeout=10)
+    return bot, runner
+
+
+async def settle(server: LocalDiscord, bot: Hearth) -> None:
+    """Wait until the bot has read every gateway event sent so far, its handlers ran, and the
+    recorder wrote what they enqueued."""
+    await server.flush()
+    ws = bot.ws
+    session = server.gateway.sessions.get(ws.session_id) if ws is not None and ws.session_id else None
+    if session is not None:
+        target = session.seq
+        await server.wait_until(lambda: (bot.ws.sequence or 0) >= target, timeout=10)
+    for _ in range(3):  # listeners run as tasks scheduled by the dispatch
+        await asyncio.sleep(0)
+    await bot.recorder.flush()
