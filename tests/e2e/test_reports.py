@@ -25,7 +25,7 @@ async def scripted_week(world: World) -> None:
     """Two weeks: one to build an active base, then a week of daily posts and conversation."""
     await world.command(world.moderator, "hearth setup", timezone="Europe/Berlin")
     for day in range(14):
-        post_id, message = await hearth_post(world, f"Question {day}", "question" if day % 2 else "poll")
+        _, message = await hearth_post(world, f"Question {day}", "question" if day % 2 else "poll")
         await world.advance(minutes=7)
         await world.server.react(world.alice, message, "👍")
         if day % 3 == 0:
@@ -56,7 +56,9 @@ async def test_report_numbers_equal_a_recomputation_from_raw_activities(world: W
     tz = "Europe/Berlin"
     today = world.clock.now().astimezone(zone(tz)).date()
     period = parse_period("last week", today)
-    acts = await world.rows("SELECT member_id, kind, post_id, at, local_day, reply_to_member_id, counts FROM activities")
+    acts = await world.rows(
+        "SELECT member_id, kind, post_id, at, local_day, reply_to_member_id, counts FROM activities"
+    )
     posts = await world.rows(
         "SELECT id, posted_at, local_day FROM posts WHERE local_day BETWEEN ? AND ? ORDER BY posted_at",
         period.first_day, period.last_day,
@@ -66,7 +68,8 @@ async def test_report_numbers_equal_a_recomputation_from_raw_activities(world: W
     for row, (pid, posted_at, day) in zip(rows, posts, strict=True):
         responders = {a[0] for a in counting if a[2] == pid and a[3] < posted_at + 86_400_000}
         base = {a[0] for a in counting if day - 28 <= a[4] <= day - 1} | responders
-        assert (int(row["post_id"]), int(row["responders"]), int(row["active_base"])) == (pid, len(responders), len(base))
+        stored = (int(row["post_id"]), int(row["responders"]), int(row["active_base"]))
+        assert stored == (pid, len(responders), len(base))
     week = list(csv.DictReader(io.StringIO(weeks_csv)))[-1]
     in_week = [a for a in counting if period.first_day <= a[4] <= period.last_day]
     before = {a[0] for a in counting if period.first_day - 7 <= a[4] <= period.first_day - 1}
