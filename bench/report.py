@@ -230,6 +230,7 @@ def prepare() -> tuple[argparse.Namespace, bool]:
     parser.add_argument("--db", default="/tmp/hearth-bench-report.db")
     parser.add_argument("--activities", type=int, default=5_000_000)
     parser.add_argument("--keep", action="store_true", help="reuse an existing database")
+    parser.add_argument("--rebuild", action="store_true", help="with --keep: recompute the rollups again")
     args = parser.parse_args()
     path = Path(args.db)
     fresh = not (args.keep and path.exists())
@@ -255,6 +256,7 @@ async def main(args: argparse.Namespace, fresh: bool) -> None:
               f"({time.perf_counter() - t:.0f} s)")
         for member in range(1_000, 1_000 + OPTED_OUT):
             await privacy.opt_out(GUILD, member)
+    if fresh or args.rebuild:
 
         async def tz_of(_: int) -> str:
             return TZ

@@ -31,6 +31,8 @@ EVIDENCE_DAYS = 90
 PEAK_DAYS = 28
 STREAK_LOOKBACK_DAYS = 120
 """Streaks (current and longest) are counted within the last 120 days."""
+SETTLED_AFTER = timedelta(days=1)
+"""A week's figures stop changing 24 h after it ends (responders' window), except activation."""
 FINAL_AFTER = timedelta(days=15)
 """A week's figures stop changing 14 days after it ends (retention window) plus the 24 h W."""
 SECTIONS = ("overview", "posts", "timing", "content", "members")
@@ -397,10 +399,7 @@ class ReportBuilder:
         statuses = await self.repo.occurrence_statuses(g, since_ms, until_ms)
         joins = await self.repo.membership_events(g, "join", since_ms, until_ms, s.excluded)
         leaves = await self.repo.membership_events(g, "leave", since_ms, until_ms, s.excluded)
-        join_days = sorted({d for _, d in joins})
-        window = sorted({d + k for d in join_days for k in range(14)})
-        active_days = await self.repo.member_days_of(g, {j for j, _ in joins}, window) if joins else {}
-        act = m.activation(joins, active_days, s.today.toordinal())
+        act = await self._activation(joins)
         member_count = (
             s.member_count
             if through == s.today.toordinal() and s.member_count is not None
@@ -440,24 +439,57 @@ class ReportBuilder:
         return figures, posts
 
     async def week(self, monday: date) -> PeriodFigures:
-        """One week's figures, from the weekly rollup when final, else computed (and stored if final)."""
+        """One week's figures: stored once settled (24 h after it ends, responders' window closed),
+        with activation and retention recomputed until the week is final (their windows closed)."""
         s = self.scope
-        if monday.toordinal() in self._weeks:
-            return self._weeks[monday.toordinal()]
-        cached = await self.repo.week_rollups(s.guild_id, [monday.toordinal()], s.excl_key)
-        if monday.toordinal() in cached:
-            return PeriodFigures.from_dict(cached[monday.toordinal()])
-        figures, _ = await self.period(week_of(monday))
-        self._weeks[monday.toordinal()] = figures
-        if self.week_is_final(monday):
-            await self.repo.save_week_rollup(
-                s.guild_id, monday.toordinal(), figures.to_dict(), True, s.excl_key, s.now_ms
-            )
+        key = monday.toordinal()
+        if key in self._weeks:
+            return self._weeks[key]
+        stored = await self.repo.settled_week_rollups(s.guild_id, [key], s.excl_key)
+        if key in stored:
+            final, data = stored[key]
+            figures = PeriodFigures.from_dict(data)
+            if not final:
+                figures = await self._with_activation(figures, week_of(monday))
+                if self.week_is_final(monday):
+                    await self.repo.save_week_rollup(s.guild_id, key, figures.to_dict(), True, s.excl_key, s.now_ms)
+        else:
+            figures, _ = await self.period(week_of(monday))
+            if self.week_is_settled(monday):
+                final = self.week_is_final(monday)
+                await self.repo.save_week_rollup(s.guild_id, key, figures.to_dict(), final, s.excl_key, s.now_ms)
+        self._weeks[key] = figures
         return figures
 
+    async def _with_activation(self, figures: PeriodFigures, period: Period) -> PeriodFigures:
+        s = self.scope
+        since_ms = s.midnight_ms(period.start)
+        until_ms = s.midnight_ms(period.end + timedelta(days=1))
+        joins = await self.repo.membership_events(s.guild_id, "join", since_ms, until_ms, s.excluded)
+        act = await self._activation(joins)
+        return dataclasses.replace(
+            figures,
+            activated=act.activated.numerator,
+            activation_base=act.activated.denominator,
+            retained=act.retained.numerator,
+            retention_base=act.retained.denominator,
+        )
+
+    async def _activation(self, joins: list[tuple[int, int]]) -> m.Activation:
+        join_days = sorted({d for _, d in joins})
+        window = sorted({d + k for d in join_days for k in range(14)})
+        members = {j for j, _ in joins}
+        active_days = await self.repo.member_days_of(self.scope.guild_id, members, window) if joins else {}
+        return m.activation(joins, active_days, self.scope.today.toordinal())
+
+    def _week_end(self, monday: date) -> datetime:
+        return datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone(self.scope.tz))
+
+    def week_is_settled(self, monday: date) -> bool:
+        return self.scope.now >= self._week_end(monday) + SETTLED_AFTER
+
     def week_is_final(self, monday: date) -> bool:
-        end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone(self.scope.tz))
-        return self.scope.now >= end + FINAL_AFTER
+        return self.scope.now >= self._week_end(monday) + FINAL_AFTER
 
     async def history(self, before: date) -> list[PeriodFigures]:
         """The HISTORY_WEEKS weeks before the week containing ``before``, oldest first."""
@@ -473,6 +505,11 @@ class ReportBuilder:
     async def peak(self, through: int) -> dict[int, int]:
         s = self.scope
         first = through - PEAK_DAYS + 1
+        stored = None
+        if s.excluded:
+            rolled = await self.repo.day_rollups(s.guild_id, first, through, s.excl_key)
+            if len(rolled) == PEAK_DAYS:  # the nightly job stored the opted-out members' hours too
+                stored = await self.repo.stored_excluded_hours(s.guild_id, first, through, s.excl_key)
         return await self.repo.hour_of_week_counts(
             s.guild_id,
             first,
@@ -480,6 +517,7 @@ class ReportBuilder:
             s.excluded,
             s.midnight_ms(date.fromordinal(first) - timedelta(days=1)),
             s.midnight_ms(date.fromordinal(through) + timedelta(days=2)),
+            stored,
         )
 
     async def days(self, first_day: int, last_day: int) -> list[DayFigures]:
@@ -498,12 +536,11 @@ class ReportBuilder:
         """Top current response streaks: walk back from today while anyone's streak is alive."""
         s = self.scope
         today = s.today.toordinal()
-        alive = await self.repo.response_members_on(s.guild_id, today, s.excluded)
-        alive |= await self.repo.response_members_on(s.guild_id, today - 1, s.excluded)
-        if not alive:
-            return []
         started_today = await self.repo.response_members_on(s.guild_id, today, s.excluded)
         yesterday = await self.repo.response_members_on(s.guild_id, today - 1, s.excluded)
+        alive = started_today | yesterday
+        if not alive:
+            return []
         current = dict.fromkeys(alive, 1)
         for member in started_today & yesterday:
             current[member] = 2
@@ -512,11 +549,16 @@ class ReportBuilder:
         still = (started_today & yesterday) | (yesterday - started_today)
         day = today - 2
         while still and day > today - STREAK_LOOKBACK_DAYS:
-            on_day = await self.repo.response_members_on(s.guild_id, day, s.excluded)
-            still &= on_day
-            for member in still:
-                current[member] += 1
-            day -= 1
+            # Look up only the members still running (primary-key lookups), a week at a time.
+            days = list(range(max(day - 6, today - STREAK_LOOKBACK_DAYS + 1), day + 1))
+            found = await self.repo.member_days_of(s.guild_id, still, days, responses_only=True)
+            for d in reversed(days):
+                still = {member for member in still if d in found.get(member, ())}
+                for member in still:
+                    current[member] += 1
+                if not still:
+                    break
+            day = days[0] - 1
         ranked = sorted(current, key=lambda k: -current[k])
         cutoff = current[ranked[min(n, len(ranked)) - 1]]
         candidates = [k for k in ranked if current[k] >= cutoff][:200]
@@ -597,7 +639,15 @@ async def build_report(
     repo = db if isinstance(db, AnalyticsRepository) else AnalyticsRepository(db)
     scope = Scope(guild_id, tz, now, frozenset(excluded), member_count, exclusion_key(excluded))
     b = ReportBuilder(repo, scope)
-    figures, posts = await b.period(period)
+    if period.is_week and b.week_is_settled(period.start):
+        figures = await b.week(period.start)  # stored by the nightly job once the week has settled
+        posts = await b.post_figures(
+            await repo.posts_between(
+                guild_id, scope.midnight_ms(period.start), scope.midnight_ms(period.end + timedelta(days=1))
+            )
+        )
+    else:
+        figures, posts = await b.period(period)
     if period.is_week:
         previous = await b.week(period.start - timedelta(days=7))
     else:

@@ -36,7 +36,18 @@ async def excluded_members(
     key = await repo.optout_key(guild_id)
     if key == "none":
         return Excluded.of((), key)
-    return Excluded.of(opted_out(guild_id, await repo.known_members(guild_id, since_day)), key)
+    # The recorder stores nothing about a member once they opt out, so the opted-out members
+    # present in the rollups change only when the opt-out list does: cache by its fingerprint.
+    cached = _EXCLUDED_CACHE.get((guild_id, key))
+    if cached is None:
+        cached = Excluded.of(opted_out(guild_id, await repo.known_members(guild_id, -(2**62))), key)
+        if len(_EXCLUDED_CACHE) > 1000:
+            _EXCLUDED_CACHE.clear()
+        _EXCLUDED_CACHE[(guild_id, key)] = cached
+    return cached
+
+
+_EXCLUDED_CACHE: dict[tuple[int, str], Excluded] = {}
 
 
 class RollupJob:
@@ -83,7 +94,14 @@ class RollupJob:
             by_day[p.local_day].append((p.id, set(windows[p.id])))
         rows = await self.repo.member_day_rows(g, first - m.BASE_DAYS, last)
         days, bases = m.day_windows(rows, first, last, set(scope.excluded), by_day)
+        hidden = await self.repo.excluded_hour_counts(
+            g,
+            scope.excluded,
+            scope.midnight_ms(date.fromordinal(first - 1)),
+            scope.midnight_ms(date.fromordinal(last + 2)),
+        )
         async with self.repo.transaction():
+            await self.repo.save_excluded_hours(g, first, last, hidden, scope.excl_key)
             await self.repo.save_day_rollups(
                 g,
                 [DayRollup(d, w.dau, w.wau, w.mau, w.base_before, w.communicators) for d, w in days.items()],
@@ -108,11 +126,11 @@ class RollupJob:
 
     async def _weeks(self, scope: Scope, first: int, last: int) -> None:
         builder = ReportBuilder(self.repo, scope)
-        start = date.fromordinal(first - 21)  # weeks that became final since the last runs
+        start = date.fromordinal(first - 21)  # weeks that settled or became final since the last runs
         monday = start - timedelta(days=start.weekday())
         while monday.toordinal() <= last:
-            if builder.week_is_final(monday):
-                await builder.week(monday)  # computes and stores the final week
+            if builder.week_is_settled(monday):
+                await builder.week(monday)  # computes and stores the settled (or final) week
             monday += timedelta(weeks=1)
 
     async def rebuild(self, guild_ids: Collection[int] | None = None) -> dict[int, int]:

@@ -281,15 +281,22 @@ class AnalyticsRepository:
         excluded: Collection[int] = (),
         since_ms: int = 0,
         until_ms: int = 2**62,
+        excluded_hours: dict[int, int] | None = None,
     ) -> dict[int, int]:
-        """Activities per local hour of week over the days, opted-out members' activities taken out."""
+        """Activities per local hour of week over the days, opted-out members' activities taken out.
+
+        ``excluded_hours`` (from the nightly rollup) saves the scan of the opted-out members' rows.
+        """
         rows = await self._db.fetchall(
             "SELECT local_hour_of_week, SUM(activities) FROM guild_hours WHERE guild_id = ? "
             "AND local_day BETWEEN ? AND ? GROUP BY local_hour_of_week",
             (guild_id, first_day, last_day),
         )
         grid = {r[0]: int(r[1]) for r in rows}
-        if excluded:
+        if excluded_hours is not None:
+            for how, n in excluded_hours.items():
+                grid[how] = max(0, grid.get(how, 0) - n)
+        elif excluded:
             # No per-member index on activities: scan the days by time (only when someone opted out).
             clause, params = _in("member_id", excluded)
             rows = await self._db.fetchall(
@@ -301,6 +308,43 @@ class AnalyticsRepository:
             for how, n in rows:
                 grid[how] = max(0, grid.get(how, 0) - n)
         return grid
+
+    async def excluded_hour_counts(
+        self, guild_id: int, excluded: Collection[int], since_ms: int, until_ms: int
+    ) -> list[tuple[int, int, int]]:
+        """(local_day, hour of week, activities) of the excluded members in the time range (a scan)."""
+        if not excluded:
+            return []
+        clause, params = _in("member_id", excluded)
+        rows = await self._db.fetchall(
+            "SELECT local_day, local_hour_of_week, COUNT(*) FROM activities WHERE guild_id = ? AND at >= ? "
+            "AND at < ? AND counts = 1 AND " + clause + " GROUP BY local_day, local_hour_of_week",
+            (guild_id, since_ms, until_ms, *params),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def stored_excluded_hours(
+        self, guild_id: int, first_day: int, last_day: int, excl_key: str
+    ) -> dict[int, int]:
+        rows = await self._db.fetchall(
+            "SELECT local_hour_of_week, SUM(activities) FROM analytics_excluded_hours WHERE guild_id = ? "
+            "AND local_day BETWEEN ? AND ? AND excl_key = ? GROUP BY local_hour_of_week",
+            (guild_id, first_day, last_day, excl_key),
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def save_excluded_hours(
+        self, guild_id: int, first_day: int, last_day: int, rows: Iterable[tuple[int, int, int]], excl_key: str
+    ) -> None:
+        await self._db.execute(
+            "DELETE FROM analytics_excluded_hours WHERE guild_id = ? AND local_day BETWEEN ? AND ?",
+            (guild_id, first_day, last_day),
+        )
+        await self._db.executemany(
+            "INSERT INTO analytics_excluded_hours (guild_id, local_day, local_hour_of_week, excl_key, activities) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(guild_id, d, h, excl_key, n) for d, h, n in rows if first_day <= d <= last_day],
+        )
 
     # -- analytics rollup tables ----------------------------------------------------------------
     async def day_rollups(self, guild_id: int, first_day: int, last_day: int, excl_key: str) -> dict[int, DayRollup]:
@@ -358,6 +402,19 @@ class AnalyticsRepository:
         )
         return {r[0]: json.loads(r[1]) for r in rows}
 
+    async def settled_week_rollups(
+        self, guild_id: int, week_starts: Sequence[int], excl_key: str
+    ) -> dict[int, tuple[bool, dict[str, Any]]]:
+        """Stored weekly figures, final or not: week_start -> (final, figures)."""
+        if not week_starts:
+            return {}
+        clause, ids = _in("week_start", week_starts)
+        rows = await self._db.fetchall(
+            "SELECT week_start, final, figures FROM analytics_weeks WHERE guild_id = ? AND excl_key = ? AND " + clause,
+            (guild_id, excl_key, *ids),
+        )
+        return {r[0]: (bool(r[1]), json.loads(r[2])) for r in rows}
+
     async def save_week_rollup(
         self, guild_id: int, week_start: int, figures: dict[str, Any], final: bool, excl_key: str, now_ms: int
     ) -> None:
@@ -371,7 +428,7 @@ class AnalyticsRepository:
 
     async def clear_analytics(self, guild_id: int) -> None:
         """Drop a guild's analytics rollups (after a forget): they are recomputed, never stale."""
-        for table in ("analytics_days", "analytics_posts", "analytics_weeks"):
+        for table in ("analytics_days", "analytics_posts", "analytics_weeks", "analytics_excluded_hours"):
             await self._db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
 
     async def guilds_with_activity(self) -> list[int]:

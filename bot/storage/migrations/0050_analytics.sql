@@ -42,6 +42,17 @@ CREATE TABLE analytics_weeks (
     PRIMARY KEY (guild_id, week_start)
 );
 
+-- Activities of opted-out members per local day and hour of week, so the peak grid can take
+-- them out of guild_hours without scanning raw activities (filled with analytics_days).
+CREATE TABLE analytics_excluded_hours (
+    guild_id           BIGINT NOT NULL,
+    local_day          INTEGER NOT NULL,
+    local_hour_of_week INTEGER NOT NULL,
+    excl_key           TEXT NOT NULL,
+    activities         INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, local_day, local_hour_of_week)
+);
+
 -- Joins and leaves (counts = 0) by time, for growth and activation without scanning a week
 -- of activities; partial, so ordinary activities pay nothing on insert.
 CREATE INDEX activities_membership ON activities (guild_id, kind, at) WHERE counts = 0;
