@@ -85,7 +85,7 @@ async def _report(db: Database, privacy: PrivacyService, args: argparse.Namespac
         return None
     repo = AnalyticsRepository(db)
     excluded = await excluded_members(repo, privacy.opted_out_members, guild_id, period.first_day - HISTORY_DAYS)
-    return await build_report(repo, guild_id, period, tz, now=now, excluded=excluded)
+    return await build_report(repo, guild_id, period, tz, now=now, excluded=excluded, with_days=True)
 
 
 def _write(files: dict[str, str], out: str | None) -> None:

@@ -45,7 +45,7 @@ class Reports(commands.Cog):
     async def _forgotten(self, guild_id: int, member_id: int) -> None:
         await self.repo.clear_analytics(guild_id)  # recomputed without the member
 
-    async def build(self, guild_id: int, period: Period) -> Report:
+    async def build(self, guild_id: int, period: Period, *, with_days: bool = False) -> Report:
         """The report every surface shows (opted-out members excluded, recorder flushed first)."""
         await self.bot.recorder.flush()
         tz = await self._timezone_of(guild_id)
@@ -60,6 +60,7 @@ class Reports(commands.Cog):
             now=self.bot.clock.now(),
             excluded=excluded,
             member_count=self.bot.member_count(guild_id),
+            with_days=with_days,
         )
 
     @app_commands.command(name="report", description="What works here: participation, timing, content, members")
@@ -82,7 +83,7 @@ class Reports(commands.Cog):
         except ValueError as exc:
             raise UserError(str(exc)) from exc
         await interaction.response.defer(ephemeral=not public, thinking=True)
-        report = await self.build(interaction.guild_id, chosen)
+        report = await self.build(interaction.guild_id, chosen, with_days=section == "export")
         if section == "export":
             files = [
                 discord.File(io.BytesIO(text.encode()), filename=name) for name, text in csv_files(report).items()

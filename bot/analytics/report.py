@@ -356,9 +356,22 @@ class ReportBuilder:
             responders = await self.repo.responders(s.guild_id, [p.id for p in live], s.excluded)
             for p in live:
                 window = m.window_responders(responders[p.id], p.posted_at)
-                base = m.active_base(await self._base_set(p.local_day), window)
+                base = await self._rolled_base(p.local_day, set(window))
+                if base is None:
+                    base = m.active_base(await self._base_set(p.local_day), window)
                 self._posts[p.id] = _post(p, len(window), base, m.first_response(window))
         return [self._posts[p.id] for p in posts]
+
+    async def _rolled_base(self, day: int, responders: set[int]) -> int | None:
+        """The active base from the nightly rollup: MAU of the day before the post is exactly
+        the distinct members of the 28 days before it; responders outside it are looked up."""
+        s = self.scope
+        rolled = await self.repo.day_rollups(s.guild_id, day - 1, day - 1, s.excl_key)
+        if day - 1 not in rolled:
+            return None
+        window = list(range(day - m.BASE_DAYS, day))
+        inside = await self.repo.member_days_of(s.guild_id, responders, window)
+        return m.active_base(rolled[day - 1].mau, responders - set(inside))
 
     async def _base_set(self, day: int) -> set[int]:
         if day not in self._base_sets:
@@ -505,11 +518,25 @@ class ReportBuilder:
     async def peak(self, through: int) -> dict[int, int]:
         s = self.scope
         first = through - PEAK_DAYS + 1
-        stored = None
+        stored: dict[int, int] | None = None
+        scan_from = first
         if s.excluded:
+            # Opted-out members' hours: stored by the nightly job for rolled-up days, scanned for the rest.
             rolled = await self.repo.day_rollups(s.guild_id, first, through, s.excl_key)
-            if len(rolled) == PEAK_DAYS:  # the nightly job stored the opted-out members' hours too
-                stored = await self.repo.stored_excluded_hours(s.guild_id, first, through, s.excl_key)
+            while scan_from in rolled:
+                scan_from += 1
+            if scan_from > first:
+                stored = await self.repo.stored_excluded_hours(s.guild_id, first, scan_from - 1, s.excl_key)
+                if scan_from <= through:
+                    fresh = await self.repo.excluded_hour_counts(
+                        s.guild_id,
+                        s.excluded,
+                        s.midnight_ms(date.fromordinal(scan_from) - timedelta(days=1)),
+                        s.midnight_ms(date.fromordinal(through) + timedelta(days=2)),
+                    )
+                    for day, how, n in fresh:
+                        if scan_from <= day <= through:
+                            stored[how] = stored.get(how, 0) + n
         return await self.repo.hour_of_week_counts(
             s.guild_id,
             first,
@@ -632,7 +659,7 @@ async def build_report(
     now: datetime,
     excluded: Collection[int] = (),
     member_count: int | None = None,
-    with_days: bool = True,
+    with_days: bool = False,
     with_streaks: bool = True,
 ) -> Report:
     """Every figure of ``period`` for one guild (opted-out members in ``excluded`` never count)."""
