@@ -44,7 +44,7 @@ ACTIVE_BASE_DAYS = 28
 RECENT_DAYS = 14  # finished tests stay in /report and the summary this long
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9 _-]{0,39}")
 POST_AS_OPTION = "post_as"  # schedule option set when a "kind" test's poll arm is applied
-QUICK_POLL_OPTIONS = ("👍 Yes", "👎 No")
+QUICK_POLL_OPTIONS = ("Yes", "No")  # plain text: the result chart's font has no emoji
 QUICK_POLL_DURATION = timedelta(days=1)  # the same 24 h window as every other post
 
 
@@ -230,7 +230,7 @@ def plan_dates(
 
 
 def quick_poll_spec(question_text: str) -> PollSpec:
-    """A bank question as a one-day native poll (the poll arm of a kind test): 👍 Yes / 👎 No."""
+    """A bank question as a one-day native Yes/No poll (the poll arm of a kind test)."""
     text = " ".join(question_text.split())
     if len(text) > 300:  # Discord's native poll question limit
         text = text[:299] + "…"

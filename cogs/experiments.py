@@ -120,7 +120,7 @@ def state_text(experiment: Experiment, status: ExperimentStatus | None = None) -
     """'running, ends in 3 days' or 'finished 12 Mar: B wins · applied'."""
     row = experiment.row
     if experiment.running:
-        return f"running, final {discord_timestamp(from_ms(row.ends_at), 'R')}"
+        return f"running; final result {discord_timestamp(from_ms(row.ends_at), 'R')}"
     ended = f" {discord_timestamp(from_ms(row.ended_at), 'd')}" if row.ended_at is not None else ""
     applied = " · applied" if row.applied_at is not None else ""
     return f"{row.status}{ended}: {row.outcome or 'inconclusive'}{applied}"
@@ -129,7 +129,7 @@ def state_text(experiment: Experiment, status: ExperimentStatus | None = None) -
 def status_embed(status: ExperimentStatus) -> discord.Embed:
     experiment = status.experiment
     row = experiment.row
-    progress = f"{status.posted} of {status.planned} planned posts so far"
+    progress = f"{status.posted} of {status.planned} planned posts " + ("so far" if experiment.running else "went out")
     if status.collecting:
         progress += f" ({status.collecting} still collecting responses, not counted yet)"
     state = state_text(experiment)
