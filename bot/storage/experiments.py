@@ -196,9 +196,9 @@ class ExperimentRepository:
         return [ExperimentPost(r["id"], r["arm"], r["kind"], r["posted_at"], r["local_day"]) for r in rows]
 
     async def responders(self, guild_id: int, post_id: int, until_ms: int) -> set[int]:
-        """Members whose first counting activity on the post came no later than ``until_ms``."""
+        """Members whose first counting activity on the post came before ``until_ms`` (the window's end)."""
         rows = await self._db.fetchall(
-            "SELECT member_id FROM post_responders WHERE guild_id = ? AND post_id = ? AND first_at <= ?",
+            "SELECT member_id FROM post_responders WHERE guild_id = ? AND post_id = ? AND first_at < ?",
             (guild_id, post_id, until_ms),
         )
         return {r["member_id"] for r in rows}
