@@ -82,6 +82,7 @@ class Scheduler:
         self._sweep_lock = asyncio.Lock()
         self._housekeeping: dict[str, tuple[timedelta, Callable[[], Awaitable[None]]]] = {}
         self.started = False
+        self._stopping = False
 
     # -- registration -----------------------------------------------------------------------
     def on_schedule(self, kind: str, handler: ScheduleHandler, *, due_time: DueTimeResolver | None = None) -> None:
@@ -128,9 +129,12 @@ class Scheduler:
         self._aps.add_job(job, IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True)
 
     async def stop(self) -> None:
+        """Stop waking up, and let a sweep already posting finish before the bot disconnects."""
+        self._stopping = True
         if self._aps.running:
             self._aps.shutdown(wait=False)
-        self.started = False
+        async with self._sweep_lock:
+            self.started = False
 
     # -- schedules --------------------------------------------------------------------------
     def timezone_of(self, guild_id: int) -> str:
@@ -309,6 +313,8 @@ class Scheduler:
     # -- the sweep --------------------------------------------------------------------------
     async def run_due(self) -> None:
         """Post every due occurrence and run every due timer (start-up, the sweep, tests)."""
+        if self._stopping:
+            return
         async with self._sweep_lock:
             for schedule in await self.repo.list():
                 await self._process(schedule)
