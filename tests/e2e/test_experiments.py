@@ -85,6 +85,9 @@ async def test_a_month_long_slot_test_finds_the_evening_better_and_applies_it(wo
     lines = await experiment_lines(world.bot, world.guild.id)
     assert any("B wins (18:00)" in line and "apply it" in line for line in lines)
 
+    refused = await world.server.click(world.alice, status.message, "hearth:experiment:apply:1")
+    await refused.response()
+    assert "Only moderators" in await refused.text()
     applied = await world.server.click(world.moderator, status.message, "hearth:experiment:apply:1")
     await applied.response()
     assert applied.ephemeral and "now posts at 18:00" in await applied.text()

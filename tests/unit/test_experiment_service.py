@@ -195,6 +195,20 @@ async def test_slot_arms_post_at_their_own_times_and_store_the_arm(world: World)
     assert world.service.due_time(schedule, date(2026, 3, 2)) == time(12, 0)
 
 
+async def test_a_restarted_service_remembers_the_slot_times(world: World) -> None:
+    await world.bank(None, 10)
+    schedule = await world.schedule()
+    test = await world.service.start(GUILD, "slots", schedule.id, "slot", "07:00", "21:00", 4, None)
+    fresh = ExperimentService(
+        ExperimentRepository(world.db), world.scheduler, world.privacy, world.clock, QuestionRepository(world.db)
+    )
+    await fresh.load()
+    for planned in await world.service.repo.plan(GUILD, test.id):
+        day = date.fromisoformat(planned.local_date)
+        assert fresh.due_time(schedule, day) == (time(7, 0) if planned.arm == "A" else time(21, 0))
+    assert fresh.due_time(schedule, date(2026, 4, 1)) == time(12, 0)
+
+
 async def test_tag_arms_draw_from_their_decks(world: World) -> None:
     await world.bank("fun", 10)
     await world.bank("deep", 10)
