@@ -55,6 +55,8 @@ class Occurrence:
 ScheduleHandler = Callable[[Occurrence], Awaitable[int | None]]
 TimerHandler = Callable[[TimerRow], Awaitable[None]]
 DueTimeResolver = Callable[[ScheduleRow, date], time]
+# Runs around a kind's handler (an experiment deciding what one occurrence posts); gets the handler to delegate to.
+ScheduleWrapper = Callable[[Occurrence, ScheduleHandler], Awaitable[int | None]]
 
 
 class Scheduler:
@@ -76,12 +78,15 @@ class Scheduler:
         self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._schedule_handlers: dict[str, ScheduleHandler] = {}
         self._due_time_resolvers: dict[str, DueTimeResolver] = {}
+        self._wrappers: dict[str, ScheduleWrapper] = {}
         self._timer_handlers: dict[str, TimerHandler] = {}
         self._handled: dict[int, str] = {}  # schedule id -> last occurrence key dealt with
+        self._claimed_ahead: set[tuple[int, str]] = set()  # future occurrences already skipped
         self._locks: dict[int, asyncio.Lock] = {}
         self._sweep_lock = asyncio.Lock()
         self._housekeeping: dict[str, tuple[timedelta, Callable[[], Awaitable[None]]]] = {}
         self.started = False
+        self._stopping = False
 
     # -- registration -----------------------------------------------------------------------
     def on_schedule(self, kind: str, handler: ScheduleHandler, *, due_time: DueTimeResolver | None = None) -> None:
@@ -89,6 +94,24 @@ class Scheduler:
         self._schedule_handlers[kind] = handler
         if due_time is not None:
             self._due_time_resolvers[kind] = due_time
+
+    def set_due_time(self, kind: str, resolver: DueTimeResolver | None) -> None:
+        """Let occurrences of ``kind`` happen at a time that depends on the date (experiments' slot arms).
+
+        Independent of ``on_schedule``, so the feature that owns the handler and the one that moves
+        its times can register in any order.
+        """
+        if resolver is None:
+            self._due_time_resolvers.pop(kind, None)
+        else:
+            self._due_time_resolvers[kind] = resolver
+
+    def wrap_schedule(self, kind: str, wrapper: ScheduleWrapper | None) -> None:
+        """Run ``wrapper(occurrence, handler)`` instead of the kind's handler; it may delegate or post itself."""
+        if wrapper is None:
+            self._wrappers.pop(kind, None)
+        else:
+            self._wrappers[kind] = wrapper
 
     def on_timer(self, kind: str, handler: TimerHandler) -> None:
         """Handle timers of ``kind``. Handlers must be idempotent: a crash mid-run runs them again."""
@@ -106,6 +129,9 @@ class Scheduler:
                 occurrence.id, "failed", detail="interrupted while posting (Hearth stopped); not retried"
             )
         await self.repo.reset_running_timers()
+        now_ms = to_ms(self._clock.now())
+        for occurrence in await self.repo.occurrences_after(now_ms):
+            self._claimed_ahead.add((occurrence.schedule_id, occurrence.occurrence_key))
         if self._drive_jobs:
             self._aps.start()
             self._aps.add_job(self.run_due, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", replace_existing=True)
@@ -128,9 +154,12 @@ class Scheduler:
         self._aps.add_job(job, IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True)
 
     async def stop(self) -> None:
+        """Stop waking up, and let a sweep already posting finish before the bot disconnects."""
+        self._stopping = True
         if self._aps.running:
             self._aps.shutdown(wait=False)
-        self.started = False
+        async with self._sweep_lock:
+            self.started = False
 
     # -- schedules --------------------------------------------------------------------------
     def timezone_of(self, guild_id: int) -> str:
@@ -159,7 +188,8 @@ class Scheduler:
             return None
         after = after or self._clock.now()
         for day, due in self._occurrences(schedule, after, after + timedelta(days=8)):
-            if self._handled.get(schedule.id) != day.isoformat():
+            key = day.isoformat()
+            if self._handled.get(schedule.id) != key and (schedule.id, key) not in self._claimed_ahead:
                 return due
         return None
 
@@ -205,6 +235,8 @@ class Scheduler:
             )
             if claimed is not None:
                 await self.repo.finish_occurrence(claimed, "skipped", detail=f"skipped by {by}")
+                self._claimed_ahead.add((schedule.id, day.isoformat()))
+                self._arm(schedule)
                 return due
         return None
 
@@ -257,8 +289,9 @@ class Scheduler:
     async def _fire(self, occurrence: Occurrence) -> None:
         schedule = occurrence.schedule
         handler = self._schedule_handlers[schedule.kind]
+        wrapper = self._wrappers.get(schedule.kind)
         try:
-            post_id = await handler(occurrence)
+            post_id = await (wrapper(occurrence, handler) if wrapper else handler(occurrence))
         except PostFailed as exc:
             await self._fail(occurrence, str(exc))
         except Exception:
@@ -309,6 +342,8 @@ class Scheduler:
     # -- the sweep --------------------------------------------------------------------------
     async def run_due(self) -> None:
         """Post every due occurrence and run every due timer (start-up, the sweep, tests)."""
+        if self._stopping:
+            return
         async with self._sweep_lock:
             for schedule in await self.repo.list():
                 await self._process(schedule)
