@@ -21,9 +21,10 @@ def zone(name: str) -> ZoneInfo:
 
 
 def valid_timezone(name: str) -> bool:
+    """True for an IANA zone name; any user text is safe (a folder or an over-long name is just False)."""
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder; 300 chars is too long a path
         return False
     return True
 
