@@ -174,7 +174,9 @@ def option_strategy(param: app_commands.Parameter, world: FuzzWorld) -> st.Searc
     raise AssertionError(f"no strategy for option type {kind!r} of /{param.command.qualified_name}")
 
 
-def options_strategy(command: app_commands.Command[Any, ..., Any], world: FuzzWorld) -> st.SearchStrategy[dict[str, Any]]:
+def options_strategy(
+    command: app_commands.Command[Any, ..., Any], world: FuzzWorld
+) -> st.SearchStrategy[dict[str, Any]]:
     """Required options always, optional ones sometimes."""
     required = {p.display_name: option_strategy(p, world) for p in command.parameters if p.required}
     optional = {p.display_name: option_strategy(p, world) for p in command.parameters if not p.required}
@@ -192,7 +194,9 @@ def text_inputs(modal: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def modal_strategy(modal: dict[str, Any], world: FuzzWorld) -> st.SearchStrategy[dict[str, str]]:
     fields = {
-        i["custom_id"]: text_strategy(world, i.get("min_length") or (1 if i.get("required", True) else 0), i.get("max_length") or 4000)
+        i["custom_id"]: text_strategy(
+            world, i.get("min_length") or (1 if i.get("required", True) else 0), i.get("max_length") or 4000
+        )
         for i in text_inputs(modal)
     }
     return st.fixed_dictionaries(fields)

@@ -38,7 +38,9 @@ MAX_ERROR_LENGTH = 600  # "short": an ephemeral refusal fits in a few lines
 
 def allowed_to_ping(world: World, message: Message) -> bool:
     """Giveaway winner announcements are the one message that may notify someone."""
-    return "giveaway" in message.content.lower() and ("won" in message.content.lower() or "winner" in message.content.lower())
+    return "giveaway" in message.content.lower() and (
+        "won" in message.content.lower() or "winner" in message.content.lower()
+    )
 
 
 def short(value: Any, limit: int = 300) -> str:
@@ -112,7 +114,11 @@ class Checker:
 
     async def click(self, member: Member, source: InteractionResult, custom_id: str) -> list[str]:
         server = self.world.server
-        message = next(m for m in source.visible_messages() if any(c.get("custom_id") == custom_id for c in walk_components(m.components)))
+        message = next(
+            m
+            for m in source.visible_messages()
+            if any(c.get("custom_id") == custom_id for c in walk_components(m.components))
+        )
         mark = server.mark()
         what = f"button {custom_id!r}"
         result = await server.click(member, message, custom_id)

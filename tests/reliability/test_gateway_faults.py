@@ -110,7 +110,8 @@ async def test_every_delivered_activity_is_stored_exactly_once_through_drops_rec
         world.guild.id,
     )
     stored = Counter(
-        f"m:{message_id}" if kind == "message" else f"r:{message_id}:{member_id}" for kind, message_id, member_id in rows
+        f"m:{message_id}" if kind == "message" else f"r:{message_id}:{member_id}"
+        for kind, message_id, member_id in rows
     )
     delivered = set(seen)
 
@@ -120,17 +121,20 @@ async def test_every_delivered_activity_is_stored_exactly_once_through_drops_rec
     assert not (without_session & set(stored)), "an event Discord never sent to the bot was stored"
     # Replays and duplicates reached the client, yet the rollups stayed exact.
     message_rows = sum(1 for k in stored if k.startswith("m:"))
-    assert await world.bot.db.fetchval(
-        "SELECT SUM(messages) FROM member_days WHERE guild_id = ?", (world.guild.id,)
-    ) == message_rows
+    assert (
+        await world.bot.db.fetchval("SELECT SUM(messages) FROM member_days WHERE guild_id = ?", (world.guild.id,))
+        == message_rows
+    )
     assert await world.bot.db.fetchval(
         "SELECT SUM(activities) FROM member_days WHERE guild_id = ?", (world.guild.id,)
     ) == len(stored)
     assert len(seen) > len(delivered), "no duplicate deliveries were exercised"
     assert without_session and faults["drop"] and faults["reconnect"] and faults["invalidate"]
     assert server.gateway.resumes >= 1 and server.gateway.identifies >= 1 + faults["invalidate"]
-    print(f"faults {dict(faults)}, emitted {len(emitted)}, delivered {len(delivered)}, at risk {len(at_risk)}, "
-          f"without session {len(without_session)}, duplicate deliveries {len(seen) - len(delivered)}")
+    print(
+        f"faults {dict(faults)}, emitted {len(emitted)}, delivered {len(delivered)}, at risk {len(at_risk)}, "
+        f"without session {len(without_session)}, duplicate deliveries {len(seen) - len(delivered)}"
+    )
     assert len(emitted) >= TOTAL
     await assert_database_consistent(world.bot.db)
     world.runner.assert_no_handler_errors()
