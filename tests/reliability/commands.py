@@ -223,3 +223,40 @@ class ErrorLogs(logging.Handler):
         out = [f"{r.name}: {r.getMessage()}" for r in self.records]
         self.records.clear()
         return out
+
+
+def simple_value(param: app_commands.Parameter, world: FuzzWorld) -> Any:
+    """One plain, valid value for a parameter (the permission walk needs no variety)."""
+    if param.choices:
+        return param.choices[0].value
+    kind = param.type
+    if kind is OptionType.string:
+        return "x" * max(1, int(param.min_value or 1))
+    if kind in (OptionType.integer, OptionType.number):
+        low = param.min_value if param.min_value is not None else 1
+        return int(low) if kind is OptionType.integer else float(low)
+    if kind is OptionType.boolean:
+        return True
+    if kind in (OptionType.user, OptionType.mentionable):
+        return world.home.bob
+    if kind is OptionType.channel:
+        return world.channels(param.channel_types)[0]
+    if kind is OptionType.role:
+        return world.mentionable
+    if kind is OptionType.attachment:
+        return ("bank.csv", b"text,tags\nWhat is your favourite song?,music\n")
+    raise AssertionError(f"no value for option type {kind!r}")
+
+
+def simple_options(command: app_commands.Command[Any, ..., Any], world: FuzzWorld) -> dict[str, Any]:
+    return {p.display_name: simple_value(p, world) for p in command.parameters}
+
+
+async def snapshot(db: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: a refused command must leave this unchanged."""
+    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", ())
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for (name,) in tables:
+        rows = await db.fetchall(f'SELECT * FROM "{name}"', ())
+        out[name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
