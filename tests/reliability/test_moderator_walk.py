@@ -23,6 +23,14 @@ MEMBER_COMMANDS = frozenset(
         "privacy optin",
         "privacy forget-me",
         "question suggest",
+        "poll list",
+        "poll results",  # anonymous polls: refused to members until closed (checked inside; tested below)
+        "contest submit",
+        "contest edit",  # own entry only
+        "contest status",
+        "contest list",
+        "giveaway leave",
+        "giveaway list",
         "trivia leaderboard",
         "streak",
     }
