@@ -164,7 +164,7 @@ def option_strategy(param: app_commands.Parameter, world: FuzzWorld) -> st.Searc
         return st.sampled_from([*world.members(), *world.roles()])
     if kind is OptionType.attachment:
         return st.tuples(
-            st.sampled_from(["bank.csv", "bank.toml", "x.png", "", "../evil.csv", "😀.txt"]),
+            st.sampled_from(["bank.csv", "bank.toml", "x.png", "noext", "../evil.csv", "😀.txt"]),
             st.one_of(
                 st.sampled_from([b"", b"\x00\xff\xfe", b"question,answer\n", b"[[questions]]\ntext = 1\n"]),
                 st.binary(max_size=200),

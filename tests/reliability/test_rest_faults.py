@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
+
+import discord
 
 from bot.sandbox.localdiscord.world import Message
-from tests.reliability.commands import ErrorLogs
+from tests.reliability.commands import ErrorLogs, build_fuzz_world, leaf_commands, simple_options
 from tests.reliability.conftest import World
 
 QUESTION_TITLE = "Question of the day"
@@ -159,3 +162,30 @@ async def test_poll_closing_survives_a_503_and_posts_the_result_once_in_the_end(
     await world.restart()
     await world.advance(hours=1)
     assert len(result_posts(world)) == 1
+
+
+# -- attachments the CDN no longer serves ------------------------------------------------------------
+class ExpiredCdn(dict[int, Any]):
+    """The attachment store with every file expired: downloads answer 404."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return None
+
+
+async def test_every_command_with_a_file_answers_a_failed_download_with_a_short_error(world: World) -> None:
+    fuzz = await build_fuzz_world(world.server, world.community)
+    commands = [
+        c
+        for c in leaf_commands(world.bot.tree)
+        if any(p.type is discord.AppCommandOptionType.attachment for p in c.parameters)
+    ]
+    assert commands
+    world.server.attachments = ExpiredCdn(world.server.attachments)
+    with ErrorLogs() as errors:
+        for command in commands:
+            result = await world.server.run_command(
+                world.moderator, world.general, command.qualified_name, simple_options(command, fuzz)
+            )
+            text = await result.text(timeout=3)
+            assert result.ephemeral and "Something went wrong" not in text, f"/{command.qualified_name}: {text!r}"
+    assert errors.take() == []
