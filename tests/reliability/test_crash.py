@@ -131,8 +131,12 @@ async def crash_world(tmp_path: Path) -> AsyncIterator[CrashWorld]:
         finally:
             await hearth.stop()
         output = hearth.output()
+        assert output, "the bot's output was not captured"
         assert token not in output, "the token appeared in the bot's output"
         assert token[6:] not in output
+        for name in os.listdir(tmp_path):  # database, WAL, config: nothing on disk holds it either
+            with open(tmp_path / name, "rb") as stored:  # noqa: ASYNC230 - a few small files after the run
+                assert token.encode() not in stored.read(), f"the token is stored in {name}"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
