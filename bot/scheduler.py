@@ -57,6 +57,8 @@ class Occurrence:
 ScheduleHandler = Callable[[Occurrence], Awaitable[int | None]]
 TimerHandler = Callable[[TimerRow], Awaitable[None]]
 DueTimeResolver = Callable[[ScheduleRow, date], time]
+# Runs around a kind's handler (an experiment deciding what one occurrence posts); gets the handler to delegate to.
+ScheduleWrapper = Callable[[Occurrence, ScheduleHandler], Awaitable[int | None]]
 
 
 class Scheduler:
@@ -78,6 +80,7 @@ class Scheduler:
         self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._schedule_handlers: dict[str, ScheduleHandler] = {}
         self._due_time_resolvers: dict[str, DueTimeResolver] = {}
+        self._wrappers: dict[str, ScheduleWrapper] = {}
         self._timer_handlers: dict[str, TimerHandler] = {}
         self._handled: dict[int, str] = {}  # schedule id -> last occurrence key dealt with
         self._claimed_ahead: set[tuple[int, str]] = set()  # future occurrences already skipped
@@ -94,6 +97,24 @@ class Scheduler:
         self._schedule_handlers[kind] = handler
         if due_time is not None:
             self._due_time_resolvers[kind] = due_time
+
+    def set_due_time(self, kind: str, resolver: DueTimeResolver | None) -> None:
+        """Let occurrences of ``kind`` happen at a time that depends on the date (experiments' slot arms).
+
+        Independent of ``on_schedule``, so the feature that owns the handler and the one that moves
+        its times can register in any order.
+        """
+        if resolver is None:
+            self._due_time_resolvers.pop(kind, None)
+        else:
+            self._due_time_resolvers[kind] = resolver
+
+    def wrap_schedule(self, kind: str, wrapper: ScheduleWrapper | None) -> None:
+        """Run ``wrapper(occurrence, handler)`` instead of the kind's handler; it may delegate or post itself."""
+        if wrapper is None:
+            self._wrappers.pop(kind, None)
+        else:
+            self._wrappers[kind] = wrapper
 
     def on_timer(self, kind: str, handler: TimerHandler) -> None:
         """Handle timers of ``kind``. Handlers must be idempotent: a crash mid-run runs them again."""
@@ -271,8 +292,9 @@ class Scheduler:
     async def _fire(self, occurrence: Occurrence) -> None:
         schedule = occurrence.schedule
         handler = self._schedule_handlers[schedule.kind]
+        wrapper = self._wrappers.get(schedule.kind)
         try:
-            post_id = await handler(occurrence)
+            post_id = await (wrapper(occurrence, handler) if wrapper else handler(occurrence))
         except PostFailed as exc:
             await self._fail(occurrence, str(exc))
         except Exception:

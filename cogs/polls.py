@@ -24,6 +24,7 @@ from bot.discord_helpers import NO_PINGS, POST_PERMISSIONS, discord_timestamp, m
 from bot.engagement.polls import (
     Participation,
     PollInputError,
+    PollSpec,
     Tally,
     build_spec,
     describe_vote,
@@ -229,10 +230,35 @@ class Polls(commands.Cog):
                 "Grant those in the channel's permissions, then try again."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        guild_id = interaction.guild.id
-        row = await self.service.create(guild_id, target.id, spec, interaction.user.id)
         try:
-            if anonymous:
+            row, message = await self.publish(interaction.guild.id, target, spec, interaction.user.id)
+        except discord.HTTPException as exc:
+            raise UserError(f"Discord refused the poll ({exc.status}: {exc.text or 'no reason given'}).") from None
+        kind = "Anonymous poll" if anonymous else "Poll"
+        await interaction.followup.send(
+            f"{kind} #{row.id} is up in {target.mention}: {message.jump_url}. "
+            f"It closes {discord_timestamp(from_ms(row.closes_at))}; results are posted then.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    async def publish(
+        self,
+        guild_id: int,
+        target: discord.TextChannel | discord.Thread,
+        spec: PollSpec,
+        created_by: int | None,
+        **post_fields: Any,
+    ) -> tuple[PollRow, discord.Message]:
+        """Send a checked poll, register it as a Hearth post and arm its closing timer.
+
+        ``post_fields`` go to ``bot.posts.register`` (schedule_id, on_time, experiment_id, arm, tag):
+        an experiment's poll arm posts through here. On a Discord refusal the poll row is removed
+        and the HTTPException propagates.
+        """
+        row = await self.service.create(guild_id, target.id, spec, created_by)
+        try:
+            if spec.anonymous:
                 message = await target.send(
                     embed=anonymous_embed(row), view=anonymous_view(row), allowed_mentions=NO_PINGS
                 )
@@ -243,9 +269,9 @@ class Polls(commands.Cog):
                 for option in spec.options:
                     native.add_answer(text=option)
                 message = await target.send(poll=native, allowed_mentions=NO_PINGS)
-        except discord.HTTPException as exc:
+        except discord.HTTPException:
             await self.service.repo.delete(guild_id, row.id)
-            raise UserError(f"Discord refused the poll ({exc.status}: {exc.text or 'no reason given'}).") from None
+            raise
         post = await self.bot.posts.register(
             guild_id,
             "poll",
@@ -253,16 +279,12 @@ class Polls(commands.Cog):
             message.id,
             ref_id=row.id,
             member_count=self.bot.member_count(guild_id),
+            **post_fields,
         )
         await self.service.repo.set_posted(guild_id, row.id, message.id, post.id)
         await self.bot.scheduler.set_timer(guild_id, TIMER_KIND, row.id, from_ms(row.closes_at))
-        kind = "Anonymous poll" if anonymous else "Poll"
-        await interaction.followup.send(
-            f"{kind} #{row.id} is up in {target.mention}: {message.jump_url}. "
-            f"It closes {discord_timestamp(from_ms(row.closes_at))}; results are posted then.",
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
+        row = await self.service.repo.get(guild_id, row.id) or row
+        return row, message
 
     # -- /poll close ----------------------------------------------------------------------------
     @poll.command(name="close", description="Close a poll now and post its result")
