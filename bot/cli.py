@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
+from bot import verify_draw
 from bot.settings import TOKEN_HELP, Settings, SettingsError, load_settings, load_token
 
 Handler = Callable[[argparse.Namespace], int]
@@ -125,6 +126,7 @@ COMMON_PARENTS: list[argparse.ArgumentParser] = []
 
 # Later features add subcommands here (sandbox, report, export, verify-draw, ...).
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTRA_COMMANDS.append(verify_draw.register)
 EXTRA_COMMANDS.append(lambda sub: __import__("bot.sandbox.cli", fromlist=["register"]).register(sub))
 
 
