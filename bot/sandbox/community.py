@@ -61,7 +61,7 @@ class CommunitySettings:
     reply_tendency: float = 0.35  # mean share of a writer's messages that reply to someone
     conversation_trend: float = -0.06  # relative change of reply tendency per week
     reaction_rate: float = 0.25  # mean reactions by others per chat message
-    response_rate: float = 0.2  # base chance an average member responds to an average post
+    response_rate: float = 0.07  # base chance an average member responds to an average post
     kind_appeal: tuple[tuple[str, float], ...] = (
         ("question", 0.75),
         ("poll", 1.5),

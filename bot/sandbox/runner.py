@@ -55,6 +55,7 @@ CHAT_LINES = (
 REPLY_LINES = ("Mine would be pizza, no contest", "Probably the mountains", "Coffee. Always coffee.",
                "Hard one! I'd say reading", "Same as last time :D", "Something with friends")  # fmt: skip
 REACTIONS = ("👍", "❤️", "😂", "🎉", "👀")
+CLICKED = 2  # a button press: its handler records what it means, nothing to wait for
 IGNORED_BUTTON_WORDS = ("leave", "withdraw", "my", "results")
 
 
@@ -258,17 +259,22 @@ class Sandbox:
             expected += await self._perform(action)
         await self._settle(base + expected)
 
-    async def _settle(self, target: int) -> None:
-        """Wait until the bot has taken in what was sent (its recorder counted it)."""
+    async def _settle(self, target: int = 0) -> None:
+        """Wait until the bot has read every gateway event sent so far and its listeners ran
+        (the same rule as ``hearth_runner.settle``, polled without a sleep so hours pass fast)."""
         await self.server.flush()
+        ws = self.bot.ws
+        session = self.server.gateway.sessions.get(ws.session_id) if ws is not None and ws.session_id else None
+        seq = session.seq if session is not None else 0
         deadline = time.monotonic() + BARRIER_TIMEOUT_S
-        recorder = self.bot.recorder
-        while recorder.stats.accepted < target:
+        while (self.bot.ws.sequence or 0) < seq:
             self.server.check_alive()
             if time.monotonic() > deadline:
-                log.warning("sandbox: %d of the activities sent were not recorded", target - recorder.stats.accepted)
-                return
-            await asyncio.sleep(0.0005)
+                log.warning("sandbox: the bot did not catch up with the gateway in %ss", BARRIER_TIMEOUT_S)
+                break
+            await asyncio.sleep(0.0002)
+        for _ in range(3):  # listeners run as tasks scheduled by the dispatch
+            await asyncio.sleep(0)
 
     async def _perform(self, action: Action) -> int:
         """Do one action; returns how many activities Hearth's recorder should see from it."""
@@ -332,11 +338,11 @@ class Sandbox:
             self.stats.responses[f"{action.kind}:{action.how}"] += 1
             if self.verbose:
                 self._live_log[(action.post, action.how)] += 1
-        return max(done, 0)
+        return 1 if done == 1 else 0
 
     async def _act_on(self, post: Message, member: Member, choice: float) -> int:
         """The kind's main action: vote in a native poll or press one of the post's buttons.
-        Returns activities to expect (button handlers record their own), or -1 to react instead."""
+        Returns 1 (a vote), CLICKED (a button press, answered), 0 (nothing) or -1 (react instead)."""
         s = self.server
         if post.poll is not None:
             if post.poll.finalized or post.poll.expiry <= self.clock.now():
@@ -364,7 +370,8 @@ class Sandbox:
             await result.response(timeout=5)
         except TimeoutError:
             self.stats.failed.append(f"no answer to {custom_id}")
-        return 0
+            return 0
+        return CLICKED
 
     # ---- time passing --------------------------------------------------------------------
     async def advance(self, until: datetime, *, on_hour: Callable[[datetime], Any] | None = None,
@@ -390,7 +397,7 @@ class Sandbox:
                 await on_hour(t)
             await self.act(self.model.step(t, nxt))
             if self.verbose:
-                self._print_responses()
+                self._print_responses(t, nxt)
             t = nxt
             if report_progress:
                 self._show_progress((t - origin).total_seconds() / total)
@@ -437,14 +444,27 @@ class Sandbox:
             self._progress.write("\n")
         self._progress.flush()
 
-    def _print_responses(self) -> None:
+    def post_label(self, message_id: int) -> str:
+        """'the poll "Cats or dogs?"': a short name for a post in the printed story."""
+        msg = self.post_messages.get(message_id)
+        kind = self.post_kinds.get(message_id, "post")
+        if msg is None:
+            return f"the {kind}"
+        text = msg.poll.question if msg.poll else (msg.embeds[0].get("description") or msg.embeds[0].get("title")
+                                                    if msg.embeds else msg.content)
+        text = _first_lines(text or "", 1)
+        return f'the {kind} "{text[:40]}{"…" if len(text) > 40 else ""}"'
+
+    def _print_responses(self, start: datetime, end: datetime) -> None:
         by_post: dict[int, list[str]] = {}
         for (post, how), n in sorted(self._live_log.items()):
             word = {"reply": "replied", "react": "reacted", "act": "took part"}.get(how, how)
             by_post.setdefault(post, []).append(f"{n} {word}")
+        if not by_post:
+            return
+        span = f"{self.stamp(start)}–{self.local(end):%H:%M}"
         for post, parts in by_post.items():
-            kind = self.post_kinds.get(post, "post")
-            self._say(f"    members on the {kind}: {', '.join(parts)}")
+            self._say(f"[{span}] members on {self.post_label(post)}: {', '.join(parts)}")
         self._live_log.clear()
 
 
