@@ -40,7 +40,7 @@ RECENT = timedelta(hours=3)  # how far back a reply looks for a message to answe
 
 FIRST_NAMES = (
     "alice", "bruno", "chloe", "dmitri", "elena", "farid", "greta", "hiro", "ines", "jonas", "kaya", "liam",
-    "mira", "noah", "olga", "pablo", "quinn", "rosa", "sami", "tara", "ugo", "vera", "wren", "xavi", "yara",
+    "mira", "noah", "oskar", "pablo", "quinn", "rosa", "sami", "tara", "ugo", "vera", "wren", "xavi", "yara",
     "zeno", "amara", "basil", "cleo", "dario", "esme", "felix", "gaia", "hugo", "ivy", "jules", "kian", "lena",
     "milo", "nora", "otto", "pia", "remy", "sofia", "theo", "uma", "viktor", "willa", "yusuf", "zoe",
 )  # fmt: skip

@@ -450,8 +450,13 @@ class Sandbox:
         kind = self.post_kinds.get(message_id, "post")
         if msg is None:
             return f"the {kind}"
-        text = msg.poll.question if msg.poll else (msg.embeds[0].get("description") or msg.embeds[0].get("title")
-                                                    if msg.embeds else msg.content)
+        if msg.poll is not None:
+            text = msg.poll.question
+        elif msg.embeds:
+            embed = msg.embeds[0]
+            text = embed.get("description") if kind == "question" else embed.get("title")
+        else:
+            text = msg.content
         text = _first_lines(text or "", 1)
         return f'the {kind} "{text[:40]}{"…" if len(text) > 40 else ""}"'
 
