@@ -8,10 +8,14 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.community import CommunitySettings
+
+if TYPE_CHECKING:
+    from bot.sandbox.runner import Stats
 
 
 def register(sub: Any) -> None:
@@ -47,19 +51,29 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     if not valid_timezone(args.timezone):
         print(f"hearth: unknown time zone {args.timezone!r}", file=sys.stderr)
         return 2
-    return asyncio.run(run(community, Path(args.out), serve=args.serve))
+    asyncio.run(run(community, Path(args.out), serve=args.serve))
+    return 0
 
 
-async def run(community: CommunitySettings, out: Path, *, serve: bool = False, live: bool = True) -> int:
-    """The whole sandbox story, printed as it goes; returns the exit code."""
+async def run(
+    community: CommunitySettings,
+    out: Path,
+    *,
+    serve: bool = False,
+    live: bool = True,
+    say: Callable[[str], None] | None = None,
+) -> Stats:
+    """The whole sandbox story, printed as it goes (``say``, default print); returns what it did."""
     from bot.sandbox import scenario
     from bot.sandbox.output import write_outputs
     from bot.sandbox.runner import Sandbox, SandboxConfig
 
     started = time.monotonic()
 
-    def say(text: str) -> None:
-        print(text, flush=True)
+    if say is None:
+
+        def say(text: str) -> None:
+            print(text, flush=True)
 
     say(
         f"Hearth sandbox: {community.members} simulated members, {community.weeks} weeks of history, "
@@ -84,4 +98,4 @@ async def run(community: CommunitySettings, out: Path, *, serve: bool = False, l
 
             await serve_forever(sb, say)
     say(f"\nFinished in {time.monotonic() - started:.1f}s. Database: {out / 'hearth.db'}")
-    return 0
+    return sb.stats
