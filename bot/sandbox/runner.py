@@ -135,6 +135,7 @@ class Sandbox:
         self._live_log: Counter[tuple[int, str]] = Counter()
         self._live_until: datetime | None = None
         self._progress_at = 0.0
+        self._log_since: datetime | None = None
 
     # ---- life cycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Sandbox:
@@ -226,12 +227,14 @@ class Sandbox:
                 elif any(str(c.get("custom_id", "")).startswith("trivia:") for c in walk_components(msg.components)):
                     kind = "trivia"  # the next question of a running round
                 if self.verbose:
+                    self._print_responses(self.clock.now())
                     self._say(f"[{self.stamp(msg.timestamp)}] Hearth in #{channel.name}: {describe(msg)}")
                 if kind is None:
                     continue
                 self.post_kinds[msg.id] = kind
                 self.post_messages[msg.id] = msg
-                self.stats.posts[kind] += 1
+                if post_id is not None:
+                    self.stats.posts[kind] += 1
                 window = timedelta(hours=36)
                 if msg.poll is not None:
                     window = max(timedelta(minutes=5), msg.poll.expiry - self.clock.now())
@@ -322,7 +325,7 @@ class Sandbox:
             where = s.channels.get(post.thread_id) if post.thread_id else None
             target = self.by_token.get(action.reply_to) if action.reply_to else None
             text = REPLY_LINES[int(action.choice * len(REPLY_LINES))]
-            if where is not None:
+            if where is not None and (target is not None or action.choice > 0.3):
                 msg = s.create_message(where, member.user, content=text, reply_to=target)
             else:
                 msg = s.create_message(self.general, member.user, content=text, reply_to=target or post)
@@ -384,8 +387,6 @@ class Sandbox:
         week_events = self.stats.events
         while t < until:
             on_the_hour = t == _floor_hour(t)
-            live = self._live_until is not None and t < self._live_until
-            nxt = min(until, t + LIVE_STEP if live else _floor_hour(t) + STEP)
             if t > self.clock.now():
                 self.clock.set(t)
             mark = self.server.mark()
@@ -395,9 +396,11 @@ class Sandbox:
             await self._notice_posts(mark)
             if on_hour is not None and on_the_hour:
                 await on_hour(t)
+            live = self._live_until is not None and t < self._live_until
+            nxt = min(until, t + LIVE_STEP if live else _floor_hour(t) + STEP)
             await self.act(self.model.step(t, nxt))
-            if self.verbose:
-                self._print_responses(t, nxt)
+            if self.verbose and not live:
+                self._print_responses(nxt)
             t = nxt
             if report_progress:
                 self._show_progress((t - origin).total_seconds() / total)
@@ -460,11 +463,13 @@ class Sandbox:
         text = _first_lines(text or "", 1)
         return f'the {kind} "{text[:40]}{"…" if len(text) > 40 else ""}"'
 
-    def _print_responses(self, start: datetime, end: datetime) -> None:
+    def _print_responses(self, end: datetime) -> None:
+        """One line per post: what members did on it since the last such line."""
         by_post: dict[int, list[str]] = {}
         for (post, how), n in sorted(self._live_log.items()):
             word = {"reply": "replied", "react": "reacted", "act": "took part"}.get(how, how)
             by_post.setdefault(post, []).append(f"{n} {word}")
+        start, self._log_since = self._log_since or end, end
         if not by_post:
             return
         span = f"{self.stamp(start)}–{self.local(end):%H:%M}"

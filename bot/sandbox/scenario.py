@@ -77,6 +77,7 @@ async def backfill(sb: Sandbox) -> None:
 async def live_session(sb: Sandbox) -> None:
     """A short scripted morning, printed as it happens."""
     sb.verbose = True
+    sb._log_since = sb.clock.now()
     await setup_guild(sb)
     await sb.command("hearth status")
     await sb.command("question schedule", channel=sb.general, time="18:00", days="weekdays")
