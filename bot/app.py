@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -76,7 +77,7 @@ class Hearth(commands.Bot):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.synced_commands = False
-        self._closed = False
+        self._shutdown: asyncio.Task[None] | None = None
         self.warning_sources: list[WarningSource] = []
 
     async def setup_hook(self) -> None:
@@ -122,10 +123,16 @@ class Hearth(commands.Bot):
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        """Stop the scheduler, disconnect, flush the recorder, close the database: in that order."""
-        if self._closed:
-            return
-        self._closed = True
+        """Stop the scheduler, disconnect, flush the recorder, close the database: in that order.
+
+        Every caller (a signal handler, ``async with``) awaits the same shutdown, so none of them
+        can return, and let the loop cancel it, before the recorder is flushed.
+        """
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._shut_down())
+        await asyncio.shield(self._shutdown)
+
+    async def _shut_down(self) -> None:
         if hasattr(self, "scheduler"):
             await self.scheduler.stop()
         await super().close()

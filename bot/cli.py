@@ -58,6 +58,9 @@ async def _run_bot(settings: Settings, token: str) -> int:
         )
     except (DatabaseTooNew, MigrationError) as exc:
         return _fail(str(exc), 1)
+    finally:
+        # discord.py's __aexit__ skips close() once the socket is closed; ours must still flush.
+        await bot.close()
     return 0
 
 
