@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 from pathlib import Path
 
-from bot.cli import build_parser
+import pytest
+
+from bot.cli import build_parser, main
 from bot.sandbox.cli import run
 from bot.sandbox.community import CommunitySettings
 
@@ -21,7 +24,9 @@ def available(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(tmp_path: Path) -> None:
+async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     printed: list[str] = []
     community = CommunitySettings(members=20, weeks=1, seed=11, response_rate=0.6)
     stats = await run(community, tmp_path, say=printed.append)
@@ -39,6 +44,15 @@ async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(tm
     assert "Hearth in #general:" in text
     assert "members on the" in text
     check_outputs(tmp_path)
+    if available("bot.report_cli"):
+        # The printed report is the one `hearth report` gives on the same database.
+        capsys.readouterr()
+        code = await asyncio.to_thread(main, ["report", "--db", str(tmp_path / "hearth.db")])
+        assert code == 0
+        cli_report = capsys.readouterr().out.strip()
+        assert "Participation rate" in cli_report
+        assert cli_report in [p.strip() for p in printed]
+        assert (tmp_path / "report.txt").read_text(encoding="utf-8").strip() == cli_report
 
 
 def check_outputs(folder: Path) -> None:
