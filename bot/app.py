@@ -79,6 +79,7 @@ class Hearth(commands.Bot):
         self.synced_commands = False
         self._shutdown: asyncio.Task[None] | None = None
         self.warning_sources: list[WarningSource] = []
+        self.caught_up = asyncio.Event()  # set after the first sweep of overdue work on ready
 
     async def setup_hook(self) -> None:
         self.db = await Database.open(self.settings.bot.database_path)
@@ -121,6 +122,9 @@ class Hearth(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        # Overdue posts, closings and endings run once the guilds and channels are known.
+        await self.scheduler.run_due()
+        self.caught_up.set()
 
     async def close(self) -> None:
         """Stop the scheduler, disconnect, flush the recorder, close the database: in that order.
@@ -152,5 +156,10 @@ class Hearth(commands.Bot):
         return found
 
     def member_count(self, guild_id: int) -> int | None:
+        """Human members (METRICS: bots never count); without the member list, all but Hearth."""
         guild = self.get_guild(guild_id)
-        return guild.member_count if guild is not None else None
+        if guild is None or guild.member_count is None:
+            return None
+        if guild.chunked:
+            return sum(1 for member in guild.members if not member.bot)
+        return max(guild.member_count - 1, 0)

@@ -96,7 +96,11 @@ class Scheduler:
 
     # -- life cycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        """Recover from a crash, rebuild jobs from our tables and run what is overdue."""
+        """Recover from a crash and rebuild jobs from our tables.
+
+        What is overdue runs at the first ``run_due()``, which the bot calls once it is connected:
+        handlers need the guilds and channels the gateway delivers.
+        """
         for occurrence in await self.repo.interrupted_occurrences():
             await self.repo.finish_occurrence(
                 occurrence.id, "failed", detail="interrupted while posting (Hearth stopped); not retried"
@@ -113,7 +117,6 @@ class Scheduler:
             for job_id, (interval, job) in self._housekeeping.items():
                 self._arm_housekeeping(job_id, interval, job)
         self.started = True
-        await self.run_due()
 
     def every(self, interval: timedelta, job: Callable[[], Awaitable[None]], job_id: str) -> None:
         """A housekeeping job (retention, nightly rollups); only armed with the system clock."""

@@ -28,6 +28,7 @@ async def start_hearth(
     options.setdefault("guild_ready_timeout", FAST_READY)
     bot = Hearth(settings, clock=clock, **options)
     runner = await BotRunner(server, bot).start()
+    await asyncio.wait_for(bot.caught_up.wait(), timeout=10)
     return bot, runner
 
 

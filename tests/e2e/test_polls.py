@@ -87,7 +87,7 @@ async def test_native_poll_records_votes_and_posts_a_charted_result_on_time(worl
     assert "2 voters" in body
     # three members responded (the owner voted, then withdrew: still a responder)
     assert "100% of active members (3 of the 3 active in the 28 days before)" in body
-    assert "60% of all 5 members" in body  # Discord's member count includes the bot
+    assert "75% of all 4 members" in body  # bots, Hearth included, never count
     assert post.attachments and post.attachments[0].filename == f"poll-{poll_id}-results.png"
     assert post.attachments[0].data[:8] == b"\x89PNG\r\n\x1a\n"
     assert message.poll.finalized

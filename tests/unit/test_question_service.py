@@ -85,6 +85,7 @@ class World:
         self.build()
         await self.posts.load()
         await self.scheduler.start()
+        await self.scheduler.run_due()  # what the bot does once connected
 
     async def statuses(self) -> list[tuple[str, str]]:
         return [(o.occurrence_key, o.status) for o in await self.scheduler.repo.occurrences(GUILD)]

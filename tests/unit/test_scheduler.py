@@ -52,6 +52,7 @@ class Harness:
         await self.scheduler.stop()
         self.scheduler = self.new_scheduler()
         await self.scheduler.start()
+        await self.scheduler.run_due()  # what the bot does once connected
 
     async def statuses(self) -> list[tuple[str, str]]:
         return [(o.occurrence_key, o.status) for o in await self.scheduler.repo.occurrences(GUILD)]
