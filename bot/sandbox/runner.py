@@ -139,7 +139,11 @@ class Sandbox:
 
     # ---- life cycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Sandbox:
-        await self.start_world()
+        try:
+            await self.start_world()
+        except BaseException:
+            await self.stop()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
