@@ -33,6 +33,8 @@ from bot.storage.schedules import ScheduleRepository, ScheduleRow, TimerRow
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
+# A failed timer runs again after these delays (per process), then is recorded as failed for good.
+TIMER_RETRIES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
 
 class PostFailed(Exception):
@@ -84,6 +86,7 @@ class Scheduler:
         self._claimed_ahead: set[tuple[int, str]] = set()  # future occurrences already skipped
         self._locks: dict[int, asyncio.Lock] = {}
         self._sweep_lock = asyncio.Lock()
+        self._timer_failures: dict[int, int] = {}  # timer id -> failed attempts in this process
         self._housekeeping: dict[str, tuple[timedelta, Callable[[], Awaitable[None]]]] = {}
         self.started = False
         self._stopping = False
@@ -332,11 +335,24 @@ class Scheduler:
             await handler(timer)
         except Exception as exc:
             log.exception("timer %s #%s failed", timer.kind, timer.ref_id)
-            await self.repo.finish_timer(timer.id, "failed", to_ms(self._clock.now()), detail=str(exc)[:300])
-            await self._guilds.add_problem(
-                timer.guild_id, timer.kind, f"could not finish #{timer.ref_id}: {exc}", to_ms(self._clock.now())
-            )
+            now = self._clock.now()
+            failures = self._timer_failures.get(timer.id, 0)
+            if failures < len(TIMER_RETRIES):
+                # Handlers are idempotent, so a transient failure (Discord 5xx, timeout) is retried later.
+                self._timer_failures[timer.id] = failures + 1
+                delay = TIMER_RETRIES[failures]
+                retry_at = now + delay
+                await self.repo.set_timer(timer.guild_id, timer.kind, timer.ref_id, to_ms(retry_at))
+                self._arm_timer(
+                    TimerRow(timer.id, timer.guild_id, timer.kind, timer.ref_id, to_ms(retry_at), "pending")
+                )
+                message = f"could not finish #{timer.ref_id}: {exc}; retrying in {int(delay.total_seconds() // 60)} min"
+            else:
+                await self.repo.finish_timer(timer.id, "failed", to_ms(now), detail=str(exc)[:300])
+                message = f"could not finish #{timer.ref_id}: {exc}; gave up after {failures + 1} attempts"
+            await self._guilds.add_problem(timer.guild_id, timer.kind, message, to_ms(now))
         else:
+            self._timer_failures.pop(timer.id, None)
             await self.repo.finish_timer(timer.id, "done", to_ms(self._clock.now()))
 
     # -- the sweep --------------------------------------------------------------------------

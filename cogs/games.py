@@ -543,7 +543,10 @@ class Games(commands.Cog):
                 f"That file is {file.size // 1024} KiB; imports are limited to {MAX_IMPORT_BYTES // 1024} KiB."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await file.read()
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:  # the CDN lost or expired the upload
+            raise UserError("I couldn't download that file from Discord; please upload it again.") from exc
         try:
             report = await self.trivia.import_questions(
                 interaction.guild_id, file.filename, data, category, interaction.user.id

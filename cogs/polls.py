@@ -399,7 +399,7 @@ class Polls(commands.Cog):
                 if poll.anonymous:
                     await self._show_closed(poll)
             if poll.result_message_id is None:
-                message = await self._post_result(poll)
+                message = await self._posted_before_a_crash(poll) or await self._post_result(poll)
                 await self.service.repo.set_result_message(guild_id, poll_id, message.id)
                 poll = await self.service.repo.get(guild_id, poll_id)
         return poll
@@ -438,6 +438,26 @@ class Polls(commands.Cog):
             await self._message(poll).edit(embed=anonymous_embed(poll), view=None)
         except discord.HTTPException as exc:
             log.warning("poll #%s: could not mark the message closed: %s", poll.id, exc)
+
+    async def _posted_before_a_crash(self, poll: PollRow) -> discord.Message | None:
+        """A result Discord already has but the database doesn't (killed between the post and the write)."""
+        me = self.bot.user
+        if me is None or poll.message_id is None:
+            return None
+        channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
+        try:
+            async for message in channel.history(after=discord.Object(poll.message_id), limit=100):
+                if (
+                    message.author.id == me.id
+                    and message.reference is not None
+                    and message.reference.message_id == poll.message_id
+                    and message.embeds
+                    and (message.embeds[0].title or "").startswith("📊 Results")
+                ):
+                    return message
+        except discord.HTTPException:
+            return None  # can't look: posting is still better than no result
+        return None
 
     async def _post_result(self, poll: PollRow) -> discord.Message:
         result = self.service.final_tally(poll)

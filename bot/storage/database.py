@@ -7,6 +7,7 @@ together with ``PRAGMA user_version = NNNN``, so a failed migration leaves the d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -63,6 +64,9 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
+        # One connection: transactions from different tasks (the recorder's batch, a scheduler
+        # claim) must not overlap, or SQLite refuses the second BEGIN.
+        self._transaction_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -146,12 +150,13 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
-        else:
-            await self._conn.execute("COMMIT")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one transaction at a time."""
+        async with self._transaction_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
