@@ -105,7 +105,12 @@ def test_untested_slot_rule_when_there_is_no_winner_yet() -> None:
 
 def test_member_reply_rule_names_the_share_and_suggests_a_contest() -> None:
     rule, text = pick(
-        weaker_side="engagement", worst_figure=MEMBER_REPLIES, replies=50, member_replies=4, pairs=3, returning=1,
+        weaker_side="engagement",
+        worst_figure=MEMBER_REPLIES,
+        replies=50,
+        member_replies=4,
+        pairs=3,
+        returning=1,
         previously_active=10,
     )
     assert rule == "member_replies"
@@ -115,7 +120,10 @@ def test_member_reply_rule_names_the_share_and_suggests_a_contest() -> None:
 
 def test_returning_rule_with_and_without_a_busy_slot() -> None:
     rule, text = pick(
-        weaker_side="engagement", worst_figure=RETURNING, returning=9, previously_active=22,
+        weaker_side="engagement",
+        worst_figure=RETURNING,
+        returning=9,
+        previously_active=22,
         busiest_slot="Wed 18:00-21:00",
     )
     assert rule == "returning"

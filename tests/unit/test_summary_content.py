@@ -68,9 +68,10 @@ def test_full_summary_leads_with_the_weaker_side_and_the_next_step() -> None:
     assert "Time to first response (lower is better): **14 min** ↓ −6 min" in fields["Optimization"]
     assert "Posts on schedule: **100%** →" in fields["Optimization"]
     assert "Member-to-member replies: **n/a**" in fields["Engagement"]
-    assert "Best: [Trivia](https://discord.com/channels/1/2/3): 30% of 40 active members (12)" in fields[
-        "Posts of the week"
-    ]
+    assert (
+        "Best: [Trivia](https://discord.com/channels/1/2/3): 30% of 40 active members (12)"
+        in fields["Posts of the week"]
+    )
     assert "Worst: [Question · fun](https://discord.com/channels/1/2/4)" in fields["Posts of the week"]
     assert fields["Top streaks"] == "<@11> 6 days · <@12> 1 day"
     assert fields["Winners of the week"] == "Trivia: <@11> (40 points)\nContest “Cats”: <@12>, <@13> (3 votes)"
@@ -84,7 +85,12 @@ def test_late_summary_says_so() -> None:
 
 def test_thin_summary_explains_what_it_will_show_and_what_to_do_without_zeros() -> None:
     thin = full_content(
-        figures=[], weaker_side=None, next_step=None, best_post=None, worst_post=None, winners=[],
+        figures=[],
+        weaker_side=None,
+        next_step=None,
+        best_post=None,
+        worst_post=None,
+        winners=[],
         thin=ThinData(weeks_with_data=1, active=2, posts=0, responses=0, has_post_schedule=False),
     )
     r = render(thin)
