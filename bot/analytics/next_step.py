@@ -191,7 +191,7 @@ def returning_rule(x: NextStepInput) -> str | None:
     came = f"{_pct(share)} of the {x.previously_active} members active the week before came back ({x.returning})"
     if x.busiest_slot is not None:
         return f"{came}: schedule a daily question at {x.busiest_slot}, when most of them are around."
-    return f"{came}: start the daily number game (`/game`), so a streak gives them a reason to return."
+    return f"{came}: start the daily number game (`/game schedule`), so a streak gives them a reason to return."
 
 
 def communicator_rule(x: NextStepInput) -> str | None:
