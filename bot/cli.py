@@ -130,6 +130,7 @@ COMMON_PARENTS: list[argparse.ArgumentParser] = []
 # Later features add subcommands here (sandbox, report, export, verify-draw, ...).
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
 EXTRA_COMMANDS.append(verify_draw.register)
+EXTRA_COMMANDS.append(lambda sub: __import__("bot.report_cli", fromlist=["register"]).register(sub))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import io
 import logging
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import discord
@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
+from bot.charts.summary import summary_chart
 from bot.checks import moderator_only
 from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions
 from bot.localtime import WEEKDAY_NAMES, zone
@@ -33,7 +34,6 @@ from bot.summary.content import SummaryContent, render
 from bot.summary.gather import SummaryGatherer
 from bot.summary.service import SCHEDULE_KIND, SummaryInputError, SummaryService, covered_week, describe
 from bot.tree import UserError
-from bot.charts.summary import summary_chart
 
 log = logging.getLogger(__name__)
 
