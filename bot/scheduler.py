@@ -78,10 +78,12 @@ class Scheduler:
         self._due_time_resolvers: dict[str, DueTimeResolver] = {}
         self._timer_handlers: dict[str, TimerHandler] = {}
         self._handled: dict[int, str] = {}  # schedule id -> last occurrence key dealt with
+        self._claimed_ahead: set[tuple[int, str]] = set()  # future occurrences already skipped
         self._locks: dict[int, asyncio.Lock] = {}
         self._sweep_lock = asyncio.Lock()
         self._housekeeping: dict[str, tuple[timedelta, Callable[[], Awaitable[None]]]] = {}
         self.started = False
+        self._stopping = False
 
     # -- registration -----------------------------------------------------------------------
     def on_schedule(self, kind: str, handler: ScheduleHandler, *, due_time: DueTimeResolver | None = None) -> None:
@@ -106,6 +108,9 @@ class Scheduler:
                 occurrence.id, "failed", detail="interrupted while posting (Hearth stopped); not retried"
             )
         await self.repo.reset_running_timers()
+        now_ms = to_ms(self._clock.now())
+        for occurrence in await self.repo.occurrences_after(now_ms):
+            self._claimed_ahead.add((occurrence.schedule_id, occurrence.occurrence_key))
         if self._drive_jobs:
             self._aps.start()
             self._aps.add_job(self.run_due, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", replace_existing=True)
@@ -128,9 +133,12 @@ class Scheduler:
         self._aps.add_job(job, IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True)
 
     async def stop(self) -> None:
+        """Stop waking up, and let a sweep already posting finish before the bot disconnects."""
+        self._stopping = True
         if self._aps.running:
             self._aps.shutdown(wait=False)
-        self.started = False
+        async with self._sweep_lock:
+            self.started = False
 
     # -- schedules --------------------------------------------------------------------------
     def timezone_of(self, guild_id: int) -> str:
@@ -159,7 +167,8 @@ class Scheduler:
             return None
         after = after or self._clock.now()
         for day, due in self._occurrences(schedule, after, after + timedelta(days=8)):
-            if self._handled.get(schedule.id) != day.isoformat():
+            key = day.isoformat()
+            if self._handled.get(schedule.id) != key and (schedule.id, key) not in self._claimed_ahead:
                 return due
         return None
 
@@ -205,6 +214,8 @@ class Scheduler:
             )
             if claimed is not None:
                 await self.repo.finish_occurrence(claimed, "skipped", detail=f"skipped by {by}")
+                self._claimed_ahead.add((schedule.id, day.isoformat()))
+                self._arm(schedule)
                 return due
         return None
 
@@ -309,6 +320,8 @@ class Scheduler:
     # -- the sweep --------------------------------------------------------------------------
     async def run_due(self) -> None:
         """Post every due occurrence and run every due timer (start-up, the sweep, tests)."""
+        if self._stopping:
+            return
         async with self._sweep_lock:
             for schedule in await self.repo.list():
                 await self._process(schedule)

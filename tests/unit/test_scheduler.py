@@ -158,6 +158,15 @@ async def test_skip_claims_the_next_occurrence(h: Harness) -> None:
     assert h.scheduler.next_run(schedule) == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 
 
+async def test_next_run_skips_a_skipped_occurrence_even_after_a_restart(h: Harness) -> None:
+    await daily_at_nine(h)
+    schedule = (await h.scheduler.repo.list(GUILD))[0]
+    await h.scheduler.skip_next(schedule)
+    assert h.scheduler.next_run(schedule) == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    await h.restart()
+    assert h.scheduler.next_run(schedule) == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+
+
 async def test_paused_schedule_does_not_post(h: Harness) -> None:
     await daily_at_nine(h)
     schedule = (await h.scheduler.repo.list(GUILD))[0]

@@ -12,9 +12,9 @@ import pytest_asyncio
 
 from bot.app import Hearth
 from bot.clock import FakeClock
+from bot.sandbox.hearth_runner import local_settings, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.testing import BotRunner, Community, build_community
-from bot.settings import Settings
 
 START = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 
@@ -33,9 +33,8 @@ class Stage:
         return self.runner.bot  # type: ignore[return-value]
 
     async def start(self) -> Hearth:
-        settings = Settings().replace("bot", data_dir=str(self.data_dir))
-        bot = Hearth(settings, clock=self.clock, guild_ready_timeout=0.05)
-        self.runner = await BotRunner(self.server, bot).start()
+        settings = local_settings(self.server, self.data_dir / "hearth.db")
+        bot, self.runner = await start_hearth(self.server, settings, self.clock)
         return bot
 
     async def stop(self) -> None:
