@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.analytics import metrics as m
+from bot.analytics import next_step as ns
 from bot.analytics.stats import Rate
 from bot.analytics.weaker_side import HISTORY_WEEKS, HeadlineFigure, WeakerSide, weaker_side
 from bot.engagement.streaks import Streak, top_streaks
@@ -611,42 +612,56 @@ def _post(p: PostRow, responders: int, base: int, first_ms: int | None) -> m.Pos
 
 
 # -- next step ----------------------------------------------------------------------------
+NO_NEXT_STEP = "Not enough data yet for a next step: keep posting and check back next week."
+
+
+def _evidence(g: m.GroupRate | None) -> ns.GroupEvidence | None:
+    return None if g is None else ns.GroupEvidence(g.key, g.posts, g.rate.numerator, g.rate.denominator)
+
+
+def next_step_input(
+    weaker: WeakerSide | None, best: m.BestTime, by_kind: Sequence[m.GroupRate], figures: PeriodFigures, peak: dict
+) -> ns.NextStepInput:
+    """The evidence the next-step rules (bot/analytics/next_step.py) choose from, out of the report."""
+    grid = m.slot_grid(peak)
+    busiest = max(grid.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))[0] if grid else None
+    return ns.NextStepInput(
+        weaker_side=weaker.side if weaker is not None else None,
+        worst_figure=weaker.worst.name if weaker is not None else None,
+        current_slot=_evidence(best.current),
+        best_slot=_evidence(best.best),
+        busiest_slot=m.slot_label(busiest) if busiest is not None and grid[busiest] > 0 else None,
+        busiest_untested_slot=m.slot_label(best.next_test) if best.next_test is not None else None,
+        busiest_untested_activities=grid.get(best.next_test, 0) if best.next_test is not None else 0,
+        kinds=[e for g in by_kind if (e := _evidence(g)) is not None],
+        first_response_minutes=figures.first_response_minutes,
+        on_time=figures.on_time,
+        due=figures.due,
+        replies=figures.replies,
+        member_replies=figures.member_replies,
+        pairs=figures.pairs,
+        returning=figures.returning,
+        previously_active=figures.previously_active,
+        active=figures.active,
+        communicators=figures.communicators,
+        stickiness=figures.stickiness,
+        mau=figures.mau,
+    )
+
+
 def next_step(
     weaker: WeakerSide | None, best: m.BestTime, by_kind: Sequence[m.GroupRate], figures: PeriodFigures, peak: dict
 ) -> NextStep:
-    """One concrete next step drawn from the figures (METRICS "Weaker side"), never a generic tip."""
-    overall = Rate(figures.responders, figures.base)
-    good_kinds = [g for g in by_kind if g.recommendable]
-    top_kind = good_kinds[0] if good_kinds else None
-    busiest = max(m.slot_grid(peak).items(), key=lambda kv: kv[1])[0] if peak else None
-    if weaker is not None and weaker.side == "engagement":
-        worst = weaker.worst.name
-        if worst in ("Member-to-member replies", "Communicators"):
-            return NextStep(
-                "Start a contest or a question with a thread: members answer each other there "
-                f"({figures.pairs} member pairs replied to each other this period).",
-                {"pairs": figures.pairs, "member_reply_share": figures.member_reply_share, "worst": worst},
-            )
-        if busiest is not None:
-            return NextStep(
-                f"Post at {m.slot_label(busiest)}, the busiest time of the last 28 days, so members who come "
-                "back find something new.",
-                {"slot": m.slot_label(busiest), "worst": worst},
-            )
-    if best.recommended is not None:
-        return NextStep(best.message, {"slot": best.recommended.key, "rate": best.recommended.rate.value})
-    if top_kind is not None and overall.value is not None and (top_kind.rate.value or 0) > overall.value:
-        return NextStep(
-            f"Post more {top_kind.key}: {top_kind.rate.value:.1%} of active members respond to it "
-            f"({top_kind.posts} posts), against {overall.value:.1%} overall.",
-            {"kind": top_kind.key, "rate": top_kind.rate.value, "overall": overall.value},
-        )
-    if best.next_test is not None:
-        return NextStep(
-            f"Test a post at {m.slot_label(best.next_test)}: the busiest slot where Hearth has not posted yet.",
-            {"slot": m.slot_label(best.next_test)},
-        )
-    return NextStep("Not enough data yet for a next step: keep posting and check back next week.")
+    """One concrete next step drawn from the figures (METRICS "Weaker side"), never a generic tip.
+
+    The rules are ``bot.analytics.next_step.choose_next_step``; ``evidence["rule"]`` names the one
+    that fired (absent when none had its evidence, and the text says so).
+    """
+    evidence = next_step_input(weaker, best, by_kind, figures, peak)
+    step = ns.choose_next_step(evidence)
+    if step is None:
+        return NextStep(NO_NEXT_STEP)
+    return NextStep(step.text, {"rule": step.rule, "worst": evidence.worst_figure})
 
 
 # -- entry points -------------------------------------------------------------------------
