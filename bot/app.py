@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -76,8 +77,9 @@ class Hearth(commands.Bot):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.synced_commands = False
-        self._closed = False
+        self._shutdown: asyncio.Task[None] | None = None
         self.warning_sources: list[WarningSource] = []
+        self.caught_up = asyncio.Event()  # set after the first sweep of overdue work on ready
 
     async def setup_hook(self) -> None:
         self.db = await Database.open(self.settings.bot.database_path)
@@ -90,7 +92,7 @@ class Hearth(commands.Bot):
         await self.privacy.load()
         self.recorder = Recorder(self.activities, self.guilds_repo, self.privacy, self.clock, self.settings.recorder)
         self.recorder.start()
-        self.posts = PostService(PostRepository(self.db), self.guilds_repo, self.clock)
+        self.posts = PostService(PostRepository(self.db), self.guilds_repo, self.clock, self.member_count)
         await self.posts.load()
         self.scheduler = Scheduler(
             ScheduleRepository(self.db),
@@ -123,12 +125,21 @@ class Hearth(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        # Overdue posts, closings and endings run once the guilds and channels are known.
+        await self.scheduler.run_due()
+        self.caught_up.set()
 
     async def close(self) -> None:
-        """Stop the scheduler, disconnect, flush the recorder, close the database: in that order."""
-        if self._closed:
-            return
-        self._closed = True
+        """Stop the scheduler, disconnect, flush the recorder, close the database: in that order.
+
+        Every caller (a signal handler, ``async with``) awaits the same shutdown, so none of them
+        can return, and let the loop cancel it, before the recorder is flushed.
+        """
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._shut_down())
+        await asyncio.shield(self._shutdown)
+
+    async def _shut_down(self) -> None:
         if hasattr(self, "scheduler"):
             await self.scheduler.stop()
         await super().close()
@@ -148,5 +159,10 @@ class Hearth(commands.Bot):
         return found
 
     def member_count(self, guild_id: int) -> int | None:
+        """Human members (METRICS: bots never count); without the member list, all but Hearth."""
         guild = self.get_guild(guild_id)
-        return guild.member_count if guild is not None else None
+        if guild is None or guild.member_count is None:
+            return None
+        if guild.chunked:
+            return sum(1 for member in guild.members if not member.bot)
+        return max(guild.member_count - 1, 0)

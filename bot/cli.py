@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
+from bot import verify_draw
 from bot.settings import TOKEN_HELP, Settings, SettingsError, load_settings, load_token
 
 Handler = Callable[[argparse.Namespace], int]
@@ -63,6 +64,9 @@ async def _run_bot(settings: Settings, token: str) -> int:
         )
     except (DatabaseTooNew, MigrationError) as exc:
         return _fail(str(exc), 1)
+    finally:
+        # discord.py's __aexit__ skips close() once the socket is closed; ours must still flush.
+        await bot.close()
     return 0
 
 
@@ -131,6 +135,9 @@ COMMON_PARENTS: list[argparse.ArgumentParser] = []
 
 # Later features add subcommands here (sandbox, report, export, verify-draw, ...).
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTRA_COMMANDS.append(verify_draw.register)
+EXTRA_COMMANDS.append(lambda sub: __import__("bot.sandbox.cli", fromlist=["register"]).register(sub))
+EXTRA_COMMANDS.append(lambda sub: __import__("bot.report_cli", fromlist=["register"]).register(sub))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

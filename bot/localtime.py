@@ -21,9 +21,10 @@ def zone(name: str) -> ZoneInfo:
 
 
 def valid_timezone(name: str) -> bool:
+    """True for an IANA zone name; any user text is safe (a folder or an over-long name is just False)."""
     try:
         zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder; 300 chars is too long a path
         return False
     return True
 
@@ -56,21 +57,26 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _echo(text: str, limit: int = 40) -> str:
+    """User text quoted back in an error, cut short so the answer stays short."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def parse_time_of_day(text: str) -> time:
     """'9:00', '09:00', '18:30', '6pm', '6:30 pm' -> time; ValueError with a clear reason."""
     cleaned = text.strip().lower().replace(" ", "")
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(am|pm)?", cleaned)
     if not match:
-        raise ValueError(f"{text!r} is not a time: use 24-hour HH:MM such as 09:00 or 18:30")
+        raise ValueError(f"{_echo(text)} is not a time: use 24-hour HH:MM such as 09:00 or 18:30")
     hour, minute, meridiem = int(match.group(1)), int(match.group(2) or 0), match.group(3)
     if meridiem:
         if not 1 <= hour <= 12:
-            raise ValueError(f"{text!r} is not a time: with am/pm the hour must be 1 to 12")
+            raise ValueError(f"{_echo(text)} is not a time: with am/pm the hour must be 1 to 12")
         hour = hour % 12 + (12 if meridiem == "pm" else 0)
     elif match.group(2) is None:
-        raise ValueError(f"{text!r} is not a time: use 24-hour HH:MM such as 09:00 or 18:30")
+        raise ValueError(f"{_echo(text)} is not a time: use 24-hour HH:MM such as 09:00 or 18:30")
     if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r} is not a time of day: hours go 0-23 and minutes 0-59")
+        raise ValueError(f"{_echo(text)} is not a time of day: hours go 0-23 and minutes 0-59")
     return time(hour, minute)
 
 
@@ -99,7 +105,7 @@ def _weekday(part: str, original: str) -> int:
     for number, name in enumerate(WEEKDAY_NAMES):
         if len(part) >= 3 and name.lower().startswith(part):
             return number
-    raise ValueError(f"{part!r} in {original!r} is not a weekday: use mon, tue, wed, thu, fri, sat, sun")
+    raise ValueError(f"{_echo(part)} in {_echo(original)} is not a weekday: use mon, tue, wed, thu, fri, sat, sun")
 
 
 def format_weekdays(days: Iterable[int]) -> str:

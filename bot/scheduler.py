@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
 SWEEP_YIELD_EVERY = 50  # schedules checked between event-loop yields in a sweep
+# A failed timer runs again after these delays (per process), then is recorded as failed for good.
+TIMER_RETRIES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
 
 class PostFailed(Exception):
@@ -56,6 +58,8 @@ class Occurrence:
 ScheduleHandler = Callable[[Occurrence], Awaitable[int | None]]
 TimerHandler = Callable[[TimerRow], Awaitable[None]]
 DueTimeResolver = Callable[[ScheduleRow, date], time]
+# Runs around a kind's handler (an experiment deciding what one occurrence posts); gets the handler to delegate to.
+ScheduleWrapper = Callable[[Occurrence, ScheduleHandler], Awaitable[int | None]]
 
 
 class Scheduler:
@@ -77,12 +81,16 @@ class Scheduler:
         self._aps = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._schedule_handlers: dict[str, ScheduleHandler] = {}
         self._due_time_resolvers: dict[str, DueTimeResolver] = {}
+        self._wrappers: dict[str, ScheduleWrapper] = {}
         self._timer_handlers: dict[str, TimerHandler] = {}
         self._handled: dict[int, str] = {}  # schedule id -> last occurrence key dealt with
+        self._claimed_ahead: set[tuple[int, str]] = set()  # future occurrences already skipped
         self._locks: dict[int, asyncio.Lock] = {}
         self._sweep_lock = asyncio.Lock()
+        self._timer_failures: dict[int, int] = {}  # timer id -> failed attempts in this process
         self._housekeeping: dict[str, tuple[timedelta, Callable[[], Awaitable[None]]]] = {}
         self.started = False
+        self._stopping = False
 
     # -- registration -----------------------------------------------------------------------
     def on_schedule(self, kind: str, handler: ScheduleHandler, *, due_time: DueTimeResolver | None = None) -> None:
@@ -91,18 +99,43 @@ class Scheduler:
         if due_time is not None:
             self._due_time_resolvers[kind] = due_time
 
+    def set_due_time(self, kind: str, resolver: DueTimeResolver | None) -> None:
+        """Let occurrences of ``kind`` happen at a time that depends on the date (experiments' slot arms).
+
+        Independent of ``on_schedule``, so the feature that owns the handler and the one that moves
+        its times can register in any order.
+        """
+        if resolver is None:
+            self._due_time_resolvers.pop(kind, None)
+        else:
+            self._due_time_resolvers[kind] = resolver
+
+    def wrap_schedule(self, kind: str, wrapper: ScheduleWrapper | None) -> None:
+        """Run ``wrapper(occurrence, handler)`` instead of the kind's handler; it may delegate or post itself."""
+        if wrapper is None:
+            self._wrappers.pop(kind, None)
+        else:
+            self._wrappers[kind] = wrapper
+
     def on_timer(self, kind: str, handler: TimerHandler) -> None:
         """Handle timers of ``kind``. Handlers must be idempotent: a crash mid-run runs them again."""
         self._timer_handlers[kind] = handler
 
     # -- life cycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        """Recover from a crash, rebuild jobs from our tables and run what is overdue."""
+        """Recover from a crash and rebuild jobs from our tables.
+
+        What is overdue runs at the first ``run_due()``, which the bot calls once it is connected:
+        handlers need the guilds and channels the gateway delivers.
+        """
         for occurrence in await self.repo.interrupted_occurrences():
             await self.repo.finish_occurrence(
                 occurrence.id, "failed", detail="interrupted while posting (Hearth stopped); not retried"
             )
         await self.repo.reset_running_timers()
+        now_ms = to_ms(self._clock.now())
+        for occurrence in await self.repo.occurrences_after(now_ms):
+            self._claimed_ahead.add((occurrence.schedule_id, occurrence.occurrence_key))
         if self._drive_jobs:
             self._aps.start()
             self._aps.add_job(self.run_due, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", replace_existing=True)
@@ -115,7 +148,6 @@ class Scheduler:
             for job_id, (interval, job) in self._housekeeping.items():
                 self._arm_housekeeping(job_id, interval, job)
         self.started = True
-        await self.run_due()
 
     def every(self, interval: timedelta, job: Callable[[], Awaitable[None]], job_id: str) -> None:
         """A housekeeping job (retention, nightly rollups); only armed with the system clock."""
@@ -127,9 +159,12 @@ class Scheduler:
         self._aps.add_job(job, IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True)
 
     async def stop(self) -> None:
+        """Stop waking up, and let a sweep already posting finish before the bot disconnects."""
+        self._stopping = True
         if self._aps.running:
             self._aps.shutdown(wait=False)
-        self.started = False
+        async with self._sweep_lock:
+            self.started = False
 
     # -- schedules --------------------------------------------------------------------------
     def timezone_of(self, guild_id: int) -> str:
@@ -158,7 +193,8 @@ class Scheduler:
             return None
         after = after or self._clock.now()
         for day, due in self._occurrences(schedule, after, after + timedelta(days=8)):
-            if self._handled.get(schedule.id) != day.isoformat():
+            key = day.isoformat()
+            if self._handled.get(schedule.id) != key and (schedule.id, key) not in self._claimed_ahead:
                 return due
         return None
 
@@ -204,6 +240,8 @@ class Scheduler:
             )
             if claimed is not None:
                 await self.repo.finish_occurrence(claimed, "skipped", detail=f"skipped by {by}")
+                self._claimed_ahead.add((schedule.id, day.isoformat()))
+                self._arm(schedule)
                 return due
         return None
 
@@ -256,8 +294,9 @@ class Scheduler:
     async def _fire(self, occurrence: Occurrence) -> None:
         schedule = occurrence.schedule
         handler = self._schedule_handlers[schedule.kind]
+        wrapper = self._wrappers.get(schedule.kind)
         try:
-            post_id = await handler(occurrence)
+            post_id = await (wrapper(occurrence, handler) if wrapper else handler(occurrence))
         except PostFailed as exc:
             await self._fail(occurrence, str(exc))
         except Exception:
@@ -298,16 +337,31 @@ class Scheduler:
             await handler(timer)
         except Exception as exc:
             log.exception("timer %s #%s failed", timer.kind, timer.ref_id)
-            await self.repo.finish_timer(timer.id, "failed", to_ms(self._clock.now()), detail=str(exc)[:300])
-            await self._guilds.add_problem(
-                timer.guild_id, timer.kind, f"could not finish #{timer.ref_id}: {exc}", to_ms(self._clock.now())
-            )
+            now = self._clock.now()
+            failures = self._timer_failures.get(timer.id, 0)
+            if failures < len(TIMER_RETRIES):
+                # Handlers are idempotent, so a transient failure (Discord 5xx, timeout) is retried later.
+                self._timer_failures[timer.id] = failures + 1
+                delay = TIMER_RETRIES[failures]
+                retry_at = now + delay
+                await self.repo.set_timer(timer.guild_id, timer.kind, timer.ref_id, to_ms(retry_at))
+                self._arm_timer(
+                    TimerRow(timer.id, timer.guild_id, timer.kind, timer.ref_id, to_ms(retry_at), "pending")
+                )
+                message = f"could not finish #{timer.ref_id}: {exc}; retrying in {int(delay.total_seconds() // 60)} min"
+            else:
+                await self.repo.finish_timer(timer.id, "failed", to_ms(now), detail=str(exc)[:300])
+                message = f"could not finish #{timer.ref_id}: {exc}; gave up after {failures + 1} attempts"
+            await self._guilds.add_problem(timer.guild_id, timer.kind, message, to_ms(now))
         else:
+            self._timer_failures.pop(timer.id, None)
             await self.repo.finish_timer(timer.id, "done", to_ms(self._clock.now()))
 
     # -- the sweep --------------------------------------------------------------------------
     async def run_due(self) -> None:
         """Post every due occurrence and run every due timer (start-up, the sweep, tests)."""
+        if self._stopping:
+            return
         async with self._sweep_lock:
             async for batch in self.repo.batches():
                 for n, schedule in enumerate(batch, start=1):

@@ -122,7 +122,7 @@ def _time_of_day(value: str) -> str | None:
 def _timezone(value: str) -> str | None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin or America/New_York"
     return None
 

@@ -44,8 +44,13 @@ def explain(error: Exception) -> tuple[str, bool]:
     return UNEXPECTED, False
 
 
+MAX_ANSWER = 1900  # Discord refuses content over 2000 characters; an error must never be lost to that
+
+
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
     """Answer ephemerally whether or not the interaction was already responded to."""
+    if len(message) > MAX_ANSWER:  # an error that echoes huge user input would otherwise get a 400: no answer
+        message = message[: MAX_ANSWER - 1] + "…"
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())

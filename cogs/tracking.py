@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 from discord.ext import commands
 
@@ -51,28 +53,35 @@ class Tracking(commands.Cog):
             )
         )
 
-    def _reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
-        if payload.guild_id is None:
+    def _record_on_message(
+        self, guild_id: int | None, user_id: int, channel_id: int, message_id: int, kind: str, event_key: str
+    ) -> None:
+        """A reaction or poll vote (or its removal) on a message, linked to the post it answers."""
+        if guild_id is None or (self.bot.user is not None and user_id == self.bot.user.id):
             return
-        member = payload.member
-        if member is not None and not self._is_member(member.id, member.bot):
+        user = self.bot.get_user(user_id)
+        if user is not None and user.bot:
             return
-        if self.bot.user is not None and payload.user_id == self.bot.user.id:
-            return
-        emoji = payload.emoji.id or payload.emoji.name
-        kind = "reaction" if added else "reaction_remove"
         self.bot.recorder.record(
             Activity(
-                guild_id=payload.guild_id,
+                guild_id=guild_id,
                 kind=kind,
-                member_id=payload.user_id,
+                member_id=user_id,
                 at=self.bot.clock.now(),
-                event_key=f"{'r' if added else 'r-'}:{payload.message_id}:{payload.user_id}:{emoji}",
-                channel_id=payload.channel_id,
-                message_id=payload.message_id,
-                post_id=self.bot.posts.for_message(payload.guild_id, payload.message_id),
+                event_key=event_key,
+                channel_id=channel_id,
+                message_id=message_id,
+                post_id=self.bot.posts.for_message(guild_id, message_id),
             )
         )
+
+    def _reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        if payload.member is not None and payload.member.bot:
+            return
+        emoji = payload.emoji.id or payload.emoji.name
+        kind, prefix = ("reaction", "r") if added else ("reaction_remove", "r-")
+        key = f"{prefix}:{payload.message_id}:{payload.user_id}:{emoji}"
+        self._record_on_message(payload.guild_id, payload.user_id, payload.channel_id, payload.message_id, kind, key)
 
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
@@ -83,24 +92,10 @@ class Tracking(commands.Cog):
         self._reaction(payload, added=False)
 
     def _poll_vote(self, payload: discord.RawPollVoteActionEvent, added: bool) -> None:
-        if payload.guild_id is None or (self.bot.user is not None and payload.user_id == self.bot.user.id):
-            return
-        user = self.bot.get_user(payload.user_id)
-        if user is not None and user.bot:
-            return
-        kind = "poll_vote" if added else "poll_unvote"
-        self.bot.recorder.record(
-            Activity(
-                guild_id=payload.guild_id,
-                kind=kind,
-                member_id=payload.user_id,
-                at=self.bot.clock.now(),
-                event_key=f"{'v' if added else 'v-'}:{payload.message_id}:{payload.user_id}:{payload.answer_id}",
-                channel_id=payload.channel_id,
-                message_id=payload.message_id,
-                post_id=self.bot.posts.for_message(payload.guild_id, payload.message_id),
-            )
-        )
+        # The key format is read back by the polls feature to count multi-select votes.
+        kind, prefix = ("poll_vote", "v") if added else ("poll_unvote", "v-")
+        key = f"{prefix}:{payload.message_id}:{payload.user_id}:{payload.answer_id}"
+        self._record_on_message(payload.guild_id, payload.user_id, payload.channel_id, payload.message_id, kind, key)
 
     @commands.Cog.listener()
     async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
@@ -123,7 +118,7 @@ class Tracking(commands.Cog):
             return
         self._membership(payload.guild_id, payload.user.id, "leave", self.bot.clock.now())
 
-    def _membership(self, guild_id: int, member_id: int, kind: str, at) -> None:  # type: ignore[no-untyped-def]
+    def _membership(self, guild_id: int, member_id: int, kind: str, at: datetime) -> None:
         self.bot.recorder.record(
             Activity(
                 guild_id=guild_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -27,4 +28,19 @@ async def start_hearth(
     options.setdefault("guild_ready_timeout", FAST_READY)
     bot = Hearth(settings, clock=clock, **options)
     runner = await BotRunner(server, bot).start()
+    await asyncio.wait_for(bot.caught_up.wait(), timeout=10)
     return bot, runner
+
+
+async def settle(server: LocalDiscord, bot: Hearth) -> None:
+    """Wait until the bot has read every gateway event sent so far, its handlers ran, and the
+    recorder wrote what they enqueued."""
+    await server.flush()
+    ws = bot.ws
+    session = server.gateway.sessions.get(ws.session_id) if ws is not None and ws.session_id else None
+    if session is not None:
+        target = session.seq
+        await server.wait_until(lambda: (bot.ws.sequence or 0) >= target, timeout=10)
+    for _ in range(3):  # listeners run as tasks scheduled by the dispatch
+        await asyncio.sleep(0)
+    await bot.recorder.flush()

@@ -64,8 +64,9 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
+        # One connection: transactions from different tasks (the recorder's batch, a scheduler
+        # claim) must not overlap, or SQLite refuses the second BEGIN.
         self._transaction_lock = asyncio.Lock()
-        self._transaction_owner: asyncio.Task[Any] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -149,25 +150,13 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
-
-        Tasks share the one connection, so transactions take turns: without the lock a second
-        task's BEGIN fails with "cannot start a transaction within a transaction" (found by
-        bench/interactions.py: members confirming /privacy forget-me at the same time).
-        """
-        task = asyncio.current_task()
-        if task is not None and self._transaction_owner is task:
-            raise RuntimeError("nested Database.transaction() in one task; use the outer one")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one transaction at a time."""
         async with self._transaction_lock:
-            self._transaction_owner = task
+            await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self
-                except BaseException:
-                    await self._conn.execute("ROLLBACK")
-                    raise
-                else:
-                    await self._conn.execute("COMMIT")
-            finally:
-                self._transaction_owner = None
+                yield self
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")

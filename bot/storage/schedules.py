@@ -202,6 +202,11 @@ class ScheduleRepository:
         )
         return [_occurrence(r) for r in rows]
 
+    async def occurrences_after(self, since_ms: int) -> list[OccurrenceRow]:
+        """Occurrences of every guild due after ``since_ms`` (skipped ahead of time)."""
+        rows = await self._db.fetchall("SELECT * FROM occurrences WHERE due_at > ?", (since_ms,))
+        return [_occurrence(r) for r in rows]
+
     async def interrupted_occurrences(self) -> list[OccurrenceRow]:
         """Occurrences claimed but never finished (the process died while posting)."""
         return [_occurrence(r) for r in await self._db.fetchall("SELECT * FROM occurrences WHERE status = 'pending'")]

@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from bot.app import Hearth
 from bot.clock import FakeClock
-from bot.sandbox.hearth_runner import local_settings, start_hearth
+from bot.sandbox.hearth_runner import local_settings, settle, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.interactions import InteractionResult
 from bot.sandbox.localdiscord.testing import BotRunner, Community, build_community
@@ -71,17 +71,16 @@ class World:
         return await self.start(**options)
 
     async def command(
-        self, member: Member, name: str, where: Channel | None = None, **options: Any
+        self, actor: Member, name: str, /, where: Channel | None = None, **options: Any
     ) -> InteractionResult:
-        """Run ``/name`` as ``member`` in ``where`` (default #general) and wait for the bot's answer."""
-        result = await self.server.run_command(member, where or self.general, name, options)
+        """Run ``/name`` as ``actor`` in ``where`` (default #general) and wait for the bot's answer."""
+        result = await self.server.run_command(actor, where or self.general, name, options)
         await result.response()
         return result
 
     async def settle(self) -> None:
         """Let queued gateway events reach the bot and write everything the recorder holds."""
-        await self.server.flush()
-        await self.bot.recorder.flush()
+        await settle(self.server, self.bot)
 
     async def advance(self, **delta: float) -> None:
         """Move time forward and let the scheduler do what is now due."""

@@ -37,11 +37,3 @@ async def test_a_failed_transaction_rolls_back_and_frees_the_next(tmp_path: Path
     assert [tuple(r) for r in await db.fetchall("SELECT n FROM t")] == [(2,)]
     await db.close()
 
-
-async def test_nesting_in_one_task_is_refused_rather_than_deadlocking(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "t.db")
-    async with db.transaction():
-        with pytest.raises(RuntimeError, match="nested"):
-            async with db.transaction():
-                pass
-    await db.close()

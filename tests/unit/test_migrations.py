@@ -53,3 +53,23 @@ def test_migrations_are_numbered_without_duplicates() -> None:
     versions = [m.version for m in available_migrations()]
     assert versions == sorted(set(versions))
     assert versions[0] == 1
+
+
+async def test_transactions_from_two_tasks_take_turns(tmp_path: Path) -> None:
+    """The recorder's batch and a scheduler claim can overlap on the one connection."""
+    import asyncio
+
+    db = await Database.open(tmp_path / "tx.db")
+    try:
+        await db.execute("CREATE TABLE t (n INTEGER)")
+
+        async def write(n: int) -> None:
+            async with db.transaction():
+                await db.execute("INSERT INTO t (n) VALUES (?)", (n,))
+                await asyncio.sleep(0)
+                await db.execute("INSERT INTO t (n) VALUES (?)", (n,))
+
+        await asyncio.gather(*(write(n) for n in range(5)))
+        assert await db.fetchval("SELECT COUNT(*) FROM t") == 10
+    finally:
+        await db.close()

@@ -52,6 +52,7 @@ class Harness:
         await self.scheduler.stop()
         self.scheduler = self.new_scheduler()
         await self.scheduler.start()
+        await self.scheduler.run_due()  # what the bot does once connected
 
     async def statuses(self) -> list[tuple[str, str]]:
         return [(o.occurrence_key, o.status) for o in await self.scheduler.repo.occurrences(GUILD)]
@@ -154,6 +155,15 @@ async def test_skip_claims_the_next_occurrence(h: Harness) -> None:
     h.clock.advance(hours=2)
     await h.scheduler.run_due()
     assert h.posted == []
+    assert h.scheduler.next_run(schedule) == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+
+
+async def test_next_run_skips_a_skipped_occurrence_even_after_a_restart(h: Harness) -> None:
+    await daily_at_nine(h)
+    schedule = (await h.scheduler.repo.list(GUILD))[0]
+    await h.scheduler.skip_next(schedule)
+    assert h.scheduler.next_run(schedule) == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    await h.restart()
     assert h.scheduler.next_run(schedule) == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 
 

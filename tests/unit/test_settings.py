@@ -139,3 +139,11 @@ def test_check_config_accepts_the_example(tmp_path: Path) -> None:
     result = run_cli("--config", str(ROOT / "config.example.toml"), "check-config", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith(": OK")
+
+
+def test_a_folder_or_an_overlong_time_zone_is_invalid_not_a_crash() -> None:
+    from bot.localtime import valid_timezone
+
+    assert not valid_timezone("America")  # a folder in tzdata: IsADirectoryError
+    assert not valid_timezone("x" * 300)  # File name too long: OSError
+    assert valid_timezone("Europe/Berlin")

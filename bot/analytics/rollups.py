@@ -1,0 +1,145 @@
+"""The nightly analytics job: per-day windows, per-post figures and final weeks, stored.
+
+It runs the same functions as a live report (``metrics.day_windows``, ``ReportBuilder``), so
+a stored figure equals the one a report would compute. ``rebuild`` recomputes everything from
+raw activities (``hearth db rebuild-rollups``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Collection
+from datetime import date, datetime, timedelta
+
+from bot.analytics import metrics as m
+from bot.analytics.report import Excluded, ReportBuilder, Scope, exclusion_key
+from bot.storage.analytics import AnalyticsRepository, DayRollup, PostRollup
+
+log = logging.getLogger(__name__)
+
+NIGHTLY_DAYS = 3
+"""The nightly job recomputes the last few complete days (and their posts) each run."""
+
+ExcludedCheck = Callable[[int, set[int]], set[int]]
+"""``privacy.opted_out_members``: which of these ids opted out in the guild."""
+TimezoneOf = Callable[[int], Awaitable[str]]
+
+
+async def excluded_members(
+    repo: AnalyticsRepository, opted_out: ExcludedCheck, guild_id: int, since_day: int
+) -> Excluded:
+    """Opted-out members among those with rollup rows since ``since_day`` (a keyed-hash check).
+
+    The result carries the fingerprint of the guild's opt-out list, which keys the rollups.
+    """
+    key = await repo.optout_key(guild_id)
+    if key == "none":
+        return Excluded.of((), key)
+    # The recorder stores nothing about a member once they opt out, so the opted-out members
+    # present in the rollups change only when the opt-out list does: cache by its fingerprint.
+    cached = _EXCLUDED_CACHE.get((guild_id, key))
+    if cached is None:
+        cached = Excluded.of(opted_out(guild_id, await repo.known_members(guild_id, -(2**62))), key)
+        if len(_EXCLUDED_CACHE) > 1000:
+            _EXCLUDED_CACHE.clear()
+        _EXCLUDED_CACHE[(guild_id, key)] = cached
+    return cached
+
+
+_EXCLUDED_CACHE: dict[tuple[int, str], Excluded] = {}
+
+
+class RollupJob:
+    def __init__(
+        self, repo: AnalyticsRepository, timezone_of: TimezoneOf, opted_out: ExcludedCheck, now: Callable[[], datetime]
+    ) -> None:
+        self.repo = repo
+        self._timezone_of = timezone_of
+        self._opted_out = opted_out
+        self._now = now
+
+    async def run(self) -> None:
+        """The nightly run: every guild, the last NIGHTLY_DAYS complete days and final weeks."""
+        for guild_id in await self.repo.guilds_with_activity():
+            try:
+                await self.run_guild(guild_id)
+            except Exception:
+                log.exception("analytics rollups failed for guild %s", guild_id)
+
+    async def run_guild(self, guild_id: int, first_day: int | None = None) -> int:
+        """Recompute days first_day..yesterday (default: the last NIGHTLY_DAYS); returns days stored."""
+        tz = await self._timezone_of(guild_id)
+        now = self._now()
+        probe = Scope(guild_id, tz, now)
+        last = probe.today.toordinal() - 1
+        first = last - NIGHTLY_DAYS + 1 if first_day is None else first_day
+        if first > last:
+            return 0
+        excluded = await excluded_members(self.repo, self._opted_out, guild_id, first - 400)
+        scope = Scope(guild_id, tz, now, excluded, excl_key=exclusion_key(excluded))
+        await self._days_and_posts(scope, first, last)
+        await self._weeks(scope, first, last)
+        return last - first + 1
+
+    async def _days_and_posts(self, scope: Scope, first: int, last: int) -> None:
+        g = scope.guild_id
+        posts = await self.repo.posts_between(
+            g, scope.midnight_ms(date.fromordinal(first)), scope.midnight_ms(date.fromordinal(last + 1))
+        )
+        responders = await self.repo.responders(g, [p.id for p in posts], scope.excluded)
+        windows = {p.id: m.window_responders(responders[p.id], p.posted_at) for p in posts}
+        by_day: dict[int, list[tuple[int, set[int]]]] = defaultdict(list)
+        for p in posts:
+            by_day[p.local_day].append((p.id, set(windows[p.id])))
+        rows = await self.repo.member_day_rows(g, first - m.BASE_DAYS, last)
+        days, bases = m.day_windows(rows, first, last, set(scope.excluded), by_day)
+        hidden = await self.repo.excluded_hour_counts(
+            g,
+            scope.excluded,
+            scope.midnight_ms(date.fromordinal(first - 1)),
+            scope.midnight_ms(date.fromordinal(last + 2)),
+        )
+        async with self.repo.transaction():
+            await self.repo.save_excluded_hours(g, first, last, hidden, scope.excl_key)
+            await self.repo.save_day_rollups(
+                g,
+                [DayRollup(d, w.dau, w.wau, w.mau, w.base_before, w.communicators) for d, w in days.items()],
+                scope.excl_key,
+                scope.now_ms,
+            )
+            await self.repo.save_post_rollups(
+                g,
+                [
+                    PostRollup(
+                        p.id,
+                        len(windows[p.id]),
+                        bases[p.id],
+                        m.first_response(windows[p.id]),
+                        scope.now_ms >= p.posted_at + m.RESPONSE_WINDOW_MS,
+                    )
+                    for p in posts
+                ],
+                scope.excl_key,
+                scope.now_ms,
+            )
+
+    async def _weeks(self, scope: Scope, first: int, last: int) -> None:
+        builder = ReportBuilder(self.repo, scope)
+        start = date.fromordinal(first - 21)  # weeks that settled or became final since the last runs
+        monday = start - timedelta(days=start.weekday())
+        while monday.toordinal() <= last:
+            if builder.week_is_settled(monday):
+                await builder.week(monday)  # computes and stores the settled (or final) week
+            monday += timedelta(weeks=1)
+
+    async def rebuild(self, guild_ids: Collection[int] | None = None) -> dict[int, int]:
+        """Recompute the trigger rollups from raw activities, then every analytics rollup."""
+        await self.repo.rebuild_base_rollups()
+        done: dict[int, int] = {}
+        for guild_id in guild_ids or await self.repo.guilds_with_activity():
+            await self.repo.clear_analytics(guild_id)
+            first = await self.repo.first_day(guild_id)
+            if first is not None:
+                done[guild_id] = await self.run_guild(guild_id, first_day=first)
+        return done

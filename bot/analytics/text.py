@@ -1,0 +1,135 @@
+"""Plain-text (Discord markdown) sections of a Report, shared by /report and `hearth report`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.analytics import metrics as m
+from bot.analytics.export import local_time
+from bot.analytics.report import Headline, Report
+from bot.analytics.stats import Rate
+
+NOT_YET = "not enough data yet"
+
+
+def pct(value: float | None) -> str:
+    return NOT_YET if value is None else f"{value:.1%}"
+
+
+def _change(h: Headline) -> str:
+    if h.change is None:
+        return ""
+    if h.spec.unit == "min":
+        return f" ({h.change:+.0f} min vs previous)"
+    return f" ({h.change * 100:+.1f} pts vs previous)"
+
+
+def headline_value(h: Headline) -> str:
+    if h.value is None:
+        return NOT_YET
+    return f"{h.value:.0f} min" if h.spec.unit == "min" else f"{h.value:.1%}"
+
+
+def _rate(rate: Rate) -> str:
+    if rate.value is None:
+        return NOT_YET
+    low, high = rate.interval
+    return f"{rate.value:.1%} (95% {low:.1%}–{high:.1%}, {rate.numerator}/{rate.denominator})"
+
+
+def overview(r: Report) -> list[str]:
+    f, p = r.figures, r.previous
+    lines = [f"**{r.period.label}** ({r.period.start} – {r.period.end}, {r.timezone})", "", "**Optimization**"]
+    by_key = {h.spec.key: h for h in r.headlines}
+    part = by_key["participation_median"]
+    lines.append(
+        f"Participation rate: median {headline_value(part)}{_change(part)}, last post {pct(f.last_post_rate)}, "
+        f"pooled {pct(f.participation_pooled)} over {f.posts} posts"
+    )
+    for key in ("first_response_minutes", "on_schedule"):
+        h = by_key[key]
+        extra = f" ({f.on_time}/{f.due} due)" if key == "on_schedule" else ""
+        lines.append(f"{h.spec.name}: {headline_value(h)}{extra}{_change(h)}")
+    lines += ["", "**Engagement**"]
+    active = f"DAU {f.dau:.1f} · WAU {f.wau} · MAU {f.mau}" if f.dau is not None else NOT_YET
+    lines.append(f"Active members: {active}")
+    for key in ("stickiness", "communicator_share", "member_reply_share", "returning_share"):
+        h = by_key[key]
+        lines.append(f"{h.spec.name}: {headline_value(h)}{_change(h)}")
+    lines.append(f"Member pairs who replied to each other: {f.pairs} (previous {p.pairs})")
+    lines.append(
+        f"New-member activation: {pct(f.activation)} ({f.activated}/{f.activation_base}), next-week retention: "
+        f"{pct(f.retention)} ({f.retained}/{f.retention_base})"
+    )
+    members = "unknown" if f.member_count is None else str(f.member_count)
+    lines.append(
+        f"Growth: +{f.joins} joined, −{f.leaves} left, net {f.net:+d} (previous {p.net:+d}), members {members}"
+    )
+    lines += [""]
+    if r.weaker is None:
+        lines.append("Weaker side: not enough history yet (2 weeks needed).")
+    else:
+        lines.append(f"Weaker side: **{r.weaker.side}**. {r.weaker.reason}")
+    lines.append(f"Next step: {r.next_step.text}")
+    return lines
+
+
+def posts(r: Report) -> list[str]:
+    if not r.posts:
+        return [f"No Hearth posts in {r.period.label}."]
+    lines = ["`when (local)      kind      tag         resp  rate   reach`"]
+    for p in r.posts:
+        reach = "  n/a" if p.reach is None else f"{p.reach:5.1%}"
+        rate = "  n/a" if p.rate.value is None else f"{p.rate.value:5.1%}"
+        lines.append(
+            f"`{local_time(p.posted_at, r.timezone)[:16]:17} {p.kind[:9]:9} {(p.tag or '-')[:11]:11} "
+            f"{p.responders:4}  {rate} {reach}`"
+        )
+    best, worst = r.best_post, r.worst_post
+    if best is not None:
+        lines.append(f"Best: {best.kind} {best.tag or ''} {pct(best.rate.value)}")
+    if worst is not None:
+        lines.append(f"Worst: {worst.kind} {worst.tag or ''} {pct(worst.rate.value)}")
+    lines.append("rate = responders within 24 h / members active in the 28 days before; reach = / member count")
+    return lines
+
+
+def timing(r: Report) -> list[str]:
+    lines = [f"Best time to post: {r.best_time.message}"]
+    for g in r.best_time.slots[:8]:
+        star = "" if g.recommendable else " (fewer than 3 posts: not recommended)"
+        current = " ← current" if r.best_time.current is not None and g.key == r.best_time.current.key else ""
+        lines.append(f"{g.key}: {_rate(g.rate)}, {g.posts} posts{star}{current}")
+    busiest = sorted(m.slot_grid(r.peak).items(), key=lambda kv: -kv[1])[:3]
+    if busiest:
+        lines.append("Busiest slots (last 28 days): " + ", ".join(f"{m.slot_label(s)} ({n})" for s, n in busiest))
+    return lines
+
+
+def content(r: Report) -> list[str]:
+    lines = ["**By kind** (posts of the last 90 days, pooled)"]
+    lines += [f"{g.key}: {_rate(g.rate)}, {g.posts} posts" for g in r.by_kind] or [NOT_YET]
+    lines.append("**By tag**")
+    lines += [f"{g.key}: {_rate(g.rate)}, {g.posts} posts" for g in r.by_tag[:10]] or ["no tags"]
+    lines.append("Groups with fewer than 3 posts are shown but never recommended.")
+    return lines
+
+
+def members(r: Report) -> list[str]:
+    lines = ["**Top response streaks** (consecutive days answering a Hearth post)"]
+    lines += [f"<@{s.member_id}>: {s.current} days (longest {s.longest})" for s in r.streaks] or ["No live streaks."]
+    f = r.figures
+    lines.append(f"Communicators: {f.communicators} of {f.active} active members")
+    lines.append(f"Returning: {f.returning} of {f.previously_active} members active in the previous period")
+    return lines
+
+
+SECTION_RENDERERS = {"overview": overview, "posts": posts, "timing": timing, "content": content, "members": members}
+
+
+def render(r: Report, section: str = "overview") -> str:
+    return "\n".join(SECTION_RENDERERS[section](r))
+
+
+def day_label(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()

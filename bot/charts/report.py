@@ -1,0 +1,127 @@
+"""The report's charts as PNG bytes: trends, the hour-of-week heat map, rate by content, posts.
+
+House style from style.py (Okabe-Ito colours, large type for Discord's ~500 px display); every
+time axis is in the guild's local time, and every chart says so.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import numpy as np
+
+from bot.analytics import metrics as m
+from bot.analytics.report import HEADLINES, Report
+from bot.charts.style import ENGAGEMENT_COLOUR, OPTIMIZATION_COLOUR, PALETTE, new_figure, to_png
+from bot.localtime import zone
+
+
+def _empty(ax, message: str = "not enough data yet") -> None:  # type: ignore[no-untyped-def]
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def trend_chart(report: Report) -> bytes:
+    """8-week lines of the headline rates (percentages), plus this period's point."""
+    weeks = [*report.history, report.figures]
+    labels = [date.fromordinal(w.first_day).strftime("%d %b") for w in weeks]
+    fig, (ax_opt, ax_eng) = new_figure(9.0, 6.0, nrows=2, sharex=True)  # type: ignore[misc]
+    styles = ("-o", "--s", ":^", "-.D")
+    for ax, side, colour in ((ax_opt, "optimization", OPTIMIZATION_COLOUR), (ax_eng, "engagement", ENGAGEMENT_COLOUR)):
+        specs = [s for s in HEADLINES if s.side == side and s.unit == "%"]
+        plotted = False
+        for i, spec in enumerate(specs):
+            values = [getattr(w, spec.key) for w in weeks]
+            ys = [np.nan if v is None else v * 100 for v in values]
+            if all(np.isnan(ys)):
+                continue
+            ax.plot(range(len(weeks)), ys, styles[i % len(styles)], label=spec.name, color=PALETTE[(i + 2) % 8])
+            plotted = True
+        ax.set_ylabel("%")
+        ax.set_title(f"{side.capitalize()} (weekly)", loc="left", color=colour)
+        if plotted:
+            ax.legend(fontsize=9, loc="upper left", frameon=False)
+    ax_eng.set_xticks(range(len(weeks)), labels, rotation=45, ha="right", fontsize=9)
+    ax_eng.set_xlabel(f"week starting (local time, {report.timezone})")
+    return to_png(fig)
+
+
+def heatmap_chart(report: Report) -> bytes:
+    """Activities per local hour of week over the last 28 days."""
+    grid = np.zeros((7, 24))
+    for how, n in report.peak.items():
+        grid[how // 24, how % 24] = n
+    fig, ax = new_figure(9.0, 4.0)
+    if not grid.any():
+        _empty(ax)
+    else:
+        image = ax.imshow(grid, aspect="auto", cmap="cividis", interpolation="nearest")  # type: ignore[attr-defined]
+        ax.set_yticks(range(7), m.WEEKDAYS)  # type: ignore[attr-defined]
+        ax.set_xticks(range(0, 24, 3), [f"{h:02d}" for h in range(0, 24, 3)])  # type: ignore[attr-defined]
+        ax.grid(False)  # type: ignore[attr-defined]
+        fig.colorbar(image, ax=ax, label="activities")
+    ax.set_title("When members are active (last 28 days)")  # type: ignore[attr-defined]
+    ax.set_xlabel(f"hour, local time ({report.timezone})")  # type: ignore[attr-defined]
+    return to_png(fig)
+
+
+def content_chart(report: Report) -> bytes:
+    """Pooled participation by kind and by tag with 95% Wilson interval bars."""
+    groups = [("kind", g) for g in report.by_kind] + [("tag", g) for g in report.by_tag[:8]]
+    groups = [(k, g) for k, g in groups if g.rate.value is not None]
+    fig, ax = new_figure(8.0, max(3.0, 0.45 * len(groups) + 1.5))
+    if not groups:
+        _empty(ax)
+        return to_png(fig)
+    ys = list(range(len(groups)))[::-1]
+    for y, (kind, g) in zip(ys, groups, strict=True):
+        low, high = g.rate.interval
+        value = (g.rate.value or 0.0) * 100
+        colour = PALETTE[0] if kind == "kind" else PALETTE[1]
+        marker = "o" if g.recommendable else "x"
+        ax.errorbar(  # type: ignore[attr-defined]
+            value, y, xerr=[[value - low * 100], [high * 100 - value]], fmt=marker, color=colour, capsize=4
+        )
+    ax.set_yticks(ys, [f"{k}: {g.key} ({g.posts})" for k, g in groups])  # type: ignore[attr-defined]
+    ax.set_xlabel("participation rate, % of active members (95% interval)")  # type: ignore[attr-defined]
+    ax.set_title("What works (x = fewer than 3 posts)")  # type: ignore[attr-defined]
+    return to_png(fig)
+
+
+def posts_chart(report: Report) -> bytes:
+    """Per-post participation over the evidence window, in local time, coloured by kind."""
+    posts = report.evidence_posts
+    fig, ax = new_figure(9.0, 4.5)
+    rated = [p for p in posts if p.rate.value is not None]
+    if not rated:
+        _empty(ax)
+        return to_png(fig)
+    tz = zone(report.timezone)
+    kinds = sorted({p.kind for p in rated})
+    markers = "osD^vP*X"
+    for i, kind in enumerate(kinds):
+        mine = [p for p in rated if p.kind == kind]
+        xs = [datetime.fromtimestamp(p.posted_at / 1000, UTC).astimezone(tz).replace(tzinfo=None) for p in mine]
+        ys = [(p.rate.value or 0.0) * 100 for p in mine]
+        ax.plot(xs, ys, markers[i % len(markers)], label=kind, color=PALETTE[i % 8], linestyle="none")  # type: ignore[attr-defined]
+    ax.set_ylabel("% of active members")  # type: ignore[attr-defined]
+    ax.set_xlabel(f"posted (local time, {report.timezone})")  # type: ignore[attr-defined]
+    ax.set_title("Participation per post")  # type: ignore[attr-defined]
+    ax.legend(fontsize=9, frameon=False)  # type: ignore[attr-defined]
+    fig.autofmt_xdate()
+    return to_png(fig)
+
+
+CHARTS = {
+    "overview": (("trends.png", trend_chart),),
+    "posts": (("posts.png", posts_chart),),
+    "timing": (("heatmap.png", heatmap_chart),),
+    "content": (("content.png", content_chart),),
+    "members": (),
+}
+
+
+def charts_for(report: Report, section: str) -> list[tuple[str, bytes]]:
+    """(file name, PNG) for a report section."""
+    return [(name, draw(report)) for name, draw in CHARTS.get(section, ())]

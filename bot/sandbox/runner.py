@@ -1,0 +1,520 @@
+"""The sandbox: the real Hearth bot against the local Discord, with a simulated community.
+
+``Sandbox`` starts a ``LocalDiscord`` on a ``FakeClock``, builds one guild whose members follow
+``bot.sandbox.community``, starts Hearth with ``start_hearth`` and then moves the clock: the
+real scheduler posts (``bot.scheduler.run_due()``), a moderator runs real slash commands, and
+members act through the local Discord's verbs, so everything reaches Hearth as gateway events
+and is recorded by its own recorder. Nothing is written to the database behind the bot's back.
+
+Each feature step is a small method that checks the command exists first, so the sandbox
+keeps working whatever features a build has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.app import Hearth
+from bot.clock import FakeClock
+from bot.sandbox.community import (
+    Action,
+    CommunityModel,
+    CommunitySettings,
+    Join,
+    Leave,
+    React,
+    Respond,
+    Say,
+)
+from bot.sandbox.hearth_runner import local_settings, start_hearth
+from bot.sandbox.localdiscord import LocalDiscord
+from bot.sandbox.localdiscord.interactions import InteractionResult, walk_components
+from bot.sandbox.localdiscord.testing import BotRunner
+from bot.sandbox.localdiscord.world import Channel, Guild, Member, Message, Perm, Role
+
+log = logging.getLogger(__name__)
+
+STEP = timedelta(hours=1)
+LIVE_STEP = timedelta(seconds=5)  # while a trivia round runs
+LIVE_KINDS = ("trivia", "game")
+BUCKET_MINUTES = 15  # reactions and votes are stamped by the bot's clock: settle every 15 minutes
+BARRIER_TIMEOUT_S = 5.0
+CHAT_LINES = (
+    "morning all", "anyone around?", "that was fun", "lol", "same here", "good point", "agreed",
+    "haha yes", "what did everyone do this weekend?", "just got back", "nice!", "hmm not sure",
+    "welcome!", "thanks :)", "back later", "who's up for a game tonight?", "that's wild", "gg",
+)  # fmt: skip
+REPLY_LINES = ("Mine would be pizza, no contest", "Probably the mountains", "Coffee. Always coffee.",
+               "Hard one! I'd say reading", "Same as last time :D", "Something with friends")  # fmt: skip
+REACTIONS = ("👍", "❤️", "😂", "🎉", "👀")
+CLICKED = 2  # a button press: its handler records what it means, nothing to wait for
+IGNORED_BUTTON_WORDS = ("leave", "withdraw", "my", "results")
+
+
+@dataclass
+class SandboxConfig:
+    """How to run the sandbox; ``community`` holds the simulated members' settings."""
+
+    community: CommunitySettings = field(default_factory=CommunitySettings)
+    out: Path = Path("sandbox-out")
+    end: datetime | None = None  # when the live session starts (default: the latest Monday 08:30 local)
+    live: bool = True
+
+
+@dataclass
+class Stats:
+    """What the run did, for the printed summary and the tests."""
+
+    events: int = 0
+    commands: Counter[str] = field(default_factory=Counter)
+    posts: Counter[str] = field(default_factory=Counter)
+    responses: Counter[str] = field(default_factory=Counter)
+    joins: int = 0
+    leaves: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def default_end(tz: str, now: datetime | None = None) -> datetime:
+    """The most recent Monday 08:30 in ``tz`` (so `hearth report`'s "last week" is a simulated week)."""
+    from zoneinfo import ZoneInfo
+
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz))
+    monday = (local - timedelta(days=local.weekday())).replace(hour=8, minute=30, second=0, microsecond=0)
+    if monday > local:
+        monday -= timedelta(days=7)
+    return monday.astimezone(UTC)
+
+
+class Sandbox:
+    """One simulated guild with the real bot in it. Use ``async with Sandbox(config) as sb``."""
+
+    def __init__(
+        self,
+        config: SandboxConfig,
+        *,
+        say: Callable[[str], None] | None = None,
+        progress: TextIO | None = None,
+    ) -> None:
+        self.config = config
+        self.settings = config.community
+        self.tz_name = self.settings.timezone
+        self.end = config.end or default_end(self.tz_name)
+        # Backfill starts at midnight local, `weeks` weeks before the Monday of the live session.
+        from zoneinfo import ZoneInfo
+
+        self.tz = ZoneInfo(self.tz_name)
+        local_end = self.end.astimezone(self.tz)
+        first_monday = (local_end - timedelta(weeks=self.settings.weeks)).replace(hour=0, minute=0)
+        self.start = first_monday.astimezone(UTC)
+        self.clock = FakeClock(self.start)
+        self.model = CommunityModel(self.settings, self.start)
+        self._say = say or (lambda text: None)
+        self._progress = progress
+        self.stats = Stats()
+        self.verbose = False
+        self.server: LocalDiscord
+        self.bot: Hearth
+        self.runner: BotRunner
+        self.guild: Guild
+        self.general: Channel
+        self.announcements: Channel
+        self.moderator: Member
+        self.moderator_role: Role
+        self.members: dict[int, Member] = {}
+        self.by_token: dict[int, Message] = {}
+        self.post_kinds: dict[int, str] = {}  # message id -> post kind
+        self.post_messages: dict[int, Message] = {}
+        self._live_log: Counter[tuple[int, str]] = Counter()
+        self._live_until: datetime | None = None
+        self._progress_at = 0.0
+        self._log_since: datetime | None = None
+
+    # ---- life cycle ----------------------------------------------------------------------
+    async def __aenter__(self) -> Sandbox:
+        try:
+            await self.start_world()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def database(self) -> Path:
+        return self.config.out / "hearth.db"
+
+    async def start_world(self) -> None:
+        """Start the local Discord, build the guild and its members, start Hearth."""
+        fresh_output(self.config.out, self.database)
+        self.server = LocalDiscord(clock=self.clock)
+        await self.server.start()
+        s = self.server
+        self.guild = s.add_guild("Hearth Sandbox", owner="olga")
+        self.general = s.add_text_channel(self.guild, "general", topic="Chat about anything")
+        self.announcements = s.add_text_channel(self.guild, "announcements")
+        self.moderator_role = s.add_role(self.guild, "Moderator", Perm.MANAGE_GUILD | Perm.MANAGE_MESSAGES)
+        self.moderator = s.add_member(self.guild, "maya", roles=[self.moderator_role])
+        people = s.add_members(self.guild, len(self.model.personas))
+        for persona, member in zip(self.model.personas, people, strict=True):
+            member.user.name = persona.name
+            member.joined_at = persona.joined_at
+            self.members[persona.index] = member
+        settings = local_settings(s, self.database).replace("intents", members=True)
+        settings = settings.replace("bot", database=str(self.database), default_timezone=self.tz_name)
+        self.bot, self.runner = await start_hearth(s, settings, self.clock)
+
+    async def stop(self) -> None:
+        if hasattr(self, "runner"):
+            await self.runner.stop()
+        if hasattr(self, "server"):
+            await self.server.stop()
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def local(self, at: datetime | None = None) -> datetime:
+        return (at or self.clock.now()).astimezone(self.tz)
+
+    def stamp(self, at: datetime | None = None) -> str:
+        return self.local(at).strftime("%a %d %b %H:%M")
+
+    def has_command(self, name: str) -> bool:
+        """Whether Hearth has ``/name`` (``"poll create"`` checks the subcommand)."""
+        parts = name.split()
+        command: Any = self.bot.tree.get_command(parts[0])
+        for part in parts[1:]:
+            if command is None or not hasattr(command, "get_command"):
+                return False
+            command = command.get_command(part)
+        return command is not None
+
+    async def command(self, name: str, where: Channel | None = None, *, member: Member | None = None,
+                      **options: Any) -> InteractionResult | None:
+        """Run ``/name`` as the moderator (or ``member``); None when this build has no such command."""
+        if not self.has_command(name):
+            return None
+        mark = self.server.mark()
+        result = await self.server.run_command(member or self.moderator, where or self.general, name, options)
+        text = await result.text(timeout=10)
+        self.stats.commands[name] += 1
+        if self.verbose:
+            shown = " ".join(f"{k}:{v.name if hasattr(v, 'name') else v}" for k, v in options.items())
+            who = (member or self.moderator).name
+            self._say(f"[{self.stamp()}] {who} runs /{name} {shown}".rstrip())
+            if result.ephemeral and text:
+                self._say("    (only they see) " + _first_lines(text, 3))
+        await self._notice_posts(mark)
+        return result
+
+    async def _notice_posts(self, mark: int) -> None:
+        """Find Hearth's new posts since ``mark``; tell the community model about each one."""
+        await self.server.flush()
+        for channel in list(self.guild.channels.values()) + list(self.guild.threads.values()):
+            for msg in reversed(self.server.channel_messages.get(channel.id, [])):
+                if msg.order <= mark:
+                    break
+                if msg.author.id != self.server.bot_user.id or msg.id in self.post_kinds:
+                    continue
+                post_id = self.bot.posts.for_message(self.guild.id, msg.id)
+                kind = None
+                if post_id is not None:
+                    post = await self.bot.posts.get(self.guild.id, post_id)
+                    kind = post.kind if post else None
+                elif any(str(c.get("custom_id", "")).startswith("trivia:") for c in walk_components(msg.components)):
+                    kind = "trivia"  # the next question of a running round
+                if self.verbose:
+                    self._print_responses(self.clock.now())
+                    self._say(f"[{self.stamp(msg.timestamp)}] Hearth in #{channel.name}: {describe(msg)}")
+                if kind is None:
+                    continue
+                self.post_kinds[msg.id] = kind
+                self.post_messages[msg.id] = msg
+                if post_id is not None:
+                    self.stats.posts[kind] += 1
+                window = timedelta(hours=36)
+                if msg.poll is not None:
+                    window = max(timedelta(minutes=5), msg.poll.expiry - self.clock.now())
+                elif kind == "giveaway":
+                    window = timedelta(hours=40)
+                elif kind in LIVE_KINDS:
+                    window = timedelta(seconds=15)
+                    self._live_until = self.clock.now() + timedelta(seconds=60)
+                self.model.post_published(msg.id, kind, self.clock.now(), window)
+
+    # ---- members acting --------------------------------------------------------------------
+    async def act(self, actions: list[Action]) -> None:
+        """Play ``actions`` (in time order) through the local Discord, settling every 15 minutes."""
+        expected = 0
+        bucket: int | None = None
+        base = self.bot.recorder.stats.accepted
+        for action in actions:
+            key = int(action.at.timestamp()) // (BUCKET_MINUTES * 60)
+            if bucket is not None and key != bucket and expected:
+                await self._settle(base + expected)
+                base, expected = self.bot.recorder.stats.accepted, 0
+            bucket = key
+            if action.at > self.clock.now():
+                self.clock.set(action.at)
+            expected += await self._perform(action)
+        await self._settle(base + expected)
+
+    async def _settle(self, target: int = 0) -> None:
+        """Wait until the bot has read every gateway event sent so far and its listeners ran
+        (the same rule as ``hearth_runner.settle``, polled without a sleep so hours pass fast)."""
+        await self.server.flush()
+        ws = self.bot.ws
+        session = self.server.gateway.sessions.get(ws.session_id) if ws is not None and ws.session_id else None
+        seq = session.seq if session is not None else 0
+        deadline = time.monotonic() + BARRIER_TIMEOUT_S
+        while (self.bot.ws.sequence or 0) < seq:
+            self.server.check_alive()
+            if time.monotonic() > deadline:
+                log.warning("sandbox: the bot did not catch up with the gateway in %ss", BARRIER_TIMEOUT_S)
+                break
+            await asyncio.sleep(0.0002)
+        for _ in range(3):  # listeners run as tasks scheduled by the dispatch
+            await asyncio.sleep(0)
+
+    async def _perform(self, action: Action) -> int:
+        """Do one action; returns how many activities Hearth's recorder should see from it."""
+        s, rng = self.server, self.model.rng
+        member = self.members.get(action.member)
+        if isinstance(action, Join):
+            persona = self.model.personas[action.member]
+            user = s.add_user(persona.name, created_at=action.at - timedelta(days=rng.uniform(1, 900)))
+            self.members[action.member] = await s.join(self.guild, user)
+            self.stats.joins += 1
+            self.stats.events += 1
+            return 1
+        if member is None:
+            return 0
+        if isinstance(action, Leave):
+            await s.leave(self.guild, member)
+            self.stats.leaves += 1
+            self.stats.events += 1
+            return 1
+        if isinstance(action, Say):
+            target = self.by_token.get(action.reply_to) if action.reply_to else None
+            if target is not None and target.deleted:
+                target = None
+            msg = s.create_message(self.general, member.user, content=rng.choice(CHAT_LINES), reply_to=target)
+            self.by_token[action.token] = msg
+            self.stats.events += 1
+            return 1
+        if isinstance(action, React):
+            msg = self.by_token.get(action.token) if action.token else None
+            if msg is None or not s.add_reaction(msg, member.user, s.parse_emoji(rng.choice(REACTIONS))):
+                return 0
+            self.stats.events += 1
+            return 1
+        if isinstance(action, Respond):
+            return await self._respond(action, member)
+        return 0
+
+    async def _respond(self, action: Respond, member: Member) -> int:
+        s = self.server
+        post = self.post_messages.get(action.post)
+        if post is None or post.deleted:
+            return 0
+        done = 0
+        if action.how == "reply":
+            where = s.channels.get(post.thread_id) if post.thread_id else None
+            target = self.by_token.get(action.reply_to) if action.reply_to else None
+            text = REPLY_LINES[int(action.choice * len(REPLY_LINES))]
+            if where is not None and (target is not None or action.choice > 0.3):
+                msg = s.create_message(where, member.user, content=text, reply_to=target)
+            else:
+                msg = s.create_message(self.general, member.user, content=text, reply_to=target or post)
+            self.by_token[action.token] = msg
+            done = 1
+        elif action.how == "act":
+            done = await self._act_on(post, member, action.choice)
+        if action.how == "react" or (action.how == "act" and done == -1):
+            emoji = REACTIONS[int(action.choice * len(REACTIONS))]
+            done = 1 if s.add_reaction(post, member.user, s.parse_emoji(emoji)) else 0
+        if done > 0:
+            self.stats.events += 1
+            self.stats.responses[f"{action.kind}:{action.how}"] += 1
+            if self.verbose:
+                self._live_log[(action.post, action.how)] += 1
+        return 1 if done == 1 else 0
+
+    async def _act_on(self, post: Message, member: Member, choice: float) -> int:
+        """The kind's main action: vote in a native poll or press one of the post's buttons.
+        Returns 1 (a vote), CLICKED (a button press, answered), 0 (nothing) or -1 (react instead)."""
+        s = self.server
+        if post.poll is not None:
+            if post.poll.finalized or post.poll.expiry <= self.clock.now():
+                return 0
+            answers = sorted(post.poll.answers)
+            # Earlier options are a little more popular, as in real polls.
+            index = min(int(choice**1.3 * len(answers)), len(answers) - 1)
+            try:
+                await s.vote(member, post, answers[index])
+            except ValueError:
+                return 0
+            return 1
+        buttons = [
+            c["custom_id"]
+            for c in walk_components(post.components)
+            if c.get("type") == 2 and c.get("custom_id") and not c.get("disabled")
+            and not any(w in (c.get("label") or "").lower() for w in IGNORED_BUTTON_WORDS)
+        ]
+        if not buttons:
+            return -1
+        enter = [b for b in buttons if "enter" in b]
+        custom_id = (enter or buttons)[min(int(choice * len(enter or buttons)), len(enter or buttons) - 1)]
+        result = await s.click(member, post, custom_id)
+        try:
+            await result.response(timeout=5)
+        except TimeoutError:
+            self.stats.failed.append(f"no answer to {custom_id}")
+            return 0
+        return CLICKED
+
+    # ---- time passing --------------------------------------------------------------------
+    async def advance(self, until: datetime, *, on_hour: Callable[[datetime], Any] | None = None,
+                      report_progress: bool = False) -> None:
+        """Move the clock to ``until``: hour by hour (5 s at a time while a live round runs); each
+        step runs the scheduler, lets game cogs move on, and plays what members do."""
+        t = self.clock.now()
+        origin = t
+        total = max(1.0, (until - t).total_seconds())
+        week_events = self.stats.events
+        while t < until:
+            on_the_hour = t == _floor_hour(t)
+            if t > self.clock.now():
+                self.clock.set(t)
+            mark = self.server.mark()
+            await self.bot.scheduler.run_due()
+            await self._tick_cogs()
+            await self.server.expire_due_polls()
+            await self._notice_posts(mark)
+            if on_hour is not None and on_the_hour:
+                await on_hour(t)
+            live = self._live_until is not None and t < self._live_until
+            nxt = min(until, t + LIVE_STEP if live else _floor_hour(t) + STEP)
+            await self.act(self.model.step(t, nxt))
+            if self.verbose and not live:
+                self._print_responses(nxt)
+            t = nxt
+            if report_progress:
+                self._show_progress((t - origin).total_seconds() / total)
+                local = self.local(t)
+                if local.weekday() == 0 and local.hour == 0 and local.minute == 0 and t != origin:
+                    self._say(self._week_line(t, self.stats.events - week_events))
+                    week_events = self.stats.events
+        if self.clock.now() < until:
+            self.clock.set(until)
+        await self._tick_cogs()
+        await self.bot.recorder.flush()
+
+    async def _tick_cogs(self) -> None:
+        """Let cogs with clock-driven sessions (trivia rounds) move on after the clock moved."""
+        mark = self.server.mark()
+        for cog in list(self.bot.cogs.values()):
+            tick = getattr(cog, "tick", None)
+            if callable(tick):
+                await tick()
+        if self.server.mark() != mark:
+            await self.server.flush()
+            await asyncio.sleep(0)
+
+    def _week_line(self, t: datetime, events: int) -> str:
+        monday = self.local(t - timedelta(days=7))
+        return (
+            f"  week of {monday:%d %b}: {events:,} member actions, {len(self.model.alive())} members, "
+            f"{sum(self.stats.posts.values())} Hearth posts so far"
+        )
+
+    def _show_progress(self, fraction: float) -> None:
+        if self._progress is None:
+            return
+        now = time.monotonic()
+        if fraction < 1 and now - self._progress_at < 0.2:
+            return
+        self._progress_at = now
+        width = 30
+        filled = int(fraction * width)
+        self._progress.write(
+            f"\rbackfill [{'#' * filled}{'.' * (width - filled)}] {fraction:5.1%}  {self.stats.events:,} actions "
+        )
+        if fraction >= 1:
+            self._progress.write("\n")
+        self._progress.flush()
+
+    def post_label(self, message_id: int) -> str:
+        """'the poll "Cats or dogs?"': a short name for a post in the printed story."""
+        msg = self.post_messages.get(message_id)
+        kind = self.post_kinds.get(message_id, "post")
+        if msg is None:
+            return f"the {kind}"
+        if msg.poll is not None:
+            text = msg.poll.question
+        elif msg.embeds:
+            embed = msg.embeds[0]
+            text = embed.get("description") if kind == "question" else embed.get("title")
+        else:
+            text = msg.content
+        text = _first_lines(text or "", 1)
+        return f'the {kind} "{text[:40]}{"…" if len(text) > 40 else ""}"'
+
+    def _print_responses(self, end: datetime) -> None:
+        """One line per post: what members did on it since the last such line."""
+        by_post: dict[int, list[str]] = {}
+        for (post, how), n in sorted(self._live_log.items()):
+            word = {"reply": "replied", "react": "reacted", "act": "took part"}.get(how, how)
+            by_post.setdefault(post, []).append(f"{n} {word}")
+        start, self._log_since = self._log_since or end, end
+        if not by_post:
+            return
+        span = f"{self.stamp(start)}–{self.local(end):%H:%M}"
+        for post, parts in by_post.items():
+            self._say(f"[{span}] members on {self.post_label(post)}: {', '.join(parts)}")
+        self._live_log.clear()
+
+
+def fresh_output(folder: Path, database: Path) -> None:
+    """Create the output folder and start from an empty database (a sandbox run is self-contained)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+def _floor_hour(t: datetime) -> datetime:
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
+def describe(msg: Message) -> str:
+    """A one-line view of a bot message: text, embed title and first line, poll, buttons, files."""
+    parts = []
+    if msg.content:
+        parts.append(_first_lines(msg.content, 2))
+    for embed in msg.embeds[:1]:
+        title = embed.get("title") or ""
+        desc = _first_lines(embed.get("description") or "", 1)
+        parts.append(" — ".join(p for p in (title, desc) if p))
+    if msg.poll is not None:
+        options = " / ".join(a.text for a in msg.poll.answers.values())
+        parts.append(f"poll: {msg.poll.question} [{options}]")
+    labels = [c.get("label") or c.get("emoji", {}).get("name", "") for c in walk_components(msg.components)
+              if c.get("type") == 2]
+    if labels:
+        parts.append("buttons: " + " | ".join(str(x) for x in labels[:6]))
+    if msg.attachments:
+        parts.append("files: " + ", ".join(a.filename for a in msg.attachments))
+    return "  ".join(parts) or "(empty)"
+
+
+def _first_lines(text: str, n: int) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    shown = " / ".join(lines[:n])
+    return shown[:160] + ("…" if len(shown) > 160 else "")

@@ -1,0 +1,568 @@
+"""/giveaway: auditable giveaways. Rules live in bot/engagement/giveaways.py and draw.py; SQL in bot/storage."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Hearth
+from bot.checks import moderator_only
+from bot.clock import from_ms, to_ms
+from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
+from bot.engagement import giveaways as rules
+from bot.engagement.contest_rules import RuleError
+from bot.engagement.draw import commitment, draw_winners, new_seed
+from bot.recorder import Activity
+from bot.storage.contests import GiveawayRepository, GiveawayRow
+from bot.storage.schedules import TimerRow
+from bot.tree import UserError, report_error
+
+log = logging.getLogger(__name__)
+
+TIMER_KIND = "giveaway.end"
+DOCS = "docs/giveaway-draw.md"
+
+
+def winner_mentions(ids: list[int]) -> discord.AllowedMentions:
+    """Ping exactly these members and nobody else."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(id=i) for i in ids]
+    )
+
+
+def _mentions(ids: list[int]) -> str:
+    return ", ".join(f"<@{i}>" for i in ids) if ids else "nobody"
+
+
+def verify_command(row: GiveawayRow, winners: int, excluded: list[int]) -> str:
+    command = (
+        f"hearth verify-draw --seed {row.seed} --commitment {row.commitment} "
+        f"--entrants {entrants_filename(row)} --winners {winners}"
+    )
+    if excluded:
+        command += " --exclude " + ",".join(str(i) for i in excluded)
+    return command
+
+
+def entrants_filename(row: GiveawayRow) -> str:
+    return f"giveaway-{row.id}-entrants.txt"
+
+
+def requirements_of(row: GiveawayRow) -> rules.Requirements:
+    return rules.Requirements(row.required_role_id, row.min_days_in_server, row.min_account_age_days)
+
+
+def post_embed(row: GiveawayRow, current_winners: list[int] | None = None) -> discord.Embed:
+    """The giveaway post: prize, end, requirements and the commitment; the seed and winners once ended."""
+    embed = discord.Embed(title=truncate(f"🎉 Giveaway: {row.prize}", 256), colour=discord.Colour.gold())
+    ends = from_ms(row.ends_at)
+    if row.status == "open":
+        embed.description = (
+            f"Press **Enter** to take part. Ends {discord_timestamp(ends, 'R')} ({discord_timestamp(ends)})."
+        )
+    elif row.status == "cancelled":
+        embed.description = "This giveaway was cancelled by a moderator; no winners were drawn."
+        embed.colour = discord.Colour.dark_grey()
+    else:
+        ended = from_ms(row.ended_at or row.ends_at)
+        embed.description = f"Ended {discord_timestamp(ended)}."
+        embed.colour = discord.Colour.green()
+    embed.add_field(name="Winners", value=str(row.winner_count))
+    embed.add_field(name="Hosted by", value=f"<@{row.host_id}>")
+    requirements = rules.describe_requirements(requirements_of(row))
+    embed.add_field(
+        name="Requirements to enter",
+        value="\n".join(f"• {line}" for line in requirements) if requirements else "none: everyone can enter",
+        inline=False,
+    )
+    embed.add_field(name="Commitment (SHA-256 of the secret seed)", value=f"`{row.commitment}`", inline=False)
+    if row.status != "open":
+        embed.add_field(name="Seed (revealed)", value=f"`{row.seed}`", inline=False)
+    if current_winners is not None and row.status == "ended":
+        embed.add_field(name="Current winners", value=truncate(_mentions(current_winners), 1024), inline=False)
+    embed.set_footer(text=f"Giveaway #{row.id} · anyone can check the draw: {DOCS}")
+    return embed
+
+
+class EnterButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"giveaway:enter:(?P<id>\d+)"):
+    """The Enter button on a giveaway post; its custom_id carries the giveaway id so it outlives restarts."""
+
+    def __init__(self, giveaway_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Enter", emoji="🎉", style=discord.ButtonStyle.success, custom_id=f"giveaway:enter:{giveaway_id}"
+            )
+        )
+        self.giveaway_id = giveaway_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> EnterButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog: Giveaways | None = interaction.client.get_cog("Giveaways")  # type: ignore[assignment, union-attr]
+        try:
+            if cog is None:
+                raise UserError("Giveaways are unavailable right now; try again in a minute.")
+            await cog.press_enter(interaction, self.giveaway_id)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class LeaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"giveaway:leave:(?P<id>\d+)"):
+    """Offered (ephemerally) to a member who presses Enter again: withdraws them."""
+
+    def __init__(self, giveaway_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Leave giveaway", style=discord.ButtonStyle.secondary, custom_id=f"giveaway:leave:{giveaway_id}"
+            )
+        )
+        self.giveaway_id = giveaway_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> LeaveButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog: Giveaways | None = interaction.client.get_cog("Giveaways")  # type: ignore[assignment, union-attr]
+        try:
+            if cog is None:
+                raise UserError("Giveaways are unavailable right now; try again in a minute.")
+            message = await cog.leave(interaction.guild_id or 0, self.giveaway_id, interaction.user.id)
+            await interaction.response.edit_message(content=message, view=None)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def _view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
+class Giveaways(commands.Cog):
+    giveaway = app_commands.Group(
+        name="giveaway", description="Giveaways with a draw anyone can check", guild_only=True
+    )
+
+    def __init__(self, bot: Hearth) -> None:
+        self.bot = bot
+        self.repo = GiveawayRepository(bot.db)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(EnterButton, LeaveButton)
+        self.bot.scheduler.on_timer(TIMER_KIND, self._on_timer)
+        self.bot.privacy.on_forget(self.repo.forget_member)
+        self.bot.warning_sources.append(self.warnings)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(EnterButton, LeaveButton)
+        if self.warnings in self.bot.warning_sources:
+            self.bot.warning_sources.remove(self.warnings)
+
+    def _lock(self, giveaway_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(giveaway_id, asyncio.Lock())
+
+    async def _get(self, guild_id: int, giveaway_id: int) -> GiveawayRow:
+        row = await self.repo.get(guild_id, giveaway_id)
+        if row is None:
+            raise UserError(f"There is no giveaway #{giveaway_id} in this server (see `/giveaway list`).")
+        return row
+
+    # -- start --------------------------------------------------------------------------------
+    @giveaway.command(name="start", description="Start a giveaway; the draw can be checked by anyone")
+    @app_commands.describe(
+        prize="What the winners get",
+        duration="How long entries stay open, e.g. 30m, 2h, 1d12h, 1w",
+        winners="How many winners (1-50)",
+        channel="Where to post it (default: here)",
+        required_role="Only members with this role may enter",
+        min_days_in_server="Members must have been in the server this many days",
+        min_account_age_days="Discord accounts must be at least this many days old",
+    )
+    @moderator_only()
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        prize: str,
+        duration: str,
+        winners: int = 1,
+        channel: discord.TextChannel | None = None,
+        required_role: discord.Role | None = None,
+        min_days_in_server: int | None = None,
+        min_account_age_days: int | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        guild = interaction.guild
+        try:
+            prize = rules.check_prize(prize)
+            length = rules.check_duration(duration)
+            rules.check_winner_count(winners)
+            requirements = rules.check_requirements(
+                rules.Requirements(
+                    required_role.id if required_role else None, min_days_in_server, min_account_age_days
+                )
+            )
+        except RuleError as exc:
+            raise UserError(str(exc)) from exc
+        if required_role is not None:
+            if guild.get_role(required_role.id) is None:
+                raise UserError("That role no longer exists in this server; pick another one.")
+            if required_role.is_default():
+                raise UserError("Everyone has @everyone: leave `required_role` empty instead.")
+        target = channel or interaction.channel
+        if not isinstance(target, discord.TextChannel):
+            raise UserError("Pick a text channel for the giveaway with the `channel` option.")
+        missing = missing_permissions(target, guild.me)
+        if missing:
+            raise UserError(f"I can't post in {target.mention}: I'm missing {', '.join(missing)}.")
+        now = self.bot.clock.now()
+        seed = new_seed()
+        giveaway_id = await self.repo.create(
+            guild.id,
+            channel_id=target.id,
+            host_id=interaction.user.id,
+            prize=prize,
+            winner_count=winners,
+            required_role_id=requirements.role_id,
+            min_days_in_server=requirements.min_days_in_server,
+            min_account_age_days=requirements.min_account_age_days,
+            seed=seed,
+            commitment=commitment(seed),
+            created_at=to_ms(now),
+            ends_at=to_ms(now + length),
+        )
+        row = await self._get(guild.id, giveaway_id)
+        try:
+            message = await target.send(embed=post_embed(row), view=_view(EnterButton(giveaway_id)))
+        except discord.HTTPException as exc:
+            await self.repo.delete(guild.id, giveaway_id)
+            raise UserError(f"I couldn't post in {target.mention} ({exc.text or exc.status}).") from exc
+        post = await self.bot.posts.register(
+            guild.id, "giveaway", target.id, message.id, ref_id=giveaway_id
+        )
+        await self.repo.set_post(guild.id, giveaway_id, message.id, post.id)
+        await self.bot.scheduler.set_timer(guild.id, TIMER_KIND, giveaway_id, now + length)
+        await interaction.response.send_message(
+            f"Giveaway #{giveaway_id} for **{prize}** is open in {target.mention} until "
+            f"{discord_timestamp(now + length)}.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    # -- entering and leaving -----------------------------------------------------------------
+    async def press_enter(self, interaction: discord.Interaction, giveaway_id: int) -> None:
+        guild = interaction.guild
+        member = interaction.user
+        if guild is None or not isinstance(member, discord.Member):
+            raise UserError("Giveaways work inside a server.")
+        row = await self._get(guild.id, giveaway_id)
+        if row.status != "open" or self.bot.clock.now() >= from_ms(row.ends_at):
+            raise UserError("This giveaway has ended; entries are closed.")
+        if member.bot:
+            raise UserError("Bots can't enter giveaways.")
+        if await self.repo.has_entered(guild.id, giveaway_id, member.id):
+            await interaction.response.send_message(
+                "You're already in this giveaway; nothing changed. Want out?",
+                view=_view(LeaveButton(giveaway_id)),
+                ephemeral=True,
+            )
+            return
+        requirements = requirements_of(row)
+        facts = rules.MemberFacts(frozenset(r.id for r in member.roles), member.joined_at, member.created_at)
+        role_exists = requirements.role_id is None or guild.get_role(requirements.role_id) is not None
+        problem = rules.missing_requirement(requirements, facts, self.bot.clock.now(), role_exists=role_exists)
+        if problem:
+            raise UserError(problem)
+        now = self.bot.clock.now()
+        await self.repo.enter(guild.id, giveaway_id, member.id, to_ms(now))
+        self.bot.recorder.record(
+            Activity(
+                guild_id=guild.id,
+                kind="giveaway_entry",
+                member_id=member.id,
+                at=now,
+                event_key=f"giveaway:{giveaway_id}:{member.id}",
+                channel_id=row.channel_id,
+                message_id=row.message_id,
+                post_id=row.post_id,
+            )
+        )
+        await interaction.response.send_message(
+            f"You're in! Winners are drawn {discord_timestamp(from_ms(row.ends_at), 'R')}. "
+            "Press Enter again or use `/giveaway leave` to withdraw.",
+            ephemeral=True,
+        )
+
+    async def leave(self, guild_id: int, giveaway_id: int, member_id: int) -> str:
+        row = await self._get(guild_id, giveaway_id)
+        if row.status != "open":
+            raise UserError("This giveaway has ended, so entries can't change any more.")
+        if not await self.repo.leave(guild_id, giveaway_id, member_id):
+            raise UserError(f"You weren't entered in giveaway #{giveaway_id}.")
+        return f"You've left giveaway #{giveaway_id} (**{row.prize}**). Press Enter on the post to rejoin."
+
+    @giveaway.command(name="leave", description="Withdraw from a giveaway you entered")
+    @app_commands.describe(giveaway="The giveaway's number (default: the one you're in)")
+    async def leave_command(self, interaction: discord.Interaction, giveaway: int | None = None) -> None:
+        assert interaction.guild_id is not None
+        if giveaway is None:
+            mine = await self.repo.open_entries_of(interaction.guild_id, interaction.user.id)
+            if not mine:
+                raise UserError("You aren't in any open giveaway.")
+            if len(mine) > 1:
+                raise UserError(
+                    f"You're in several giveaways ({', '.join(f'#{g}' for g in mine)}): name one with `giveaway`."
+                )
+            giveaway = mine[0]
+        message = await self.leave(interaction.guild_id, giveaway, interaction.user.id)
+        await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    # -- ending -------------------------------------------------------------------------------
+    async def _on_timer(self, timer: TimerRow) -> None:
+        await self.end_giveaway(timer.guild_id, timer.ref_id)
+
+    async def end_giveaway(self, guild_id: int, giveaway_id: int) -> GiveawayRow | None:
+        """Draw and announce; idempotent (a drawn but unannounced giveaway is only announced)."""
+        async with self._lock(giveaway_id):
+            row = await self.repo.get(guild_id, giveaway_id)
+            if row is None or row.status == "cancelled":
+                return row
+            if row.status == "open":
+                entrants = await self.repo.entrants(guild_id, giveaway_id)
+                winners = draw_winners(row.seed, entrants, row.winner_count)
+                await self.repo.finish_draw(guild_id, giveaway_id, winners, to_ms(self.bot.clock.now()))
+                row = await self.repo.get(guild_id, giveaway_id)
+                assert row is not None
+            if row.results_message_id is None:
+                await self._announce(row)
+            return await self.repo.get(guild_id, giveaway_id)
+
+    def _channel(self, row: GiveawayRow) -> discord.PartialMessageable:
+        return self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
+
+    def _reference(self, row: GiveawayRow) -> discord.MessageReference | None:
+        if row.message_id is None:
+            return None
+        return discord.MessageReference(
+            message_id=row.message_id, channel_id=row.channel_id, guild_id=row.guild_id, fail_if_not_exists=False
+        )
+
+    def _entrants_file(self, row: GiveawayRow, entrants: list[int]) -> discord.File:
+        return discord.File(io.BytesIO(rules.entrants_file(entrants).encode()), filename=entrants_filename(row))
+
+    async def _announce(self, row: GiveawayRow) -> None:
+        entrants = await self.repo.entrants(row.guild_id, row.id)
+        winners = [w.member_id for w in await self.repo.winners(row.guild_id, row.id) if w.draw_round == 0]
+        note = rules.outcome_note(len(entrants), row.winner_count)
+        if winners:
+            content = f"🎉 Congratulations {_mentions(winners)}! You won **{row.prize}**."
+        else:
+            content = f"The giveaway for **{row.prize}** has ended."
+        if note:
+            content += f"\n{note}"
+        embed = discord.Embed(title=f"Giveaway #{row.id}: how to check this draw", colour=discord.Colour.green())
+        embed.description = (
+            f"The seed below hashes (SHA-256) to the commitment published on the giveaway post when it opened. "
+            f"Draw {row.winner_count} winner(s) from the sorted entrant ids in the attached file with the procedure "
+            f"in `{DOCS}`, or run:\n```{verify_command(row, row.winner_count, [])}```"
+        )
+        embed.add_field(name="Seed", value=f"`{row.seed}`", inline=False)
+        embed.add_field(name="Commitment", value=f"`{row.commitment}`", inline=False)
+        embed.add_field(name="Winners to draw", value=str(row.winner_count))
+        embed.add_field(name="Entrants", value=f"{len(entrants)} (sorted ids in `{entrants_filename(row)}`)")
+        embed.add_field(name="Winners in draw order", value=truncate(_mentions(winners), 1024), inline=False)
+        message = await self._channel(row).send(
+            content,
+            embed=embed,
+            file=self._entrants_file(row, entrants),
+            allowed_mentions=winner_mentions(winners),
+            reference=self._reference(row),  # type: ignore[arg-type]
+        )
+        await self.repo.set_results_message(row.guild_id, row.id, message.id)
+        await self._refresh_post(row, winners)
+
+    async def _refresh_post(self, row: GiveawayRow, current: list[int] | None) -> None:
+        """Show the current state (winners, revealed seed) on the original post and drop the button."""
+        fresh = await self.repo.get(row.guild_id, row.id) or row
+        if fresh.message_id is None:
+            return
+        try:
+            await (
+                self._channel(fresh)
+                .get_partial_message(fresh.message_id)
+                .edit(embed=post_embed(fresh, current), view=None)
+            )
+        except discord.HTTPException:
+            log.warning("could not edit giveaway #%s's post", fresh.id, exc_info=True)
+
+    @giveaway.command(name="end", description="End a giveaway now and draw its winners")
+    @app_commands.describe(giveaway="The giveaway's number (see /giveaway list)")
+    @moderator_only()
+    async def end(self, interaction: discord.Interaction, giveaway: int) -> None:
+        assert interaction.guild_id is not None
+        row = await self._get(interaction.guild_id, giveaway)
+        if row.status != "open":
+            raise UserError(f"Giveaway #{giveaway} is already {row.status}.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.bot.scheduler.cancel_timer(interaction.guild_id, TIMER_KIND, giveaway)
+        ended = await self.end_giveaway(interaction.guild_id, giveaway)
+        winners = await self._current_winners(interaction.guild_id, giveaway)
+        assert ended is not None
+        await interaction.followup.send(
+            f"Giveaway #{giveaway} ended; winners: {_mentions(winners)}.", ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @giveaway.command(name="cancel", description="Cancel a giveaway without drawing winners")
+    @app_commands.describe(giveaway="The giveaway's number (see /giveaway list)")
+    @moderator_only()
+    async def cancel(self, interaction: discord.Interaction, giveaway: int) -> None:
+        assert interaction.guild_id is not None
+        async with self._lock(giveaway):
+            row = await self._get(interaction.guild_id, giveaway)
+            if row.status != "open":
+                raise UserError(f"Giveaway #{giveaway} is already {row.status}; only open giveaways can be cancelled.")
+            await self.repo.set_status(interaction.guild_id, giveaway, "cancelled", to_ms(self.bot.clock.now()))
+            await self.bot.scheduler.cancel_timer(interaction.guild_id, TIMER_KIND, giveaway)
+        await self._refresh_post(row, None)
+        await interaction.response.send_message(
+            f"Giveaway #{giveaway} (**{row.prize}**) is cancelled; nobody was drawn.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    async def _current_winners(self, guild_id: int, giveaway_id: int) -> list[int]:
+        return [w.member_id for w in await self.repo.winners(guild_id, giveaway_id) if w.is_current]
+
+    # -- reroll -------------------------------------------------------------------------------
+    @giveaway.command(name="reroll", description="Draw new winners, excluding everyone who already won")
+    @app_commands.describe(
+        giveaway="The giveaway's number (see /giveaway list)",
+        replace="Replace only this winner (default: replace all current winners)",
+        count="How many new winners to draw (default: 1 with replace, else as many as now)",
+    )
+    @moderator_only()
+    async def reroll(
+        self,
+        interaction: discord.Interaction,
+        giveaway: int,
+        replace: discord.User | None = None,
+        count: int | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
+        async with self._lock(giveaway):
+            row = await self._get(guild_id, giveaway)
+            if row.status != "ended":
+                raise UserError(f"Giveaway #{giveaway} is {row.status}; only ended giveaways can be rerolled.")
+            entrants = await self.repo.entrants(guild_id, giveaway)
+            history = await self.repo.winners(guild_id, giveaway)
+            current = [w.member_id for w in history if w.is_current]
+            try:
+                outcome = rules.reroll(
+                    row.seed,
+                    entrants,
+                    current,
+                    [w.member_id for w in history],
+                    replace=replace.id if replace else None,
+                    count=count,
+                )
+            except RuleError as exc:
+                raise UserError(str(exc)) from exc
+            await self.repo.record_reroll(
+                guild_id, giveaway, outcome.replaced, outcome.drawn, to_ms(self.bot.clock.now())
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        replaced = f" (replacing {_mentions(outcome.replaced)})" if outcome.replaced else ""
+        content = f"🔁 Reroll: congratulations {_mentions(outcome.drawn)}! You won **{row.prize}**{replaced}."
+        embed = discord.Embed(title=f"Giveaway #{row.id}: how to check this reroll", colour=discord.Colour.green())
+        embed.description = (
+            f"Same seed and entrants as the draw; everyone who already won is excluded. Draw "
+            f"{len(outcome.drawn)} winner(s) with the procedure in `{DOCS}`, or run:\n"
+            f"```{verify_command(row, len(outcome.drawn), outcome.excluded)}```"
+        )
+        embed.add_field(name="Seed", value=f"`{row.seed}`", inline=False)
+        embed.add_field(name="Commitment", value=f"`{row.commitment}`", inline=False)
+        embed.add_field(name="Winners to draw", value=str(len(outcome.drawn)))
+        embed.add_field(name="Excluded", value=truncate(" ".join(map(str, outcome.excluded)), 1024), inline=False)
+        embed.add_field(name="Winners in draw order", value=truncate(_mentions(outcome.drawn), 1024), inline=False)
+        await self._channel(row).send(
+            content,
+            embed=embed,
+            file=self._entrants_file(row, entrants),
+            allowed_mentions=winner_mentions(outcome.drawn),
+            reference=self._reference(row),  # type: ignore[arg-type]
+        )
+        await self._refresh_post(row, outcome.current)
+        await interaction.followup.send(
+            f"Rerolled giveaway #{giveaway}: the winners now are {_mentions(outcome.current)}.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    # -- list ---------------------------------------------------------------------------------
+    @giveaway.command(name="list", description="Open and recent giveaways")
+    async def list_command(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        rows = await self.repo.list(interaction.guild_id, statuses=("open", "ended", "cancelled"), limit=15)
+        if not rows:
+            await interaction.response.send_message("No giveaways yet.", ephemeral=True)
+            return
+        counts = await self.repo.entry_counts(interaction.guild_id, [r.id for r in rows])
+        lines = []
+        for row in rows:
+            when = (
+                f"ends {discord_timestamp(from_ms(row.ends_at), 'R')}"
+                if row.status == "open"
+                else f"{row.status} {discord_timestamp(from_ms(row.ended_at or row.ends_at), 'R')}"
+            )
+            lines.append(
+                f"#{row.id} **{truncate(row.prize, 60)}** in <#{row.channel_id}>: "
+                f"{counts.get(row.id, 0)} entrant(s), {row.winner_count} winner(s), {when}"
+            )
+        await interaction.response.send_message("\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @end.autocomplete("giveaway")
+    @cancel.autocomplete("giveaway")
+    @reroll.autocomplete("giveaway")
+    @leave_command.autocomplete("giveaway")
+    async def giveaway_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        rows = await self.repo.list(interaction.guild_id, statuses=("open", "ended"), limit=25)
+        return [
+            app_commands.Choice(name=truncate(f"#{r.id} {r.prize} ({r.status})", 100), value=r.id)
+            for r in rows
+            if current.strip().lstrip("#") in str(r.id) or current.lower() in r.prize.lower()
+        ]
+
+    # -- warnings -----------------------------------------------------------------------------
+    async def warnings(self, guild_id: int) -> list[str]:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return []
+        found = []
+        for row in await self.repo.list(guild_id, statuses=("open",), limit=100):
+            if row.required_role_id and guild.get_role(row.required_role_id) is None:
+                found.append(f"Giveaway #{row.id} requires a deleted role, so nobody can enter: cancel it.")
+        return found
+
+
+async def setup(bot: Hearth) -> None:
+    await bot.add_cog(Giveaways(bot))

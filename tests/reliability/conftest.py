@@ -1,0 +1,40 @@
+"""Reliability and security suite: re-exports the e2e ``world`` and adds shared checks.
+
+Hypothesis profiles: ``ci`` (default, small and derandomized) and ``thorough`` for local runs:
+``HYPOTHESIS_PROFILE=thorough python -m pytest tests/reliability``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+
+from tests.e2e.conftest import START, World, world
+
+__all__ = ["START", "World", "assert_database_consistent", "world"]
+
+settings.register_profile(
+    "ci",
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    database=None,
+)
+settings.register_profile(
+    "thorough",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+async def assert_database_consistent(db: Any) -> None:
+    """``PRAGMA integrity_check`` is ok and no foreign key points nowhere."""
+    rows = await db.fetchall("PRAGMA integrity_check", ())
+    assert [tuple(r) for r in rows] == [("ok",)], rows
+    broken = await db.fetchall("PRAGMA foreign_key_check", ())
+    assert not broken, [tuple(r) for r in broken]

@@ -1,0 +1,80 @@
+"""A tiny guild builder for analytics tests: rows stored exactly as the recorder stores them."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import to_ms
+from bot.localtime import hour_of_week, local_day, utc_hour
+from bot.recorder import COUNTING_KINDS
+from bot.storage import Database
+from bot.storage.activity import ActivityRepository, PostRepository
+
+_keys = itertools.count(1)
+
+
+class GuildBuilder:
+    opened: list[Database] = []  # closed by close_all() so a failing test never hangs the run
+
+    @classmethod
+    async def close_all(cls) -> None:
+        while cls.opened:
+            await cls.opened.pop().close()
+
+    def __init__(self, db: Database, guild_id: int = 1, tz: str = "UTC") -> None:
+        self.db = db
+        self.guild_id = guild_id
+        self.tz = tz
+        self._posts = PostRepository(db)
+        self._activities = ActivityRepository(db)
+        self._message_ids = itertools.count(10_000)
+
+    @classmethod
+    async def open(cls, tmp_path: Path, tz: str = "UTC", guild_id: int = 1) -> GuildBuilder:
+        db = await Database.open(tmp_path / "a.db")
+        cls.opened.append(db)
+        await db.migrate()
+        await db.execute(
+            "INSERT INTO guild_settings (guild_id, timezone, created_at, updated_at) VALUES (?, ?, 0, 0)",
+            (guild_id, tz),
+        )
+        return cls(db, guild_id, tz)
+
+    async def post(
+        self, at: datetime, kind: str = "question", tag: str | None = None, *, schedule_id: int | None = None,
+        member_count: int | None = None,
+    ) -> int:
+        return await self._posts.add(
+            {
+                "guild_id": self.guild_id,
+                "kind": kind,
+                "tag": tag,
+                "channel_id": 5,
+                "message_id": next(self._message_ids),
+                "posted_at": to_ms(at),
+                "local_day": local_day(at, self.tz),
+                "local_hour_of_week": hour_of_week(at, self.tz),
+                "schedule_id": schedule_id,
+                "member_count": member_count,
+            }
+        )
+
+    async def act(
+        self, member: int, at: datetime, kind: str = "message", *, post_id: int | None = None,
+        reply_to: int | None = None, reply_to_bot: bool = False, key: int | None = None,
+    ) -> None:
+        row = (
+            self.guild_id, key if key is not None else next(_keys), kind, member, 5, None, None, post_id, reply_to,
+            int(reply_to_bot), to_ms(at), local_day(at, self.tz), utc_hour(at), hour_of_week(at, self.tz),
+            int(kind in COUNTING_KINDS),
+        )
+        await self._activities.insert_batch([row])
+
+    async def occurrence(self, due: datetime, status: str, key: str) -> None:
+        await self.db.execute(
+            "INSERT INTO occurrences (guild_id, schedule_id, occurrence_key, due_at, claimed_at, status) "
+            "VALUES (?, 1, ?, ?, ?, ?)",
+            (self.guild_id, key, to_ms(due), to_ms(due), status),
+        )
