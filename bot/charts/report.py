@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import numpy as np
-
 from bot.analytics import metrics as m
 from bot.analytics.report import HEADLINES, Report
 from bot.charts.style import ENGAGEMENT_COLOUR, OPTIMIZATION_COLOUR, PALETTE, new_figure, to_png
@@ -24,6 +22,8 @@ def _empty(ax, message: str = "not enough data yet") -> None:  # type: ignore[no
 
 def trend_chart(report: Report) -> bytes:
     """8-week lines of the headline rates (percentages), plus this period's point."""
+    import numpy as np  # with matplotlib, on the first chart: not at start-up (docs/performance.md)
+
     weeks = [*report.history, report.figures]
     labels = [date.fromordinal(w.first_day).strftime("%d %b") for w in weeks]
     fig, (ax_opt, ax_eng) = new_figure(9.0, 6.0, nrows=2, sharex=True)  # type: ignore[misc]
@@ -49,6 +49,8 @@ def trend_chart(report: Report) -> bytes:
 
 def heatmap_chart(report: Report) -> bytes:
     """Activities per local hour of week over the last 28 days."""
+    import numpy as np  # with matplotlib, on the first chart: not at start-up (docs/performance.md)
+
     grid = np.zeros((7, 24))
     for how, n in report.peak.items():
         grid[how // 24, how % 24] = n
