@@ -246,6 +246,9 @@ class Report:
     streaks: list[Streak]
     next_step: NextStep
     days: list[DayFigures]
+    experiments: list[str] = field(default_factory=list)
+    """Lines about running and recently ended A/B tests, filled by the caller (the /report cog):
+    the experiments feature lives outside analytics, which only shows its lines."""
 
     @property
     def best_post(self) -> m.PostFigures | None:
