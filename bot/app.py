@@ -92,7 +92,7 @@ class Hearth(commands.Bot):
         await self.privacy.load()
         self.recorder = Recorder(self.activities, self.guilds_repo, self.privacy, self.clock, self.settings.recorder)
         self.recorder.start()
-        self.posts = PostService(PostRepository(self.db), self.guilds_repo, self.clock)
+        self.posts = PostService(PostRepository(self.db), self.guilds_repo, self.clock, self.member_count)
         await self.posts.load()
         self.scheduler = Scheduler(
             ScheduleRepository(self.db),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,8 +31,15 @@ class Post:
 class PostService:
     """Registers Hearth posts and answers, from memory, which post a message or thread belongs to."""
 
-    def __init__(self, repo: PostRepository, guilds: GuildRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        repo: PostRepository,
+        guilds: GuildRepository,
+        clock: Clock,
+        member_count_of: Callable[[int], int | None] | None = None,
+    ) -> None:
         self._repo = repo
+        self._member_count_of = member_count_of
         self._guilds = guilds
         self._clock = clock
         self._by_message: dict[tuple[int, int], int] = {}
@@ -63,6 +71,8 @@ class PostService:
         if kind not in POST_KINDS:
             raise ValueError(f"unknown post kind {kind!r}")
         moment = posted_at or self._clock.now()
+        if member_count is None and self._member_count_of is not None:
+            member_count = self._member_count_of(guild_id)  # the "reach of all members" base
         tz = self._guilds.cached(guild_id).timezone
         post_id = await self._repo.add(
             {

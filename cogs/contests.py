@@ -198,7 +198,7 @@ class Contests(commands.Cog):
             message.id,
             thread_id=thread_id,
             ref_id=contest_id,
-            member_count=guild.member_count,
+            member_count=self.bot.member_count(guild.id),
         )
         await self.repo.update(guild.id, contest_id, message_id=message.id, thread_id=thread_id, post_id=post.id)
         await self.bot.scheduler.set_timer(guild.id, CLOSE_KIND, contest_id, closes)

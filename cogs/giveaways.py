@@ -253,7 +253,7 @@ class Giveaways(commands.Cog):
             await self.repo.delete(guild.id, giveaway_id)
             raise UserError(f"I couldn't post in {target.mention} ({exc.text or exc.status}).") from exc
         post = await self.bot.posts.register(
-            guild.id, "giveaway", target.id, message.id, ref_id=giveaway_id, member_count=guild.member_count
+            guild.id, "giveaway", target.id, message.id, ref_id=giveaway_id
         )
         await self.repo.set_post(guild.id, giveaway_id, message.id, post.id)
         await self.bot.scheduler.set_timer(guild.id, TIMER_KIND, giveaway_id, now + length)

@@ -132,7 +132,7 @@ class DiscordQuestionPublisher:
             )
             log.warning("guild %s: %s", guild_id, reason)
             await self.bot.guilds_repo.add_problem(guild_id, PROBLEM_SOURCE, reason, to_ms(self.bot.clock.now()))
-        return Published(channel.id, sent.id, thread_id, channel.guild.member_count)
+        return Published(channel.id, sent.id, thread_id, self.bot.member_count(channel.guild.id))
 
 
 class QuestionListView(HearthView):

@@ -63,6 +63,7 @@ class NextStepInput:
 
     weaker_side: Side | None = None
     worst_figure: str | None = None  # the weaker side's worst figure (a name above)
+    worst_median: float | None = None  # that figure's 8-week median, for "fell from" wording
     # Optimization evidence.
     current_slot: GroupEvidence | None = None  # the slot the schedule posts in now
     best_slot: GroupEvidence | None = None  # the best slot with enough posts
@@ -175,12 +176,17 @@ def member_reply_rule(x: NextStepInput) -> str | None:
     if x.replies <= 0:
         return None
     share = x.member_replies / x.replies
-    lead = "Only " if share < 0.5 else ""
     pairs = f", {x.pairs} pair{'s' if x.pairs != 1 else ''} of members" if x.pairs else ""
-    return (
-        f"{lead}{_pct(share)} of replies were members answering each other ({x.member_replies} of "
-        f"{x.replies}{pairs}): try a submission contest, where members vote on and reply to each other's entries."
-    )
+    counts = f"({x.member_replies} of {x.replies}{pairs})"
+    advice = "try a submission contest, where members vote on and reply to each other's entries."
+    if x.worst_figure == MEMBER_REPLIES and x.worst_median is not None and share >= LOW_MEMBER_REPLY_SHARE:
+        # A healthy share that slipped: say it slipped, against the guild's own median.
+        return (
+            f"Members answering each other fell to {_pct(share)} of replies {counts}, below their 8-week "
+            f"median of {_pct(x.worst_median)}: {advice}"
+        )
+    lead = "Only " if share < 0.5 else ""
+    return f"{lead}{_pct(share)} of replies were members answering each other {counts}: {advice}"
 
 
 def returning_rule(x: NextStepInput) -> str | None:

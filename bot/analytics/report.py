@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.analytics import metrics as m
 from bot.analytics import next_step as ns
-from bot.analytics.stats import Rate
+from bot.analytics.stats import Rate, median
 from bot.analytics.weaker_side import HISTORY_WEEKS, HeadlineFigure, WeakerSide, weaker_side
 from bot.engagement.streaks import Streak, top_streaks
 from bot.localtime import occurrence_at, zone
@@ -628,6 +628,7 @@ def next_step_input(
     return ns.NextStepInput(
         weaker_side=weaker.side if weaker is not None else None,
         worst_figure=weaker.worst.name if weaker is not None else None,
+        worst_median=median(list(weaker.worst.history)[-8:]) if weaker is not None else None,
         current_slot=_evidence(best.current),
         best_slot=_evidence(best.best),
         busiest_slot=m.slot_label(busiest) if busiest is not None and grid[busiest] > 0 else None,

@@ -184,3 +184,22 @@ def test_without_evidence_there_is_no_step_rather_than_a_generic_tip() -> None:
 def test_every_step_names_a_number(fields: dict[str, object]) -> None:
     _, text = pick(**fields)
     assert re.search(r"\d", text), text
+
+
+def test_member_reply_step_says_a_healthy_share_slipped_against_its_median() -> None:
+    from bot.analytics.next_step import MEMBER_REPLIES, NextStepInput, member_reply_rule
+
+    step = member_reply_rule(
+        NextStepInput(
+            weaker_side="engagement",
+            worst_figure=MEMBER_REPLIES,
+            worst_median=0.95,
+            replies=356,
+            member_replies=324,
+            pairs=307,
+        )
+    )
+    assert step == (
+        "Members answering each other fell to 91% of replies (324 of 356, 307 pairs of members), below their "
+        "8-week median of 95%: try a submission contest, where members vote on and reply to each other's entries."
+    )
