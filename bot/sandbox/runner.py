@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 import time
 from collections import Counter
@@ -240,8 +241,9 @@ class Sandbox:
                 if post_id is not None:
                     post = await self.bot.posts.get(self.guild.id, post_id)
                     kind = post.kind if post else None
-                    if post is not None and kind == "contest" and post.ref_id is not None:
+                    if post is not None and post.ref_id is not None:
                         self.post_refs[msg.id] = post.ref_id
+                    if post is not None and kind == "contest" and post.ref_id is not None:
                         self.contest_threads[post.thread_id or post.channel_id] = post.ref_id
                 elif channel.id in self.contest_threads and msg.content.startswith("Submissions are closed"):
                     kind = "contest_vote"  # the contest's vote opened: a poll, or buttons under the entries
@@ -260,10 +262,8 @@ class Sandbox:
                 window = timedelta(hours=36)
                 if msg.poll is not None:
                     window = max(timedelta(minutes=5), msg.poll.expiry - self.clock.now())
-                elif kind == "giveaway":
-                    window = timedelta(hours=40)
-                elif kind in ("contest", "contest_vote"):
-                    window = await self._contest_window(msg.id, kind)
+                elif kind in ("giveaway", "contest", "contest_vote"):
+                    window = await self._phase_window(msg.id, kind)
                 elif kind == "game":  # today's number game: until local midnight
                     midnight = self.local().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
                     window = max(timedelta(hours=1), midnight - self.local())
@@ -272,16 +272,20 @@ class Sandbox:
                     self._live_until = self.clock.now() + timedelta(seconds=60)
                 self.model.post_published(msg.id, kind, self.clock.now(), window)
 
-    async def _contest_window(self, message_id: int, kind: str) -> timedelta:
-        """How long members have to submit (``contest``) or vote (``contest_vote``) in a contest."""
-        cog: Any = self.bot.get_cog("Contests")
-        contest_id = self.post_refs.get(message_id)
-        row = await cog.repo.get(self.guild.id, contest_id) if cog and contest_id is not None else None
+    async def _phase_window(self, message_id: int, kind: str) -> timedelta:
+        """How long members have to enter a giveaway (at most 40 h), submit to a contest
+        (``contest``) or vote in it (``contest_vote``): until that phase ends."""
+        cog: Any = self.bot.get_cog("Giveaways" if kind == "giveaway" else "Contests")
+        ref = self.post_refs.get(message_id)
+        row = await cog.repo.get(self.guild.id, ref) if cog is not None and ref is not None else None
         if row is None:
-            return timedelta(hours=1)
-        end_ms = row.submissions_close_at if kind == "contest" else (row.voting_ends_at or 0)
+            return timedelta(hours=40 if kind == "giveaway" else 1)
+        if kind == "giveaway":
+            end_ms = row.ends_at
+        else:
+            end_ms = row.submissions_close_at if kind == "contest" else (row.voting_ends_at or 0)
         end = datetime.fromtimestamp(end_ms / 1000, UTC)
-        return max(timedelta(minutes=5), end - self.clock.now() - timedelta(minutes=1))
+        return min(timedelta(hours=40), max(timedelta(minutes=5), end - self.clock.now() - timedelta(minutes=1)))
 
     # ---- members acting --------------------------------------------------------------------
     async def act(self, actions: list[Action]) -> None:
@@ -468,6 +472,9 @@ class Sandbox:
             return 0
         low, high = min(by_number), max(by_number)
         guess = low + int(choice * (high - low + 1))  # a first guess anywhere
+        # Not the model's generator: how many guesses it takes depends on Hearth's secret number,
+        # and the community's story must not (the same seed gives the same story).
+        mood = random.Random(f"{post.id}:{member.id}")
         for _ in range(5):
             guess = min(max(guess, low), high)
             result = await self.server.click(member, post, by_number[guess])
@@ -477,7 +484,7 @@ class Sandbox:
                 self.stats.failed.append(f"no answer to {by_number[guess]}")
                 return 0
             found = re.search(r"between (\d+) and (\d+)", result.content)
-            if found is None or self.model.rng.random() < 0.08:
+            if found is None or mood.random() < 0.08:
                 break  # found it, out of guesses, refused, or lost interest
             low, high = int(found[1]), int(found[2])
             guess = (low + high) // 2
