@@ -6,9 +6,11 @@ scheduler asks this service, per occurrence, which arm it is: for ``slot`` the a
 the occurrence's due time (``due_time``, a Scheduler resolver), for ``tag`` the arm's deck is
 drawn from, for ``kind`` the arm says question or poll. Each post stores experiment_id and arm.
 
-Figures: per post, responders within 24 h over the active base of the 28 local days before it
-(METRICS.md), opted-out members excluded; posts still inside their 24 h window are not counted
-yet. Arms are pooled and compared with bot.engagement.experiments.verdict (Newcombe interval).
+Figures: per post, the analytics feature's own per-post figures (bot.analytics.report.post_figures,
+the function behind /report's per-post table: responders within 24 h over the active base of the
+28 local days before it, opted-out members excluded), so a post shows the same rate in /report and
+in /experiment status; posts still inside their 24 h window are not counted yet. Arms are pooled
+and compared with bot.engagement.experiments.verdict (Newcombe interval).
 docs/experiments.md explains it for moderators.
 """
 
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
+from bot.analytics.report import post_figures
+from bot.analytics.rollups import excluded_members
 from bot.analytics.stats import Rate
 from bot.clock import Clock, from_ms, to_ms
 from bot.engagement.experiments import ArmResult, Verdict, assign_arms, verdict
@@ -29,6 +33,7 @@ from bot.engagement.polls import PollSpec
 from bot.engagement.question_files import validate_tag
 from bot.localtime import format_weekdays, occurrence_at, parse_time_of_day, zone
 from bot.scheduler import Occurrence, Scheduler
+from bot.storage.analytics import AnalyticsRepository
 from bot.storage.experiments import ExperimentConflict, ExperimentRepository, ExperimentRow
 from bot.storage.schedules import ScheduleRow
 
@@ -40,7 +45,6 @@ FACTORS = ("slot", "tag", "kind")
 KINDS = ("question", "poll")
 MIN_POSTS, MAX_POSTS = 4, 200
 RESPONSE_WINDOW = timedelta(hours=24)
-ACTIVE_BASE_DAYS = 28
 RECENT_DAYS = 14  # finished tests stay in /report and the summary this long
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9 _-]{0,39}")
 POST_AS_OPTION = "post_as"  # schedule option set when a "kind" test's poll arm is applied
@@ -247,8 +251,10 @@ class ExperimentService:
         decks: DeckCounter,
         *,
         flush: Callable[[], Awaitable[None]] | None = None,
+        analytics: AnalyticsRepository | None = None,
     ) -> None:
         self.repo = repo
+        self._analytics = analytics or AnalyticsRepository(repo.db)
         self._scheduler = scheduler
         self._privacy = privacy
         self._clock = clock
@@ -428,28 +434,26 @@ class ExperimentService:
         row = experiment.row
         if self._flush is not None:
             await self._flush()
-        now_ms = to_ms(self._clock.now())
+        now = self._clock.now()
         window = int(RESPONSE_WINDOW.total_seconds() * 1000)
+        posts = [p for p in await self.repo.posts(row.guild_id, row.id) if p.arm in ("A", "B")]
+        closed = {p.post_id: p.arm for p in posts if p.posted_at + window <= to_ms(now)}
+        excluded = await excluded_members(self._analytics, self._privacy.opted_out_members, row.guild_id, 0)
+        per_post = await post_figures(
+            self._analytics,
+            row.guild_id,
+            list(closed),
+            self._scheduler.timezone_of(row.guild_id),
+            now=now,
+            excluded=excluded,
+        )
         totals = {"A": [0, 0, 0], "B": [0, 0, 0]}
-        posted = collecting = 0
-        for post in await self.repo.posts(row.guild_id, row.id):
-            if post.arm not in totals:
-                continue
-            posted += 1
-            until = post.posted_at + window
-            if until > now_ms:
-                collecting += 1
-                continue
-            responders = await self.repo.responders(row.guild_id, post.post_id, until)
-            base = await self.repo.active_base(row.guild_id, post.local_day, ACTIVE_BASE_DAYS)
-            # A responder new to the server (not in the 28-day base) is active at the post, so the
-            # base includes them: each post stays a proportion (responders <= base).
-            base |= responders
-            responders -= self._privacy.opted_out_members(row.guild_id, responders)
-            base -= self._privacy.opted_out_members(row.guild_id, base)
-            totals[post.arm][0] += 1
-            totals[post.arm][1] += len(responders)
-            totals[post.arm][2] += len(base)
+        for figures in per_post:
+            arm = totals[closed[figures.post_id]]
+            arm[0] += 1
+            arm[1] += figures.responders
+            arm[2] += figures.base
+        posted, collecting = len(posts), len(posts) - len(closed)
         a = ArmFigures("A", row.arm_a, *totals["A"])
         b = ArmFigures("B", row.arm_b, *totals["B"])
         result = verdict(ArmResult(a.posts, a.responders, a.base), ArmResult(b.posts, b.responders, b.base))

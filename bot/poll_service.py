@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
 
-from bot.clock import Clock, from_ms, to_ms
+from bot.analytics.report import post_figures
+from bot.analytics.rollups import excluded_members
+from bot.clock import Clock, to_ms
 from bot.engagement.polls import Participation, PollSpec, Tally, VoteChange, apply_vote, tally
 from bot.privacy import PrivacyService
 from bot.recorder import Activity, Recorder, event_hash
+from bot.storage.analytics import AnalyticsRepository
 from bot.storage.polls import PollRepository, PollRow
 
 log = logging.getLogger(__name__)
-
-ACTIVE_BASE_DAYS = 28
 
 
 class PollClosed(Exception):
@@ -62,8 +62,18 @@ def native_current_votes(events: Sequence[tuple[str, int, int]], message_id: int
 
 
 class PollService:
-    def __init__(self, repo: PollRepository, privacy: PrivacyService, recorder: Recorder, clock: Clock) -> None:
+    def __init__(
+        self,
+        repo: PollRepository,
+        privacy: PrivacyService,
+        recorder: Recorder,
+        clock: Clock,
+        analytics: AnalyticsRepository,
+        timezone_of: Callable[[int], str],
+    ) -> None:
         self.repo = repo
+        self._analytics = analytics
+        self._timezone_of = timezone_of
         self._privacy = privacy
         self._recorder = recorder
         self._clock = clock
@@ -156,21 +166,23 @@ class PollService:
             return None
         return tally(poll.options, poll.result_counts, poll.result_voters)
 
-    async def participation(self, poll: PollRow, until: datetime | None = None) -> Participation:
-        """Responders while the poll was open over the active base of the 28 days before it (METRICS.md)."""
+    async def participation(self, poll: PollRow) -> Participation:
+        """The poll post's participation, from the same function as /report's per-post table."""
         if poll.post_id is None:
             return Participation(0, 0, None)
         await self._recorder.flush()
-        facts = await self.repo.post_facts(poll.guild_id, poll.post_id)
-        if facts is None:
+        excluded = await excluded_members(self._analytics, self._privacy.opted_out_members, poll.guild_id, 0)
+        figures = await post_figures(
+            self._analytics,
+            poll.guild_id,
+            [poll.post_id],
+            self._timezone_of(poll.guild_id),
+            now=self._clock.now(),
+            excluded=excluded,
+        )
+        if not figures:
             return Participation(0, 0, None)
-        local_day, member_count = facts
-        end = until or (from_ms(poll.closed_at) if poll.closed_at else self._clock.now())
-        responders = await self.repo.responders(poll.guild_id, poll.post_id, to_ms(end))
-        base = await self.repo.active_base(poll.guild_id, local_day, ACTIVE_BASE_DAYS)
-        responders -= self._privacy.opted_out_members(poll.guild_id, responders)
-        base -= self._privacy.opted_out_members(poll.guild_id, base)
-        return Participation(len(responders), len(base), member_count)
+        return Participation(figures[0].responders, figures[0].base, figures[0].member_count)
 
     async def native_voters(self, poll: PollRow) -> dict[int, set[int]]:
         """Recorded native votes still standing, member -> answer ids (fallback and multi-select voters)."""

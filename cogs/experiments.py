@@ -21,7 +21,14 @@ from discord.ext import commands
 from bot.app import Hearth
 from bot.checks import is_moderator, moderator_only
 from bot.clock import from_ms, to_ms
-from bot.discord_helpers import NO_PINGS, POST_PERMISSIONS, discord_timestamp, missing_permissions, truncate
+from bot.discord_helpers import (
+    NO_PINGS,
+    POST_PERMISSIONS,
+    discord_timestamp,
+    missing_permissions,
+    resolve_channel,
+    truncate,
+)
 from bot.experiment_service import (
     SCHEDULE_KIND,
     TIMER_KIND,
@@ -212,7 +219,9 @@ class Experiments(commands.Cog):
             raise PostFailed("the questions or polls feature is not loaded, so the poll arm can't post")
         if schedule.channel_id is None:
             raise PostFailed("the schedule has no channel; remove it and create it again")
-        channel = await self._channel(schedule.guild_id, schedule.channel_id)
+        channel = await resolve_channel(self.bot, schedule.guild_id, schedule.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise PostFailed(f"<#{schedule.channel_id}> is not a text channel")
         me = channel.guild.me
         if me is not None:
             missing = missing_permissions(channel, me, (*POST_PERMISSIONS, "send_polls"))
@@ -238,20 +247,6 @@ class Experiments(commands.Cog):
             raise PostFailed(f"Discord refused the poll in #{channel.name}: {exc.status} {exc.text}") from exc
         await questions.repo.mark_used(schedule.guild_id, pick.question.id, to_ms(self.bot.clock.now()))
         return row.post_id
-
-    async def _channel(self, guild_id: int, channel_id: int) -> discord.TextChannel:
-        guild = self.bot.get_guild(guild_id)
-        channel: Any = guild.get_channel(channel_id) if guild is not None else None
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except discord.NotFound as exc:
-                raise PostFailed(f"the channel <#{channel_id}> no longer exists") from exc
-            except discord.HTTPException as exc:
-                raise PostFailed(f"Discord could not find <#{channel_id}> ({exc.status})") from exc
-        if not isinstance(channel, discord.TextChannel):
-            raise PostFailed(f"<#{channel_id}> is not a text channel")
-        return channel
 
     async def _on_end_timer(self, timer: TimerRow) -> None:
         await self.service.on_end_timer(timer.guild_id, timer.ref_id)

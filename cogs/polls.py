@@ -33,6 +33,7 @@ from bot.engagement.polls import (
     winner_line,
 )
 from bot.poll_service import PollClosed, PollService, UnknownPoll
+from bot.storage.analytics import AnalyticsRepository
 from bot.storage.polls import PollRepository, PollRow
 from bot.storage.schedules import TimerRow
 from bot.tree import UserError, report_error
@@ -185,7 +186,14 @@ class Polls(commands.Cog):
 
     def __init__(self, bot: Hearth) -> None:
         self.bot = bot
-        self.service = PollService(PollRepository(bot.db), bot.privacy, bot.recorder, bot.clock)
+        self.service = PollService(
+            PollRepository(bot.db),
+            bot.privacy,
+            bot.recorder,
+            bot.clock,
+            AnalyticsRepository(bot.db),
+            lambda guild_id: bot.guilds_repo.cached(guild_id).timezone,
+        )
         bot.scheduler.on_timer(TIMER_KIND, self._on_close_timer)
         bot.privacy.on_forget(self.service.forget_member)
         bot.add_dynamic_items(PollButton)

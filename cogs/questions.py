@@ -21,7 +21,14 @@ from discord.ext import commands
 from bot.app import Hearth
 from bot.checks import moderator_only
 from bot.clock import to_ms
-from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, permission_name, truncate
+from bot.discord_helpers import (
+    NO_PINGS,
+    discord_timestamp,
+    missing_permissions,
+    permission_name,
+    resolve_channel,
+    truncate,
+)
 from bot.engagement.question_files import STARTER_TAGS
 from bot.engagement.questions import THREAD_ARCHIVE_MINUTES
 from bot.localtime import format_weekdays, zone
@@ -85,26 +92,8 @@ class DiscordQuestionPublisher:
     def __init__(self, bot: Hearth) -> None:
         self.bot = bot
 
-    async def _channel(self, guild_id: int, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
-        guild = self.bot.get_guild(guild_id)
-        channel = guild.get_channel(channel_id) if guild is not None else None
-        if channel is not None:
-            return channel
-        # Before the gateway is up (occurrences run at start-up) the cache is empty: ask REST.
-        try:
-            fetched = await self.bot.fetch_channel(channel_id)
-        except discord.NotFound as exc:
-            raise PostFailed(f"the channel <#{channel_id}> no longer exists; schedule another one") from exc
-        except discord.Forbidden as exc:
-            raise PostFailed(f"missing View Channel in <#{channel_id}>") from exc
-        except discord.HTTPException as exc:
-            raise PostFailed(f"Discord could not find <#{channel_id}> ({exc.status})") from exc
-        if not isinstance(fetched, discord.abc.GuildChannel | discord.Thread):
-            raise PostFailed(f"<#{channel_id}> is not a server channel")
-        return fetched
-
     async def publish(self, guild_id: int, channel_id: int, message: QuestionMessage) -> Published:
-        channel = await self._channel(guild_id, channel_id)
+        channel = await resolve_channel(self.bot, guild_id, channel_id, fix="schedule another one")
         if not isinstance(channel, discord.TextChannel):
             raise PostFailed(f"#{channel.name} is not a text channel, so no answer thread can be opened there")
         me = channel.guild.me

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import logging
 from datetime import timedelta
@@ -19,6 +20,7 @@ from bot.app import Hearth
 from bot.charts.report import charts_for
 from bot.checks import moderator_only
 from bot.discord_helpers import NO_PINGS, truncate
+from bot.experiment_service import experiment_lines
 from bot.localtime import zone
 from bot.storage.analytics import AnalyticsRepository
 from bot.tree import UserError
@@ -84,6 +86,8 @@ class Reports(commands.Cog):
             raise UserError(str(exc)) from exc
         await interaction.response.defer(ephemeral=not public, thinking=True)
         report = await self.build(interaction.guild_id, chosen, with_days=section == "export")
+        if section == "content":
+            report = dataclasses.replace(report, experiments=await experiment_lines(self.bot, interaction.guild_id))
         if section == "export":
             files = [
                 discord.File(io.BytesIO(text.encode()), filename=name) for name, text in csv_files(report).items()

@@ -24,7 +24,7 @@ from discord.ext import commands
 from bot.app import Hearth
 from bot.charts.summary import summary_chart
 from bot.checks import moderator_only
-from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions
+from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, resolve_channel
 from bot.localtime import WEEKDAY_NAMES, zone
 from bot.scheduler import Occurrence, PostFailed
 from bot.storage.contests import ContestRepository
@@ -144,19 +144,10 @@ class Summary(commands.Cog):
         return post.id
 
     async def _channel(self, guild_id: int, channel_id: int) -> discord.TextChannel:
-        guild = self.bot.get_guild(guild_id)
-        channel: Any = guild.get_channel(channel_id) if guild is not None else None
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except discord.NotFound as exc:
-                raise PostFailed(f"the summary channel <#{channel_id}> no longer exists: run /hearth setup") from exc
-            except discord.Forbidden as exc:
-                raise PostFailed(f"missing View Channel in the summary channel <#{channel_id}>") from exc
-            except discord.HTTPException as exc:
-                raise PostFailed(f"Discord could not find the summary channel ({exc.status})") from exc
+        fix = "pick another with /hearth setup"
+        channel = await resolve_channel(self.bot, guild_id, channel_id, fix=fix)
         if not isinstance(channel, discord.TextChannel):
-            raise PostFailed(f"<#{channel_id}> is not a text channel: pick another with /hearth setup")
+            raise PostFailed(f"<#{channel_id}> is not a text channel: {fix}")
         me = channel.guild.me
         if me is not None:
             missing = missing_permissions(channel, me)

@@ -246,6 +246,9 @@ class Report:
     streaks: list[Streak]
     next_step: NextStep
     days: list[DayFigures]
+    experiments: list[str] = field(default_factory=list)
+    """Lines about running and recently ended A/B tests, filled by the caller (the /report cog):
+    the experiments feature lives outside analytics, which only shows its lines."""
 
     @property
     def best_post(self) -> m.PostFigures | None:
@@ -738,6 +741,28 @@ async def build_report(
         next_step=next_step(weak, best, by_kind, figures, peak),
         days=days,
     )
+
+
+async def post_figures(
+    db: Database | AnalyticsRepository,
+    guild_id: int,
+    post_ids: Sequence[int],
+    tz: str,
+    *,
+    now: datetime,
+    excluded: Collection[int] = (),
+) -> list[m.PostFigures]:
+    """Per-post figures of chosen posts (e.g. an A/B test's), in posting order.
+
+    The same function as /report's per-post table (``ReportBuilder.post_figures``: nightly
+    rollups when fresh, else computed live), so a post shows the same rate everywhere. Pass
+    ``excluded`` from ``rollups.excluded_members`` so the rollups' opt-out fingerprint matches.
+    """
+    if not post_ids:
+        return []
+    repo = db if isinstance(db, AnalyticsRepository) else AnalyticsRepository(db)
+    scope = Scope(guild_id, tz, now, frozenset(excluded), None, exclusion_key(excluded))
+    return await ReportBuilder(repo, scope).post_figures(await repo.posts_by_id(guild_id, post_ids))
 
 
 def _hour_of_week(local_time: str, weekdays: str) -> int | None:

@@ -112,6 +112,9 @@ def content(r: Report) -> list[str]:
     lines.append("**By tag**")
     lines += [f"{g.key}: {_rate(g.rate)}, {g.posts} posts" for g in r.by_tag[:10]] or ["no tags"]
     lines.append("Groups with fewer than 3 posts are shown but never recommended.")
+    if r.experiments:
+        lines.append("**A/B tests**")
+        lines += r.experiments
     return lines
 
 

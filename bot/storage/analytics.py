@@ -220,6 +220,19 @@ class AnalyticsRepository:
         )
         return [PostRow(*tuple(r)) for r in rows]
 
+    async def posts_by_id(self, guild_id: int, post_ids: Sequence[int]) -> list[PostRow]:
+        """The given posts of the guild in posting order (ids of another guild are ignored)."""
+        found: list[PostRow] = []
+        for start in range(0, len(post_ids), 500):
+            clause, ids = _in("id", post_ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT id, kind, tag, posted_at, local_day, local_hour_of_week, schedule_id, member_count "
+                "FROM posts WHERE guild_id = ? AND " + clause,
+                (guild_id, *ids),
+            )
+            found += [PostRow(*tuple(r)) for r in rows]
+        return sorted(found, key=lambda p: (p.posted_at, p.id))
+
     async def responders(
         self, guild_id: int, post_ids: Sequence[int], excluded: Collection[int] = ()
     ) -> dict[int, list[tuple[int, int]]]:

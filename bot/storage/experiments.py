@@ -1,4 +1,4 @@
-"""A/B tests: the experiment rows, their arm plan, and the per-post figures their verdict pools."""
+"""A/B tests: the experiment rows, their arm plan, and which posts belong to which arm."""
 
 from __future__ import annotations
 
@@ -63,6 +63,11 @@ def _row(row: Any) -> ExperimentRow:
 class ExperimentRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @property
+    def db(self) -> Database:
+        """The connection (the experiment service reads per-post figures through analytics with it)."""
+        return self._db
 
     async def create(
         self,
@@ -194,20 +199,3 @@ class ExperimentRepository:
             (guild_id, experiment_id),
         )
         return [ExperimentPost(r["id"], r["arm"], r["kind"], r["posted_at"], r["local_day"]) for r in rows]
-
-    async def responders(self, guild_id: int, post_id: int, until_ms: int) -> set[int]:
-        """Members whose first counting activity on the post came before ``until_ms`` (the window's end)."""
-        rows = await self._db.fetchall(
-            "SELECT member_id FROM post_responders WHERE guild_id = ? AND post_id = ? AND first_at < ?",
-            (guild_id, post_id, until_ms),
-        )
-        return {r["member_id"] for r in rows}
-
-    async def active_base(self, guild_id: int, post_local_day: int, days: int) -> set[int]:
-        """Distinct members with any activity in the ``days`` local days before the post's day."""
-        rows = await self._db.fetchall(
-            "SELECT DISTINCT member_id FROM member_days WHERE guild_id = ? AND local_day >= ? AND local_day < ? "
-            "AND activities > 0",
-            (guild_id, post_local_day - days, post_local_day),
-        )
-        return {r["member_id"] for r in rows}

@@ -198,30 +198,6 @@ class PollRepository:
         return removed
 
     # -- figures for the result post --------------------------------------------------------------
-    async def responders(self, guild_id: int, post_id: int, until_ms: int) -> set[int]:
-        """Members with a counting activity on the post up to ``until_ms`` (post_responders rollup)."""
-        rows = await self._db.fetchall(
-            "SELECT member_id FROM post_responders WHERE guild_id = ? AND post_id = ? AND first_at <= ?",
-            (guild_id, post_id, until_ms),
-        )
-        return {r["member_id"] for r in rows}
-
-    async def active_base(self, guild_id: int, post_local_day: int, days: int = 28) -> set[int]:
-        """Distinct members with any activity in the ``days`` local days before the post's day."""
-        rows = await self._db.fetchall(
-            "SELECT DISTINCT member_id FROM member_days WHERE guild_id = ? AND local_day >= ? AND local_day < ? "
-            "AND activities > 0",
-            (guild_id, post_local_day - days, post_local_day),
-        )
-        return {r["member_id"] for r in rows}
-
-    async def post_facts(self, guild_id: int, post_id: int) -> tuple[int, int | None] | None:
-        """(local day, member count at post time) of a post."""
-        row = await self._db.fetchone(
-            "SELECT local_day, member_count FROM posts WHERE guild_id = ? AND id = ?", (guild_id, post_id)
-        )
-        return (row["local_day"], row["member_count"]) if row else None
-
     async def native_vote_events(self, guild_id: int, message_id: int) -> list[tuple[str, int, int]]:
         """(kind, member, event key hash) of recorded native poll votes on a message, oldest first."""
         rows = await self._db.fetchall(

@@ -19,6 +19,7 @@ from bot.discord_helpers import truncate
 log = logging.getLogger(__name__)
 
 FIELD_LIMIT = 1024
+MAX_EXPERIMENT_LINES = 5
 DESCRIPTION_LIMIT = 4096
 FLAT = 0.005
 """A rate change smaller than half a percentage point shows as flat (→)."""
@@ -124,6 +125,7 @@ class SummaryContent:
     streaks: Sequence[tuple[int, int]] = ()  # (member id, current streak in days), longest first
     winners: Sequence[Winner] = ()
     warnings: Sequence[str] = ()
+    experiments: Sequence[str] = ()  # running and recently ended A/B tests (bot.experiment_service)
     thin: ThinData | None = None
     chart: SummaryChart | None = None
     late: bool = False
@@ -161,6 +163,8 @@ def render(content: SummaryContent) -> Rendered:
         rendered = _render_thin(content, title, footer)
     else:
         rendered = _render_full(content, title, footer)
+    if content.experiments:
+        rendered.fields.append(_field("Experiments", content.experiments[:MAX_EXPERIMENT_LINES]))
     if content.warnings:
         rendered.fields.append(_field("Needs a moderator", [f"⚠️ {w}" for w in content.warnings[:8]]))
     return rendered

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.analytics.report import HEADLINES, Report, weekly_figures
 from bot.analytics.rollups import excluded_members
 from bot.charts.summary import Series, SummaryChart
+from bot.experiment_service import experiment_lines
 from bot.storage.analytics import AnalyticsRepository
 from bot.summary.content import FigureLine, PostLine, SummaryContent, ThinData, Winner, message_url
 from bot.summary.service import SCHEDULE_KIND, SummaryService, week_bounds
@@ -39,6 +40,7 @@ class Extras:
     warnings: list[str]
     has_post_schedule: bool
     late: bool = False
+    experiments: tuple[str, ...] = ()
 
 
 def _weeks_with_data(report: Report) -> int:
@@ -73,6 +75,7 @@ def content_from_report(report: Report, extras: Extras) -> SummaryContent:
         "streaks": [(s.member_id, s.current) for s in report.streaks if s.current > 0][:MAX_STREAKS],
         "winners": extras.winners,
         "warnings": extras.warnings,
+        "experiments": extras.experiments,
         "late": extras.late,
     }
     if report.weaker is None:
@@ -141,5 +144,6 @@ class SummaryGatherer:
             warnings=await self.service.warnings(guild_id, self.bot.warnings_for),
             has_post_schedule=any(s.kind != SCHEDULE_KIND for s in schedules),
             late=late,
+            experiments=tuple(await experiment_lines(self.bot, guild_id)),
         )
         return content_from_report(report, extras)

@@ -59,6 +59,14 @@ class Privacy:
     def opted_out_members(self, guild_id: int, member_ids: set[int]) -> set[int]:
         return member_ids & self.out
 
+    async def opt_out(self, db: Database, member_id: int) -> None:
+        """Like PrivacyService.opt_out: the stored list changes, so analytics' opt-out fingerprint does."""
+        self.out.add(member_id)
+        await db.execute(
+            "INSERT INTO privacy_optouts (guild_id, member_hash, at) VALUES (?, ?, 0)",
+            (GUILD, f"{id(self)}:{member_id}"),  # unique per test: analytics caches by the fingerprint
+        )
+
 
 class World:
     """The services the cog wires together, wired the same way (resolver, wrapper, arm hook)."""
@@ -316,7 +324,7 @@ async def test_window_opt_outs_and_fresh_posts(world: World) -> None:
         "INSERT INTO post_responders (guild_id, post_id, member_id, first_at) VALUES (?, ?, 10009, ?)",
         (GUILD, post_b, posted_b + 25 * 3_600_000),
     )
-    world.privacy.out = {0}  # responder and base member of A's post
+    await world.privacy.opt_out(world.db, 0)  # responder and base member of A's post
     # A post of the last few hours is still collecting responses.
     await world.posts.register(GUILD, "question", CHANNEL, 99_999, experiment_id=exp, arm="A")
     status = await world.service.status(GUILD, "t")
@@ -380,3 +388,30 @@ async def test_scheduler_wrapper_and_resolver_can_be_removed(world: World) -> No
     world.scheduler.set_due_time("question", None)
     world.scheduler.wrap_schedule("question", None)
     assert world.scheduler.due_time(schedule, date(2026, 3, 3)) == time(12, 0)
+
+
+async def test_a_post_shows_the_same_rate_in_report_and_experiment_status(world: World) -> None:
+    """One definition: the experiment's arm figures are /report's per-post figures, opt-outs included."""
+    from bot.analytics.report import build_report, week_of
+    from bot.analytics.rollups import excluded_members
+    from bot.storage.analytics import AnalyticsRepository
+
+    exp = await started(world)
+    await seed_posts(world, exp, "A", [(7, 12)], first=0)
+    await seed_posts(world, exp, "B", [(3, 9)], first=10)
+    # A newcomer answers A's post (not in its 28-day base) and a base member opts out.
+    post_a, posted_a = await world.db.fetchone("SELECT id, posted_at FROM posts WHERE arm = 'A'")
+    await world.db.execute(
+        "INSERT INTO post_responders (guild_id, post_id, member_id, first_at) VALUES (?, ?, 777777, ?)",
+        (GUILD, post_a, posted_a + 3_600_000),
+    )
+    await world.privacy.opt_out(world.db, 1)
+    status = await world.service.status(GUILD, "t")
+    repo = AnalyticsRepository(world.db)
+    excluded = await excluded_members(repo, world.privacy.opted_out_members, GUILD, 0)
+    day = (START - timedelta(days=30)).date()
+    report = await build_report(repo, GUILD, week_of(day), "UTC", now=world.clock.now(), excluded=excluded)
+    [shown] = [p for p in report.posts if p.post_id == post_a]
+    assert (shown.responders, shown.base) == (7, 12)  # 7 + newcomer − opted-out; 12 + newcomer − opted-out
+    assert (status.a.responders, status.a.base) == (shown.responders, shown.base)
+    assert status.a.rate.value == shown.rate.value

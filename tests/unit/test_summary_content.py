@@ -124,3 +124,14 @@ def test_chart_is_a_png_even_with_gaps_and_empty_sides() -> None:
     )
     png = summary_chart(chart)
     assert png.startswith(b"\x89PNG") and len(png) > 5000
+
+
+def test_experiments_field_only_when_there_is_something_to_say() -> None:
+    assert "Experiments" not in [n for n, _, _ in render(full_content()).fields]
+    lines = [f"A/B test `t{i}` is running: {i} of 6 posts so far." for i in range(7)]
+    for content in (full_content(experiments=lines), full_content(experiments=lines, thin=ThinData(1))):
+        fields = render(content).fields
+        names = [n for n, _, _ in fields]
+        assert names.index("Experiments") == names.index("Needs a moderator") - 1  # just before the warnings
+        shown = dict((n, v) for n, v, _ in fields)["Experiments"]
+        assert shown.splitlines() == lines[:5]  # at most five lines
