@@ -32,10 +32,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-# A kind's main action: what "responding" means for it (vote, press Enter, answer, ...).
-ACTION_KINDS = frozenset({"poll", "giveaway", "trivia", "contest", "game"})
+# A kind's main action: what "responding" means for it (vote, press Enter, answer, submit an entry,
+# guess the number); "contest_vote" is a contest's voting phase (a poll or vote buttons in its thread).
+ACTION_KINDS = frozenset({"poll", "giveaway", "trivia", "contest", "contest_vote", "game"})
 # Kinds answered within minutes (a trivia question closes after its timer).
-LIVE_KINDS = frozenset({"trivia", "game"})
+LIVE_KINDS = frozenset({"trivia"})
 RECENT = timedelta(hours=3)  # how far back a reply looks for a message to answer
 
 FIRST_NAMES = (
@@ -68,6 +69,7 @@ class CommunitySettings:
         ("trivia", 1.0),
         ("giveaway", 2.6),
         ("contest", 0.6),
+        ("contest_vote", 1.2),
         ("game", 0.8),
         ("summary", 0.1),
     )

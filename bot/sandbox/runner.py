@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 
 STEP = timedelta(hours=1)
 LIVE_STEP = timedelta(seconds=5)  # while a trivia round runs
-LIVE_KINDS = ("trivia", "game")
+LIVE_KINDS = ("trivia",)
 BUCKET_MINUTES = 15  # reactions and votes are stamped by the bot's clock: settle every 15 minutes
 BARRIER_TIMEOUT_S = 5.0
 CHAT_LINES = (
@@ -54,6 +56,8 @@ CHAT_LINES = (
 )  # fmt: skip
 REPLY_LINES = ("Mine would be pizza, no contest", "Probably the mountains", "Coffee. Always coffee.",
                "Hard one! I'd say reading", "Same as last time :D", "Something with friends")  # fmt: skip
+ENTRY_LINES = ("My sourdough, third try", "A sketch of my cat asleep on the keyboard", "Sunset from the balcony",
+               "A haiku about Mondays", "My desk, finally tidy", "The garden after the rain")  # fmt: skip
 REACTIONS = ("👍", "❤️", "😂", "🎉", "👀")
 CLICKED = 2  # a button press: its handler records what it means, nothing to wait for
 IGNORED_BUTTON_WORDS = ("leave", "withdraw", "my", "results")
@@ -79,6 +83,7 @@ class Stats:
     responses: Counter[str] = field(default_factory=Counter)
     joins: int = 0
     leaves: int = 0
+    opted_out: dict[int, datetime] = field(default_factory=dict)  # member id -> when they ran /privacy optout
     failed: list[str] = field(default_factory=list)
 
 
@@ -132,6 +137,8 @@ class Sandbox:
         self.by_token: dict[int, Message] = {}
         self.post_kinds: dict[int, str] = {}  # message id -> post kind
         self.post_messages: dict[int, Message] = {}
+        self.post_refs: dict[int, int] = {}  # message id -> the post's ref_id (a contest's number)
+        self.contest_threads: dict[int, int] = {}  # a contest's thread (or channel) -> its number
         self._live_log: Counter[tuple[int, str]] = Counter()
         self._live_until: datetime | None = None
         self._progress_at = 0.0
@@ -196,9 +203,10 @@ class Sandbox:
             command = command.get_command(part)
         return command is not None
 
-    async def command(self, name: str, where: Channel | None = None, *, member: Member | None = None,
-                      **options: Any) -> InteractionResult | None:
-        """Run ``/name`` as the moderator (or ``member``); None when this build has no such command."""
+    async def command(self, name: str, where: Channel | None = None, /, *, member: Member | None = None,
+                      answer_lines: int = 3, **options: Any) -> InteractionResult | None:
+        """Run ``/name`` as the moderator (or ``member``); None when this build has no such command.
+        ``name`` is positional only, so a command's own ``name`` option can be passed too."""
         if not self.has_command(name):
             return None
         mark = self.server.mark()
@@ -209,8 +217,13 @@ class Sandbox:
             shown = " ".join(f"{k}:{v.name if hasattr(v, 'name') else v}" for k, v in options.items())
             who = (member or self.moderator).name
             self._say(f"[{self.stamp()}] {who} runs /{name} {shown}".rstrip())
-            if result.ephemeral and text:
-                self._say("    (only they see) " + _first_lines(text, 3))
+            if result.ephemeral and text and answer_lines <= 3:
+                self._say("    (only they see) " + _first_lines(text, answer_lines))
+            elif result.ephemeral and text:  # a longer answer, one line each
+                lines = [line.strip() for line in text.splitlines() if line.strip()]
+                self._say("    (only they see)")
+                for line in lines[:answer_lines]:
+                    self._say("      " + line[:160])
         await self._notice_posts(mark)
         return result
 
@@ -228,6 +241,13 @@ class Sandbox:
                 if post_id is not None:
                     post = await self.bot.posts.get(self.guild.id, post_id)
                     kind = post.kind if post else None
+                    if post is not None and post.ref_id is not None:
+                        self.post_refs[msg.id] = post.ref_id
+                    if post is not None and kind == "contest" and post.ref_id is not None:
+                        self.contest_threads[post.thread_id or post.channel_id] = post.ref_id
+                elif channel.id in self.contest_threads and msg.content.startswith("Submissions are closed"):
+                    kind = "contest_vote"  # the contest's vote opened: a poll, or buttons under the entries
+                    self.post_refs[msg.id] = self.contest_threads[channel.id]
                 elif any(str(c.get("custom_id", "")).startswith("trivia:") for c in walk_components(msg.components)):
                     kind = "trivia"  # the next question of a running round
                 if self.verbose:
@@ -242,12 +262,30 @@ class Sandbox:
                 window = timedelta(hours=36)
                 if msg.poll is not None:
                     window = max(timedelta(minutes=5), msg.poll.expiry - self.clock.now())
-                elif kind == "giveaway":
-                    window = timedelta(hours=40)
+                elif kind in ("giveaway", "contest", "contest_vote"):
+                    window = await self._phase_window(msg.id, kind)
+                elif kind == "game":  # today's number game: until local midnight
+                    midnight = self.local().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+                    window = max(timedelta(hours=1), midnight - self.local())
                 elif kind in LIVE_KINDS:
                     window = timedelta(seconds=15)
                     self._live_until = self.clock.now() + timedelta(seconds=60)
                 self.model.post_published(msg.id, kind, self.clock.now(), window)
+
+    async def _phase_window(self, message_id: int, kind: str) -> timedelta:
+        """How long members have to enter a giveaway (at most 40 h), submit to a contest
+        (``contest``) or vote in it (``contest_vote``): until that phase ends."""
+        cog: Any = self.bot.get_cog("Giveaways" if kind == "giveaway" else "Contests")
+        ref = self.post_refs.get(message_id)
+        row = await cog.repo.get(self.guild.id, ref) if cog is not None and ref is not None else None
+        if row is None:
+            return timedelta(hours=40 if kind == "giveaway" else 1)
+        if kind == "giveaway":
+            end_ms = row.ends_at
+        else:
+            end_ms = row.submissions_close_at if kind == "contest" else (row.voting_ends_at or 0)
+        end = datetime.fromtimestamp(end_ms / 1000, UTC)
+        return min(timedelta(hours=40), max(timedelta(minutes=5), end - self.clock.now() - timedelta(minutes=1)))
 
     # ---- members acting --------------------------------------------------------------------
     async def act(self, actions: list[Action]) -> None:
@@ -351,6 +389,11 @@ class Sandbox:
         """The kind's main action: vote in a native poll or press one of the post's buttons.
         Returns 1 (a vote), CLICKED (a button press, answered), 0 (nothing) or -1 (react instead)."""
         s = self.server
+        kind = self.post_kinds.get(post.id)
+        if kind == "contest":
+            return await self._submit_entry(post, member, choice)
+        if kind == "contest_vote" and post.poll is None:
+            return await self._vote_button(post, member, choice)
         if post.poll is not None:
             if post.poll.finalized or post.poll.expiry <= self.clock.now():
                 return 0
@@ -370,6 +413,8 @@ class Sandbox:
         ]
         if not buttons:
             return -1
+        if kind == "game":
+            return await self._guess_number(post, member, buttons, choice)
         enter = [b for b in buttons if "enter" in b]
         custom_id = (enter or buttons)[min(int(choice * len(enter or buttons)), len(enter or buttons) - 1)]
         result = await s.click(member, post, custom_id)
@@ -378,6 +423,71 @@ class Sandbox:
         except TimeoutError:
             self.stats.failed.append(f"no answer to {custom_id}")
             return 0
+        return CLICKED
+
+    async def _member_command(self, member: Member, name: str, **options: Any) -> str | None:
+        """A member's own slash command (not printed); its answer's text, or None without an answer."""
+        result = await self.server.run_command(member, self.general, name, options)
+        try:
+            return await result.text(timeout=5)
+        except TimeoutError:
+            self.stats.failed.append(f"no answer to /{name}")
+            return None
+
+    async def _submit_entry(self, post: Message, member: Member, choice: float) -> int:
+        """``/contest submit`` for the contest behind ``post`` while its submissions are open."""
+        contest_id = self.post_refs.get(post.id)
+        if contest_id is None or not self.has_command("contest submit"):
+            return -1
+        text = ENTRY_LINES[int(choice * len(ENTRY_LINES))]
+        answer = await self._member_command(member, "contest submit", text=text, contest=contest_id)
+        return CLICKED if answer and answer.startswith("Your entry") else 0
+
+    async def _vote_button(self, post: Message, member: Member, choice: float) -> int:
+        """Vote with the button under someone else's entry (contests with more than 10 entries)."""
+        own = f"<@{member.id}>"
+        options = [
+            (msg, c["custom_id"])
+            for msg in self.server.channel_messages.get(post.channel_id, [])
+            if msg.author.id == self.server.bot_user.id and not msg.deleted and own not in msg.content
+            for c in walk_components(msg.components)
+            if str(c.get("custom_id", "")).startswith("contest:vote:") and not c.get("disabled")
+        ]
+        if not options:
+            return 0
+        msg, custom_id = options[min(int(choice**1.3 * len(options)), len(options) - 1)]
+        result = await self.server.click(member, msg, custom_id)
+        try:
+            await result.response(timeout=5)
+        except TimeoutError:
+            self.stats.failed.append(f"no answer to {custom_id}")
+            return 0
+        return CLICKED
+
+    async def _guess_number(self, post: Message, member: Member, buttons: list[str], choice: float) -> int:
+        """Play the daily number game like a person: halve the range Hearth names after each guess;
+        about one player in four gives up early."""
+        by_number = {int(b.rsplit(":", 1)[1]): b for b in buttons if b.startswith("number:")}
+        if not by_number:
+            return 0
+        low, high = min(by_number), max(by_number)
+        guess = low + int(choice * (high - low + 1))  # a first guess anywhere
+        # Not the model's generator: how many guesses it takes depends on Hearth's secret number,
+        # and the community's story must not (the same seed gives the same story).
+        mood = random.Random(f"{post.id}:{member.id}")
+        for _ in range(5):
+            guess = min(max(guess, low), high)
+            result = await self.server.click(member, post, by_number[guess])
+            try:
+                await result.response(timeout=5)
+            except TimeoutError:
+                self.stats.failed.append(f"no answer to {by_number[guess]}")
+                return 0
+            found = re.search(r"between (\d+) and (\d+)", result.content)
+            if found is None or mood.random() < 0.08:
+                break  # found it, out of guesses, refused, or lost interest
+            low, high = int(found[1]), int(found[2])
+            guess = (low + high) // 2
         return CLICKED
 
     # ---- time passing --------------------------------------------------------------------

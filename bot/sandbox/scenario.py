@@ -20,6 +20,9 @@ POLLS = (
     ("Cats or dogs?", "Cats, Dogs, Both, Neither"),
     ("What should the next event be?", "Quiz night, Art contest, Game tournament"),
 )
+CONTEST_THEMES = ("Something you made this week", "Your best photo of the season", "A six-word story",
+                  "Your workspace")  # fmt: skip
+EXPERIMENT = "morning-vs-evening"
 PRIZES = ("a Steam gift card", "the server's custom role for a month", "a signed poster", "Nitro for a month")
 
 
@@ -53,13 +56,58 @@ async def start_trivia(sb: Sandbox, questions: int = 3) -> None:
     await sb.command("trivia start", questions=questions, timer=20)
 
 
+async def start_contest(sb: Sandbox, number: int, submit_for: str = "3d", vote_for: str = "2d") -> None:
+    """A submission contest: members enter with /contest submit, then vote in its thread."""
+    theme = CONTEST_THEMES[number % len(CONTEST_THEMES)]
+    await sb.command("contest start", theme=theme, submit_for=submit_for, vote_for=vote_for)
+
+
+async def post_game(sb: Sandbox) -> None:
+    """Today's number game: members guess through its 25 buttons until local midnight."""
+    await sb.command("game post", channel=sb.general)
+
+
+async def start_experiment(sb: Sandbox) -> None:
+    """An A/B test on the 09:00 question schedule: 09:00 against 19:00 over its next posts (three a
+    week; at most four weeks, so with the default eight weeks it ends with a verdict)."""
+    if not sb.has_command("experiment start"):
+        return
+    schedules = await sb.bot.scheduler.repo.list(sb.guild.id, kind="question")
+    morning = [s for s in schedules if s.local_time.hour == 9]
+    if not morning:
+        return
+    posts = max(4, min(12, 3 * sb.settings.weeks))
+    await sb.command(
+        "experiment start", name=EXPERIMENT, factor="slot", a="09:00", b="19:00", schedule=morning[0].id, posts=posts
+    )
+
+
+async def opt_out_one_member(sb: Sandbox) -> None:
+    """One regular writer runs /privacy optout: Hearth records nothing more about them (they go on
+    chatting, so the report's counts leave out real activity, as they should)."""
+    writers = [p for p in sb.model.alive() if p.writes_per_day > 0 and p.index in sb.members]
+    if not writers:
+        return
+    member = sb.members[writers[0].index]
+    if await sb.command("privacy optout", member=member) is not None:
+        sb.stats.opted_out[member.id] = sb.clock.now()
+
+
 async def weekly_plan(sb: Sandbox, at: datetime) -> None:
-    """The moderator's habits during the backfill (local time): a poll on Tuesday evening, trivia on
-    Thursday evening, a giveaway every second Friday evening."""
+    """The moderator's habits during the backfill (local time): a submission contest every second
+    Monday noon (3 days to submit, 2 to vote), a poll on Tuesday evening, trivia on Thursday evening,
+    a giveaway every second Friday evening, the number game on Saturday morning; one member opts
+    out on the first Wednesday."""
     local = sb.local(at)
     week = int((at - sb.start).total_seconds() // (7 * 86400))
     slot = (local.weekday(), local.hour)
-    if slot == (1, 19):
+    if slot == (0, 12) and week % 2 == 0:
+        await start_contest(sb, week // 2)
+    elif slot == (2, 12) and week == 0:
+        await opt_out_one_member(sb)
+    elif slot == (5, 10):
+        await post_game(sb)
+    elif slot == (1, 19):
         await start_poll(sb, week)
     elif slot == (3, 21):
         await start_trivia(sb)
@@ -71,6 +119,7 @@ async def backfill(sb: Sandbox) -> None:
     """Weeks of history: set up at the start, then let the community and the bot live."""
     await setup_guild(sb)
     await plan_questions(sb)
+    await start_experiment(sb)
     await sb.advance(sb.end, on_hour=lambda t: weekly_plan(sb, t), report_progress=True)
 
 
@@ -85,5 +134,12 @@ async def live_session(sb: Sandbox) -> None:
     await start_poll(sb, 0, duration="2h")
     await start_giveaway(sb, 1, duration="2h")
     await start_trivia(sb)
+    await post_game(sb)
+    await start_contest(sb, 1, submit_for="1h", vote_for="1h")
     await sb.advance(sb.clock.now() + timedelta(hours=3))
+    regulars = sorted((p for p in sb.model.alive() if p.index in sb.members), key=lambda p: -p.engagement)
+    if regulars:
+        await sb.command("streak", member=sb.members[regulars[0].index])
+    await sb.command("summary preview", answer_lines=6)
+    await sb.command("experiment status", name=EXPERIMENT, answer_lines=12)
     sb.verbose = False

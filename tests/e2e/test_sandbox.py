@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,19 @@ FEATURES = {  # post kind -> the command that makes it, when the build has it
     "poll": "cogs.polls",
     "giveaway": "cogs.giveaways",
     "trivia": "cogs.games",
+    "game": "cogs.games",
+    "contest": "cogs.contests",
+    "summary": "cogs.summary",
+}
+ACTIVITIES = {  # activity kind -> the feature that records it
+    "message": "cogs.tracking",
+    "reaction": "cogs.tracking",
+    "poll_vote": "cogs.polls",
+    "trivia_answer": "cogs.games",
+    "giveaway_entry": "cogs.giveaways",
+    "contest_entry": "cogs.contests",
+    "contest_vote": "cogs.contests",
+    "game_play": "cogs.games",
 }
 
 
@@ -38,12 +53,15 @@ async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
         if not available(module):
             continue
         assert stats.posts[kind] >= 1, f"no {kind} was posted"
-        assert any(k.startswith(f"{kind}:") for k in stats.responses), f"nobody responded to a {kind}"
+        if kind != "summary":
+            assert any(k.startswith(f"{kind}:") for k in stats.responses), f"nobody responded to a {kind}"
     # The live session was printed: the moderator's commands and what Hearth posted.
     assert "maya runs /hearth setup" in text
     assert "Hearth in #general:" in text
     assert "members on the" in text
     check_outputs(tmp_path)
+    check_every_feature_ran(tmp_path / "hearth.db", text)
+    check_opt_out_is_respected(tmp_path / "hearth.db", stats.opted_out)
     if available("bot.report_cli"):
         # The printed report is the one `hearth report` gives on the same database.
         capsys.readouterr()
@@ -53,6 +71,47 @@ async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
         assert "Participation rate" in cli_report
         assert cli_report in [p.strip() for p in printed]
         assert (tmp_path / "report.txt").read_text(encoding="utf-8").strip() == cli_report
+
+
+def check_every_feature_ran(database: Path, text: str) -> None:
+    """Issue 12: every kind of post, every kind of activity, an A/B test with arms, an opt-out."""
+    with sqlite3.connect(database) as db:
+        posts = {kind for (kind,) in db.execute("SELECT DISTINCT kind FROM posts")}
+        activities = {kind for (kind,) in db.execute("SELECT DISTINCT kind FROM activities")}
+        arms = {arm for (arm,) in db.execute("SELECT DISTINCT arm FROM posts WHERE experiment_id IS NOT NULL")}
+        optouts = db.execute("SELECT count(*) FROM privacy_optouts").fetchone()[0]
+    for kind, module in FEATURES.items():
+        if available(module):
+            assert kind in posts, f"no {kind} post in the database"
+    for kind, module in ACTIVITIES.items():
+        if available(module):
+            assert kind in activities, f"no {kind} activity in the database"
+    if available("cogs.experiments"):
+        assert arms, "no post of the A/B test"
+        assert arms <= {"A", "B"}
+        assert "maya runs /experiment status name:morning-vs-evening" in text
+        assert "Arm A: 09:00" in text and "Arm B: 19:00" in text
+        assert any(v in text for v in ("A wins", "B wins", "inconclusive so far"))
+    if available("cogs.privacy"):
+        assert optouts == 1
+    if available("cogs.summary"):
+        assert "maya runs /summary preview" in text
+    if available("cogs.games"):
+        assert "runs /streak" in text and "streak" in text.split("runs /streak", 1)[1]
+
+
+def check_opt_out_is_respected(database: Path, opted_out: dict[int, datetime]) -> None:
+    """The member who ran /privacy optout kept chatting, but Hearth recorded nothing after it."""
+    if not available("cogs.privacy"):
+        return
+    assert len(opted_out) == 1
+    ((member_id, at),) = opted_out.items()
+    with sqlite3.connect(database) as db:
+        before, after = db.execute(
+            "SELECT sum(at < ?), sum(at >= ?) FROM activities WHERE member_id = ?",
+            (int(at.timestamp() * 1000),) * 2 + (member_id,),
+        ).fetchone()
+    assert before and not after
 
 
 def check_outputs(folder: Path) -> None:
