@@ -88,12 +88,14 @@ class Contests(commands.Cog):
         self.bot = bot
         self.repo = ContestRepository(bot.db)
         self._locks: dict[int, asyncio.Lock] = {}
+        self._voting_polls: set[tuple[int, int]] = set()  # (guild, message) of open contest polls
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(VoteButton)
         self.bot.scheduler.on_timer(CLOSE_KIND, self._on_close_timer)
         self.bot.scheduler.on_timer(END_KIND, self._on_end_timer)
         self.bot.privacy.on_forget(self.repo.forget_member)
+        self._voting_polls.update(await self.repo.voting_poll_messages())
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(VoteButton)
@@ -516,6 +518,8 @@ class Contests(commands.Cog):
                 voting_ends_at=to_ms(ends),
                 voting_message_id=voting_message_id,
             )
+            if mode == "poll" and voting_message_id is not None:
+                self._voting_polls.add((guild_id, voting_message_id))
             await self.bot.scheduler.set_timer(guild_id, END_KIND, contest_id, ends)
             await self._refresh_post(await self._get(guild_id, contest_id))
 
@@ -607,6 +611,9 @@ class Contests(commands.Cog):
 
     async def _poll_entry(self, payload: discord.RawPollVoteActionEvent) -> tuple[EntryRow | None, ContestRow | None]:
         if payload.guild_id is None or (self.bot.user is not None and payload.user_id == self.bot.user.id):
+            return None, None
+        # Every native poll vote arrives here: only a contest's voting poll is worth a query.
+        if (payload.guild_id, payload.message_id) not in self._voting_polls:
             return None, None
         row = await self.repo.by_voting_message(payload.guild_id, payload.message_id)
         if row is None or row.status != "voting" or row.voting_mode != "poll":

@@ -349,6 +349,14 @@ class ContestRepository:
         )
         return _row(ContestRow, row) if row else None
 
+    async def voting_poll_messages(self) -> set[tuple[int, int]]:
+        """(guild, message) of every contest whose vote is a native poll still open."""
+        rows = await self._db.fetchall(
+            "SELECT guild_id, voting_message_id FROM contests "
+            "WHERE status = 'voting' AND voting_mode = 'poll' AND voting_message_id IS NOT NULL"
+        )
+        return {(r["guild_id"], r["voting_message_id"]) for r in rows}
+
     async def by_voting_message(self, guild_id: int, message_id: int) -> ContestRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM contests WHERE guild_id = ? AND voting_message_id = ?", (guild_id, message_id)
