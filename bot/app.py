@@ -79,6 +79,7 @@ class Hearth(commands.Bot):
         self.synced_commands = False
         self._shutdown: asyncio.Task[None] | None = None
         self.warning_sources: list[WarningSource] = []
+        self._instant_listeners: dict[str, list[Callable[..., None]]] = {}
         self.caught_up = asyncio.Event()  # set after the first sweep of overdue work on ready
 
     async def setup_hook(self) -> None:
@@ -119,6 +120,27 @@ class Hearth(commands.Bot):
         await self.meta.set(COMMAND_HASH_KEY, digest)
         self.synced_commands = True
         log.info("synced %d application commands", len(self.tree.get_commands()))
+
+    def listen_instantly(self, event: str, listener: Callable[..., None]) -> None:
+        """Call a synchronous ``listener`` inside dispatch, without creating a task per event.
+
+        For the recorder's hot path (every message, reaction and vote): a task per event costs
+        more than the recording itself. The listener must not block and must not raise.
+        """
+        self._instant_listeners.setdefault(event, []).append(listener)
+
+    def stop_listening_instantly(self, event: str, listener: Callable[..., None]) -> None:
+        listeners = self._instant_listeners.get(event, [])
+        if listener in listeners:
+            listeners.remove(listener)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        for listener in self._instant_listeners.get(event_name, ()):
+            try:
+                listener(*args, **kwargs)
+            except Exception:
+                log.exception("instant listener for %s failed", event_name)
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_message(self, message: discord.Message) -> None:
         """Hearth has slash commands only: skip discord.py's per-message prefix parsing (bench/gateway.py)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import discord
@@ -18,8 +19,27 @@ class Tracking(commands.Cog):
     def _is_member(self, user_id: int, is_bot: bool) -> bool:
         return not is_bot and (self.bot.user is None or user_id != self.bot.user.id)
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
+    async def cog_load(self) -> None:
+        for event, listener in self._listeners():
+            self.bot.listen_instantly(event, listener)
+
+    async def cog_unload(self) -> None:
+        for event, listener in self._listeners():
+            self.bot.stop_listening_instantly(event, listener)
+
+    def _listeners(self) -> list[tuple[str, Callable[..., None]]]:
+        """Recording runs inside dispatch (no task per event): it only enqueues."""
+        return [
+            ("message", self.record_message),
+            ("raw_reaction_add", self.record_reaction),
+            ("raw_reaction_remove", self.record_reaction_removal),
+            ("raw_poll_vote_add", self.record_poll_vote),
+            ("raw_poll_vote_remove", self.record_poll_unvote),
+            ("member_join", self.record_join),
+            ("raw_member_remove", self.record_leave),
+        ]
+
+    def record_message(self, message: discord.Message) -> None:
         if message.guild is None or not self._is_member(message.author.id, message.author.bot):
             return
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
@@ -83,12 +103,10 @@ class Tracking(commands.Cog):
         key = f"{prefix}:{payload.message_id}:{payload.user_id}:{emoji}"
         self._record_on_message(payload.guild_id, payload.user_id, payload.channel_id, payload.message_id, kind, key)
 
-    @commands.Cog.listener()
-    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+    def record_reaction(self, payload: discord.RawReactionActionEvent) -> None:
         self._reaction(payload, added=True)
 
-    @commands.Cog.listener()
-    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+    def record_reaction_removal(self, payload: discord.RawReactionActionEvent) -> None:
         self._reaction(payload, added=False)
 
     def _poll_vote(self, payload: discord.RawPollVoteActionEvent, added: bool) -> None:
@@ -97,23 +115,19 @@ class Tracking(commands.Cog):
         key = f"{prefix}:{payload.message_id}:{payload.user_id}:{payload.answer_id}"
         self._record_on_message(payload.guild_id, payload.user_id, payload.channel_id, payload.message_id, kind, key)
 
-    @commands.Cog.listener()
-    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+    def record_poll_vote(self, payload: discord.RawPollVoteActionEvent) -> None:
         self._poll_vote(payload, added=True)
 
-    @commands.Cog.listener()
-    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+    def record_poll_unvote(self, payload: discord.RawPollVoteActionEvent) -> None:
         self._poll_vote(payload, added=False)
 
-    @commands.Cog.listener()
-    async def on_member_join(self, member: discord.Member) -> None:
+    def record_join(self, member: discord.Member) -> None:
         if member.bot:
             return
         at = member.joined_at or self.bot.clock.now()
         self._membership(member.guild.id, member.id, "join", at)
 
-    @commands.Cog.listener()
-    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+    def record_leave(self, payload: discord.RawMemberRemoveEvent) -> None:
         if payload.user.bot:
             return
         self._membership(payload.guild_id, payload.user.id, "leave", self.bot.clock.now())
