@@ -19,9 +19,10 @@ class ForgetMeView(ConfirmView):
         self.guild_id = guild_id
 
     async def on_confirm(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # answer at once: deleting waits its turn on the database
         await self.bot.recorder.flush()  # nothing queued about them may land after the delete
         removed = await self.bot.privacy.forget(self.guild_id, self.owner_id)
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=f"Deleted everything Hearth recorded about you in this server ({removed:,} activities).",
             view=None,
         )
@@ -65,9 +66,10 @@ class Privacy(commands.Cog):
     @moderator_only()
     async def purge(self, interaction: discord.Interaction, member: discord.User) -> None:
         assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.recorder.flush()
         removed = await self.bot.privacy.forget(interaction.guild_id, member.id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Deleted everything Hearth recorded about {member.mention} here ({removed:,} activities).",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
