@@ -20,6 +20,7 @@ from bot.recorder import Activity, Recorder
 from bot.settings import RecorderSettings
 from bot.storage import Database
 from bot.storage.activity import INSERT_ACTIVITY, ActivityRepository, MetaRepository, OptOutRepository
+from bot.storage.database import CONNECTION_PRAGMAS
 from bot.storage.guilds import GuildConfig, GuildRepository
 
 GUILD = 1
@@ -60,7 +61,7 @@ async def through_recorder(path: Path, activities: list[Activity]) -> tuple[floa
     repo = ActivityRepository(db)
     privacy = PrivacyService(OptOutRepository(db), repo, MetaRepository(db), clock)
     await privacy.load()
-    recorder = Recorder(repo, guilds, privacy, clock, RecorderSettings(batch_size=1000, flush_interval_seconds=0.05,
+    recorder = Recorder(repo, guilds, privacy, clock, RecorderSettings(flush_interval_seconds=0.05,
                                                                        max_queue=10_000_000))
     recorder.start()
     started = time.perf_counter()
@@ -77,8 +78,8 @@ async def through_recorder(path: Path, activities: list[Activity]) -> tuple[floa
 
 def plain_executemany(path: Path, rows: list[tuple]) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    for pragma in CONNECTION_PRAGMAS:  # the very settings Hearth's connection uses
+        conn.execute(pragma)
     started = time.perf_counter()
     conn.execute("BEGIN")
     conn.executemany(INSERT_ACTIVITY, rows)

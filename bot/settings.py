@@ -54,7 +54,7 @@ class DiscordSettings:
 @dataclass(frozen=True)
 class RecorderSettings:
     flush_interval_seconds: float = 1.0
-    batch_size: int = 1000
+    batch_size: int = 5000
     max_queue: int = 200_000
 
 
