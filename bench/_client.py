@@ -107,6 +107,8 @@ class BareClient(discord.Client):
 def build_client(args: argparse.Namespace) -> discord.Client:
     options: dict[str, Any] = {"guild_ready_timeout": args.ready_timeout}
     if args.kind == "bare":
+        if args.no_message_cache:  # the option Hearth sets (bot/app.py)
+            options["max_messages"] = None
         intents = discord.Intents._from_value(args.intents)
         intents.members = args.members
         return BareClient(intents, args.commands, **options)
@@ -188,6 +190,7 @@ async def main() -> None:
     parser.add_argument("--members", action="store_true")
     parser.add_argument("--intents", type=int, default=0, help="bare: the intents value (bot.app.build_intents)")
     parser.add_argument("--commands", action="store_true", help="bare: answer Hearth's command names at once")
+    parser.add_argument("--no-message-cache", action="store_true", help="bare: max_messages=None, as Hearth runs")
     parser.add_argument("--ready-timeout", type=float, default=0.05)
     args = parser.parse_args()
     if args.kind == "bare":

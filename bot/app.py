@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import pkgutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -67,6 +67,9 @@ class Hearth(commands.Bot):
     def __init__(self, settings: Settings, *, clock: Clock | None = None, **options: Any) -> None:
         apply_endpoints(settings.discord.api_base, settings.discord.gateway_url)
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # Hearth reads raw events and partial messages only. discord.py's message cache would
+        # cost a linear search of 1,000 messages per reaction and poll vote, and their memory.
+        options.setdefault("max_messages", None)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=build_intents(settings),
@@ -129,6 +132,23 @@ class Hearth(commands.Bot):
         """
         self._instant_listeners.setdefault(event, []).append(listener)
 
+    def listen_when(
+        self, event: str, wanted: Callable[..., bool], listener: Callable[..., Coroutine[Any, Any, None]]
+    ) -> Callable[..., None]:
+        """Run the coroutine ``listener`` as a task, like a cog listener, only for events ``wanted`` accepts.
+
+        ``wanted`` runs inside dispatch and must be cheap (a set lookup): most events are not
+        for the listener, and a task per event costs more than the check. Errors in ``listener``
+        reach ``on_error`` as a listener's would. Returns the gate, for ``stop_listening_instantly``.
+        """
+
+        def gate(*args: Any) -> None:
+            if wanted(*args):
+                self._schedule_event(listener, "on_" + event, *args)
+
+        self.listen_instantly(event, gate)
+        return gate
+
     def stop_listening_instantly(self, event: str, listener: Callable[..., None]) -> None:
         listeners = self._instant_listeners.get(event, [])
         if listener in listeners:
@@ -140,10 +160,12 @@ class Hearth(commands.Bot):
                 listener(*args, **kwargs)
             except Exception:
                 log.exception("instant listener for %s failed", event_name)
+        if event_name == "message" and not self._listeners.get(event_name) and not self.extra_events.get("on_message"):
+            return  # nothing awaits messages: skip the task discord.py would start for on_message
         super().dispatch(event_name, *args, **kwargs)
 
     async def on_message(self, message: discord.Message) -> None:
-        """Hearth has slash commands only: skip discord.py's per-message prefix parsing (bench/gateway.py)."""
+        """Hearth has slash commands only: no prefix parsing (commands.Bot's default) per message."""
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

@@ -114,31 +114,33 @@ class Recorder:
         if len(self._queue) >= self._max_queue or self._closing:
             self._note_drop()
             return False
-        at = activity.at
-        day, hour_of_week = day_and_hour_of_week(at, self._guilds.cached(activity.guild_id).timezone)
-        self._queue.append(
-            (
-                activity.guild_id,
-                event_hash(activity.event_key),
-                activity.kind,
-                activity.member_id,
-                activity.channel_id,
-                activity.thread_id,
-                activity.message_id,
-                activity.post_id,
-                activity.reply_to_member_id,
-                int(activity.reply_to_bot),
-                to_ms(at),
-                day,
-                utc_hour(at),
-                hour_of_week,
-                int(activity.kind in COUNTING_KINDS),
-            )
-        )
+        self._queue.append(self.row(activity))
         self.stats.accepted += 1
         if len(self._queue) >= self._batch_size:
             self._wake.set()
         return True
+
+    def row(self, activity: Activity) -> tuple[Any, ...]:
+        """The stored form of an activity (ACTIVITY_COLUMNS order), local day and hour in the guild's zone."""
+        at = activity.at
+        day, hour_of_week = day_and_hour_of_week(at, self._guilds.cached(activity.guild_id).timezone)
+        return (
+            activity.guild_id,
+            event_hash(activity.event_key),
+            activity.kind,
+            activity.member_id,
+            activity.channel_id,
+            activity.thread_id,
+            activity.message_id,
+            activity.post_id,
+            activity.reply_to_member_id,
+            int(activity.reply_to_bot),
+            to_ms(at),
+            day,
+            utc_hour(at),
+            hour_of_week,
+            int(activity.kind in COUNTING_KINDS),
+        )
 
     def _note_drop(self) -> None:
         self.stats.dropped += 1

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -89,6 +90,7 @@ class Contests(commands.Cog):
         self.repo = ContestRepository(bot.db)
         self._locks: dict[int, asyncio.Lock] = {}
         self._voting_polls: set[tuple[int, int]] = set()  # (guild, message) of open contest polls
+        self._poll_gates: list[tuple[str, Callable[..., None]]] = []
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(VoteButton)
@@ -96,9 +98,14 @@ class Contests(commands.Cog):
         self.bot.scheduler.on_timer(END_KIND, self._on_end_timer)
         self.bot.privacy.on_forget(self.repo.forget_member)
         self._voting_polls.update(await self.repo.voting_poll_messages())
+        # Every native poll vote in a guild comes by: only a contest's voting poll is worth a task.
+        for event, listener in (("raw_poll_vote_add", self._vote_added), ("raw_poll_vote_remove", self._vote_removed)):
+            self._poll_gates.append((event, self.bot.listen_when(event, self._is_contest_poll, listener)))
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(VoteButton)
+        for event, gate in self._poll_gates:
+            self.bot.stop_listening_instantly(event, gate)
 
     def _lock(self, contest_id: int) -> asyncio.Lock:
         return self._locks.setdefault(contest_id, asyncio.Lock())
@@ -594,8 +601,10 @@ class Contests(commands.Cog):
             )
         )
 
-    @commands.Cog.listener()
-    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+    def _is_contest_poll(self, payload: discord.RawPollVoteActionEvent) -> bool:
+        return (payload.guild_id, payload.message_id) in self._voting_polls
+
+    async def _vote_added(self, payload: discord.RawPollVoteActionEvent) -> None:
         entry, row = await self._poll_entry(payload)
         if entry is None or row is None:
             return
@@ -603,8 +612,7 @@ class Contests(commands.Cog):
         own = entry.member_id == payload.user_id
         await self._store_vote(row, payload.user_id, entry, payload.message_id, counts=not own)
 
-    @commands.Cog.listener()
-    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+    async def _vote_removed(self, payload: discord.RawPollVoteActionEvent) -> None:
         entry, row = await self._poll_entry(payload)
         if entry is not None and row is not None:
             await self.repo.unvote(row.guild_id, row.id, payload.user_id, entry.id)
@@ -612,8 +620,7 @@ class Contests(commands.Cog):
     async def _poll_entry(self, payload: discord.RawPollVoteActionEvent) -> tuple[EntryRow | None, ContestRow | None]:
         if payload.guild_id is None or (self.bot.user is not None and payload.user_id == self.bot.user.id):
             return None, None
-        # Every native poll vote arrives here: only a contest's voting poll is worth a query.
-        if (payload.guild_id, payload.message_id) not in self._voting_polls:
+        if not self._is_contest_poll(payload):  # closed since the vote was dispatched
             return None, None
         row = await self.repo.by_voting_message(payload.guild_id, payload.message_id)
         if row is None or row.status != "voting" or row.voting_mode != "poll":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from bot.storage.database import Database
@@ -24,10 +27,37 @@ ACTIVITY_COLUMNS = (
     "local_hour_of_week",
     "counts",
 )
-INSERT_ACTIVITY = (
-    f"INSERT INTO activities ({', '.join(ACTIVITY_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in ACTIVITY_COLUMNS)}) ON CONFLICT (guild_id, event_key) DO NOTHING"
-)
+
+
+@lru_cache(maxsize=4)
+def insert_activities_sql(rows: int) -> str:
+    """One INSERT of ``rows`` activities; a duplicate event key is skipped (and fires no trigger)."""
+    values = ", ".join(["(" + ", ".join("?" * len(ACTIVITY_COLUMNS)) + ")"] * rows)
+    return (
+        f"INSERT INTO activities ({', '.join(ACTIVITY_COLUMNS)}) VALUES {values} "
+        "ON CONFLICT (guild_id, event_key) DO NOTHING"
+    )
+
+
+INSERT_ACTIVITY = insert_activities_sql(1)
+# Rows per INSERT statement, largest first: 1,000 rows bind 15,000 parameters, under SQLite's
+# limit (32,766 since 3.32; 999 before, where single rows are used). Few sizes keep SQLite's
+# statement cache small: a 1,000-row statement is a sizeable program.
+INSERT_CHUNKS = (1_000, 100, 10, 1) if sqlite3.sqlite_version_info >= (3, 32, 0) else (1,)
+
+
+def insert_plan(rows: Sequence[Sequence[Any]]) -> list[tuple[str, list[list[Any]]]]:
+    """The INSERTs that store ``rows`` in order: (statement, one flat parameter list per chunk)."""
+    plan = []
+    start = 0
+    for size in INSERT_CHUNKS:
+        stop = start + (len(rows) - start) // size * size
+        if stop > start:
+            chunks = [list(chain.from_iterable(rows[i : i + size])) for i in range(start, stop, size)]
+            plan.append((insert_activities_sql(size), chunks))
+        start = stop
+    return plan
+
 
 POST_COLUMNS = (
     "guild_id",
@@ -62,9 +92,16 @@ class ActivityRepository:
         self._db = db
 
     async def insert_batch(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Insert activity tuples (ACTIVITY_COLUMNS order) in one transaction; duplicates are ignored."""
+        """Insert activity tuples (ACTIVITY_COLUMNS order) in one transaction; duplicates are ignored.
+
+        Rows go in as multi-row INSERTs rather than one row per statement: sqlite3 takes the GIL
+        back after every statement, so a writer thread stepping row by row and a busy event loop
+        hand the GIL to and fro. A 1,000-row statement runs its rows, and their rollup triggers,
+        inside SQLite while the event loop keeps going (bench/recorder.py, docs/performance.md).
+        """
         async with self._db.transaction():
-            await self._db.executemany(INSERT_ACTIVITY, rows)
+            for statement, chunks in insert_plan(rows):
+                await self._db.executemany(statement, chunks)
 
     async def count(self, guild_id: int) -> int:
         return int(await self._db.fetchval("SELECT COUNT(*) FROM activities WHERE guild_id = ?", (guild_id,)) or 0)

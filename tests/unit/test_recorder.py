@@ -13,7 +13,7 @@ from bot.privacy import PrivacyService
 from bot.recorder import Activity, Recorder
 from bot.settings import RecorderSettings
 from bot.storage import Database
-from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
+from bot.storage.activity import INSERT_CHUNKS, ActivityRepository, MetaRepository, OptOutRepository, insert_plan
 from bot.storage.guilds import GuildConfig, GuildRepository
 
 GUILD = 5
@@ -62,6 +62,47 @@ async def test_a_replayed_event_is_stored_once_and_counted_once(env: Env) -> Non
     await env.recorder.flush()
     assert await env.rows("SELECT COUNT(*) FROM activities") == [(1,)]
     assert await env.rows("SELECT activities, messages FROM member_days") == [(1, 1)]
+
+
+def test_a_batch_is_cut_into_the_fewest_statements_and_keeps_every_row_in_order() -> None:
+    rows = [(n, n * 10) for n in range(2_345)]
+    plan = insert_plan(rows)
+    sizes = [(statement.count("(?, ?"), len(chunks)) for statement, chunks in plan]
+    assert sizes == [(1_000, 2), (100, 3), (10, 4), (1, 5)] if INSERT_CHUNKS[0] == 1_000 else [(1, 2_345)]
+    flat = [value for _, chunks in plan for chunk in chunks for value in chunk]
+    assert flat == [value for row in rows for value in row]
+
+
+async def test_a_large_batch_with_replays_rolls_up_exactly_like_single_rows(env: Env, tmp_path: Path) -> None:
+    def mix(n: int) -> Activity:
+        kind = ("message", "reaction", "poll_vote", "reaction_remove")[n % 4]
+        return Activity(GUILD, kind, 100 + n % 37, T0 + timedelta(minutes=n % 900), f"k:{n % 1_900}", channel_id=1,
+                        message_id=n, post_id=n % 5 or None, reply_to_member_id=100 + n % 11 if n % 3 else None)
+
+    recorder = Recorder(ActivityRepository(env.db), env.guilds, env.privacy, FakeClock(T0),
+                        RecorderSettings(batch_size=5_000, max_queue=10_000))
+    for n in range(2_345):  # keys repeat after 1,900: replays inside one statement and across statements
+        recorder.record(mix(n))
+    assert await recorder.flush() == 2_345
+    one_by_one = await Database.open(tmp_path / "single.db")
+    await one_by_one.migrate()
+    repo = ActivityRepository(one_by_one)
+    for n in range(2_345):
+        await repo.insert_batch([recorder.row(mix(n))])
+    rollups = (
+        "SELECT COUNT(*), SUM(counts) FROM activities",
+        "SELECT * FROM member_days ORDER BY 1, 2, 3",
+        "SELECT * FROM guild_hours ORDER BY 1, 2",
+        "SELECT * FROM post_responders ORDER BY 1, 2, 3",
+        "SELECT * FROM reply_pairs ORDER BY 1, 2, 3, 4",
+    )
+    try:
+        for sql in rollups:
+            single = [tuple(r) for r in await one_by_one.fetchall(sql)]
+            assert await env.rows(sql) == single, sql
+    finally:
+        await one_by_one.close()
+    assert await env.rows("SELECT COUNT(*) FROM activities") == [(1_900,)]
 
 
 async def test_removed_reaction_still_counts_as_a_response(env: Env) -> None:
