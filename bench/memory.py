@@ -38,6 +38,7 @@ async def measure(members_count: int = MEMBERS) -> tuple[list[Figure], list[str]
         guild = server.add_guild("Big Guild", owner="olga")
         server.add_text_channel(guild, "general")
         server.add_members(guild, members_count - 2)  # plus the owner and the bot
+        rss: dict[tuple[str, bool], int] = {}
         with tempfile.TemporaryDirectory() as tmp:
             for members in (True, False):
                 bare = await rss_of(server, "bare", members, Path(tmp) / "bare.db")
@@ -47,12 +48,23 @@ async def measure(members_count: int = MEMBERS) -> tuple[list[Figure], list[str]
                              f"Hearth {hearth['cached_members']:,}; bare VmRSS {bare['VmRSS'] / 1024:.1f} MiB "
                              f"(peak {bare['VmHWM'] / 1024:.1f}), Hearth {hearth['VmRSS'] / 1024:.1f} MiB "
                              f"(peak {hearth['VmHWM'] / 1024:.1f})")
+                rss["bare", members], rss["hearth", members] = bare["VmRSS"], hearth["VmRSS"]
                 ratio = hearth["VmRSS"] / bare["VmRSS"]
                 figures.append(Figure(
                     f"memory: RSS after connecting to {len(guild.members):,} members, members intent {label}",
                     f"{hearth['VmRSS'] / 1024:.1f} MiB", f"{bare['VmRSS'] / 1024:.1f} MiB bare discord.py",
                     ratio, f"<= {TARGET_RATIO}x", ratio <= TARGET_RATIO,
                 ))
+    # What the member list costs each client: Hearth keeps nothing per member beyond discord.py's cache.
+    bare_per = (rss["bare", True] - rss["bare", False]) * 1024 / len(guild.members)
+    hearth_per = (rss["hearth", True] - rss["hearth", False]) * 1024 / len(guild.members)
+    figures.append(Figure(
+        "memory per cached member (RSS with the members intent on minus off, per member)",
+        f"{hearth_per:,.0f} B", f"{bare_per:,.0f} B bare discord.py", hearth_per / bare_per,
+        f"<= {TARGET_RATIO}x", hearth_per / bare_per <= TARGET_RATIO,
+    ))
+    notes.append(f"fixed cost, members intent off: Hearth {(rss['hearth', False] - rss['bare', False]) / 1024:.1f} MiB "
+                 "over bare discord.py (its code and libraries: see docs/performance.md)")
     return figures, notes
 
 

@@ -32,6 +32,11 @@ from bot.tree import HearthTree
 log = logging.getLogger(__name__)
 
 COMMAND_HASH_KEY = "synced_command_hash"
+# discord.py runs every slash command, button, select and modal callback in a task of its own,
+# named with these prefixes (app_commands/tree.py, ui/view.py, ui/modal.py).
+INTERACTION_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-dynamic-item",
+                     "discord-ui-modal-dispatch")
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 # A feature's warnings for moderators (bank running low, ...), shown in /hearth status and the summary.
 WarningSource = Callable[[int], Awaitable[list[str]]]
@@ -186,11 +191,23 @@ class Hearth(commands.Bot):
     async def _shut_down(self) -> None:
         if hasattr(self, "scheduler"):
             await self.scheduler.stop()
+        await self._finish_interactions()
         await super().close()
         if hasattr(self, "recorder"):
             await self.recorder.close()
         if hasattr(self, "db"):
             await self.db.close()
+
+    async def _finish_interactions(self) -> None:
+        """Give commands in progress (a purge that deferred, say) a few seconds to answer before the
+        HTTP session closes under them; the member then sees the answer, not a failed interaction."""
+        running = [t for t in asyncio.all_tasks() if t.get_name().startswith(INTERACTION_TASKS) and not t.done()]
+        if not running:
+            return
+        log.info("waiting up to %.0f s for %d command(s) in progress", SHUTDOWN_GRACE_SECONDS, len(running))
+        _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        if late:
+            log.warning("%d command(s) still running at shutdown were cut short", len(late))
 
     async def warnings_for(self, guild_id: int) -> list[str]:
         """Every feature's current warnings for one guild; a failing source never hides the others."""

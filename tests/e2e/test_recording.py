@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import discord
@@ -135,6 +136,22 @@ async def test_moderator_purge_deletes_a_members_data(world: World) -> None:
     assert "Only moderators" in await refused.text()
 
 
+async def test_shutdown_lets_a_command_in_progress_answer_first(world: World) -> None:
+    await world.server.say(world.bob, world.general, "hello")
+    await world.settle()
+    async with world.bot.db.transaction():  # the purge defers, then waits its turn on the database
+        result = await world.server.run_command(world.moderator, world.general, "privacy purge", {"member": world.bob})
+        await result.response()
+        assert result.deferred
+        stopping = asyncio.create_task(world.stop())
+        await asyncio.sleep(0.05)
+        assert not stopping.done()  # shutdown waits for the purge, not the other way round
+    await stopping
+    assert "Deleted everything" in (await result.followup()).content
+    await world.start()
+    assert await activities(world) == []
+
+
 async def test_a_reconnect_with_replay_stores_nothing_twice(world: World) -> None:
     await world.server.say(world.alice, world.general, "one")
     await world.settle()
@@ -176,3 +193,11 @@ async def test_joins_are_not_seen_without_the_members_intent(world: World) -> No
     await world.server.join(world.guild, "nina")
     assert await activities(world) == []
     assert not world.bot.intents.members and not world.bot.intents.message_content
+
+
+async def test_code_waiting_for_a_message_still_gets_it(world: World) -> None:
+    # Hearth starts no task per message (bot/app.py dispatch) unless something waits for one.
+    waiting = asyncio.create_task(world.bot.wait_for("message", timeout=5))
+    await asyncio.sleep(0)
+    sent = await world.server.say(world.alice, world.general, "hello")
+    assert (await waiting).id == sent.id
