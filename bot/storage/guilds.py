@@ -44,6 +44,11 @@ class GuildRepository:
         config = self._cache.get(guild_id)
         return config if config is not None else GuildConfig(guild_id, self._default_timezone)
 
+    def timezone(self, guild_id: int) -> str:
+        """The guild's time zone without touching disk: the recorder's hot path (one call per event)."""
+        config = self._cache.get(guild_id)
+        return config.timezone if config is not None else self._default_timezone
+
     async def get(self, guild_id: int) -> GuildConfig:
         if guild_id not in self._cache:
             row = await self._db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
+from bot.localtime import utc_hour
 from bot.privacy import PrivacyService
 from bot.recorder import Activity, Recorder
 from bot.settings import RecorderSettings
@@ -51,9 +52,10 @@ def message(n: int, member: int = 100, **kwargs: object) -> Activity:
 async def test_local_day_and_hour_are_those_of_the_guild_time_zone(env: Env) -> None:
     env.recorder.record(message(0))  # 23:30 UTC Saturday = 00:30 Sunday in Berlin
     await env.recorder.flush()
-    ((day, how),) = await env.rows("SELECT local_day, local_hour_of_week FROM activities")
+    ((day, how, hour),) = await env.rows("SELECT local_day, local_hour_of_week, utc_hour FROM activities")
     assert datetime.fromordinal(day).date().isoformat() == "2026-03-08"
     assert how == 6 * 24 + 0
+    assert hour == utc_hour(T0) == int(T0.timestamp()) // 3600
 
 
 async def test_a_replayed_event_is_stored_once_and_counted_once(env: Env) -> None:
