@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import sqlite3
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ class RecorderStats:
     dropped: int = 0
     opted_out: int = 0
     write_errors: int = 0
+    rejected: int = 0  # rows SQLite refused (a bug), set aside so they can't block the rest
 
 
 class Recorder:
@@ -186,8 +188,12 @@ class Recorder:
                 batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
                 try:
                     await self._repo.insert_batch(batch)
+                except (sqlite3.IntegrityError, sqlite3.DataError):
+                    # A row SQLite refuses would fail every retry and hold up every row behind it.
+                    self.stats.write_errors += 1
+                    batch = await self._write_one_by_one(batch)
                 except BaseException:
-                    # Put the batch back (a retry is harmless: event keys are unique).
+                    # The disk, a lock: put the batch back (a retry is harmless: event keys are unique).
                     self.stats.write_errors += 1
                     self._queue.extendleft(reversed(batch))
                     raise
@@ -195,6 +201,19 @@ class Recorder:
                 self.stats.written_batches += 1
                 self.stats.written_rows += len(batch)
         return written
+
+    async def _write_one_by_one(self, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Write the rows of a refused batch singly; returns those stored, logs and counts the rest."""
+        stored = []
+        for row in batch:
+            try:
+                await self._repo.insert_batch([row])
+            except (sqlite3.IntegrityError, sqlite3.DataError) as exc:
+                self.stats.rejected += 1
+                log.error("recorder set aside a %s activity SQLite refused: %s", row[2], exc)
+            else:
+                stored.append(row)
+        return stored
 
     async def close(self) -> None:
         """Stop the writer and flush everything enqueued so far."""

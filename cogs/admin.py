@@ -101,7 +101,9 @@ class Admin(commands.Cog):
             name="Recording",
             value=(
                 f"{stats.written_rows:,} activities stored this run, {self.bot.recorder.pending} waiting, "
-                f"{stats.dropped:,} dropped. Members intent: {'on' if self.bot.intents.members else 'off'}."
+                f"{stats.dropped:,} dropped"
+                + (f", {stats.rejected:,} refused by the database (see the log)" if stats.rejected else "")
+                + f". Members intent: {'on' if self.bot.intents.members else 'off'}."
             ),
             inline=False,
         )
