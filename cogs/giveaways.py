@@ -91,57 +91,40 @@ def post_embed(row: GiveawayRow, current_winners: list[int] | None = None) -> di
     return embed
 
 
-class EnterButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"giveaway:enter:(?P<id>\d+)"):
-    """The Enter button on a giveaway post; its custom_id carries the giveaway id so it outlives restarts."""
+class GiveawayButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"giveaway:(?P<action>enter|leave):(?P<id>\d+)"
+):
+    """Enter, on a giveaway post, and Leave, offered ephemerally to a member who presses Enter again.
 
-    def __init__(self, giveaway_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Enter", emoji="🎉", style=discord.ButtonStyle.success, custom_id=f"giveaway:enter:{giveaway_id}"
-            )
-        )
+    The custom_id carries the action and the giveaway id, so the buttons outlive restarts.
+    """
+
+    LOOKS: dict[str, dict[str, Any]] = {
+        "enter": {"label": "Enter", "emoji": "🎉", "style": discord.ButtonStyle.success},
+        "leave": {"label": "Leave giveaway", "style": discord.ButtonStyle.secondary},
+    }
+
+    def __init__(self, action: str, giveaway_id: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"giveaway:{action}:{giveaway_id}", **self.LOOKS[action]))
+        self.action = action
         self.giveaway_id = giveaway_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> EnterButton:
-        return cls(int(match["id"]))
+    ) -> GiveawayButton:
+        return cls(match["action"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         cog: Giveaways | None = interaction.client.get_cog("Giveaways")  # type: ignore[assignment, union-attr]
         try:
             if cog is None:
                 raise UserError("Giveaways are unavailable right now; try again in a minute.")
-            await cog.press_enter(interaction, self.giveaway_id)
-        except Exception as exc:
-            await report_error(interaction, exc)
-
-
-class LeaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"giveaway:leave:(?P<id>\d+)"):
-    """Offered (ephemerally) to a member who presses Enter again: withdraws them."""
-
-    def __init__(self, giveaway_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Leave giveaway", style=discord.ButtonStyle.secondary, custom_id=f"giveaway:leave:{giveaway_id}"
-            )
-        )
-        self.giveaway_id = giveaway_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> LeaveButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog: Giveaways | None = interaction.client.get_cog("Giveaways")  # type: ignore[assignment, union-attr]
-        try:
-            if cog is None:
-                raise UserError("Giveaways are unavailable right now; try again in a minute.")
-            message = await cog.leave(interaction.guild_id or 0, self.giveaway_id, interaction.user.id)
-            await interaction.response.edit_message(content=message, view=None)
+            if self.action == "enter":
+                await cog.press_enter(interaction, self.giveaway_id)
+            else:
+                message = await cog.leave(interaction.guild_id or 0, self.giveaway_id, interaction.user.id)
+                await interaction.response.edit_message(content=message, view=None)
         except Exception as exc:
             await report_error(interaction, exc)
 
@@ -164,13 +147,13 @@ class Giveaways(commands.Cog):
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(EnterButton, LeaveButton)
+        self.bot.add_dynamic_items(GiveawayButton)
         self.bot.scheduler.on_timer(TIMER_KIND, self._on_timer)
         self.bot.privacy.on_forget(self.repo.forget_member)
         self.bot.warning_sources.append(self.warnings)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(EnterButton, LeaveButton)
+        self.bot.remove_dynamic_items(GiveawayButton)
         if self.warnings in self.bot.warning_sources:
             self.bot.warning_sources.remove(self.warnings)
 
@@ -248,7 +231,7 @@ class Giveaways(commands.Cog):
         )
         row = await self._get(guild.id, giveaway_id)
         try:
-            message = await target.send(embed=post_embed(row), view=_view(EnterButton(giveaway_id)))
+            message = await target.send(embed=post_embed(row), view=_view(GiveawayButton("enter", giveaway_id)))
         except discord.HTTPException as exc:
             await self.repo.delete(guild.id, giveaway_id)
             raise UserError(f"I couldn't post in {target.mention} ({exc.text or exc.status}).") from exc
@@ -278,7 +261,7 @@ class Giveaways(commands.Cog):
         if await self.repo.has_entered(guild.id, giveaway_id, member.id):
             await interaction.response.send_message(
                 "You're already in this giveaway; nothing changed. Want out?",
-                view=_view(LeaveButton(giveaway_id)),
+                view=_view(GiveawayButton("leave", giveaway_id)),
                 ephemeral=True,
             )
             return

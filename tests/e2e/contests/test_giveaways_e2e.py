@@ -267,3 +267,16 @@ async def test_only_moderators_start_end_reroll_or_cancel(stage: Stage) -> None:
     assert "cancelled" in post.embeds[0]["description"] and not post.components
     assert "already cancelled" in await stage.command(stage.world.moderator, "giveaway end", giveaway=1)
     assert "no giveaway #9" in await stage.command(stage.world.moderator, "giveaway end", giveaway=9)
+
+
+async def test_pressing_enter_again_offers_leave_and_leaving_withdraws_the_entry(stage: Stage) -> None:
+    post = await start_giveaway(stage)
+    gid = post.embeds[0]["footer"]["text"].split("#")[1].split()[0]
+    assert "You're in!" in await enter(stage, stage.world.alice, post)
+    again = await stage.server.click(stage.world.alice, post, f"giveaway:enter:{gid}")
+    assert "already in" in await again.text() and again.ephemeral
+    offer = again.message
+    assert offer is not None and custom_ids(offer) == [f"giveaway:leave:{gid}"]
+    left = await stage.server.click(stage.world.alice, offer, f"giveaway:leave:{gid}")
+    assert "You've left giveaway" in (await left.edited()).content
+    assert "You're in!" in await enter(stage, stage.world.alice, post)  # rejoining works
