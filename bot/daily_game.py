@@ -49,7 +49,7 @@ class DailyGameService:
         self._rng = rng or random.Random()
 
     def today(self, guild_id: int) -> int:
-        return local_day(self._clock.now(), self._guilds.cached(guild_id).timezone)
+        return local_day(self._clock.now(), self._guilds.timezone(guild_id))
 
     async def todays_game(self, guild_id: int) -> DailyGameRow | None:
         return await self.repo.for_day(guild_id, self.today(guild_id))

@@ -73,7 +73,7 @@ class PostService:
         moment = posted_at or self._clock.now()
         if member_count is None and self._member_count_of is not None:
             member_count = self._member_count_of(guild_id)  # the "reach of all members" base
-        tz = self._guilds.cached(guild_id).timezone
+        tz = self._guilds.timezone(guild_id)
         post_id = await self._repo.add(
             {
                 "guild_id": guild_id,

@@ -205,12 +205,17 @@ class Recorder:
     async def _write_one_by_one(self, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """Write the rows of a refused batch singly; returns those stored, logs and counts the rest."""
         stored = []
-        for row in batch:
+        for n, row in enumerate(batch):
             try:
                 await self._repo.insert_batch([row])
             except (sqlite3.IntegrityError, sqlite3.DataError) as exc:
                 self.stats.rejected += 1
                 log.error("recorder set aside a %s activity SQLite refused: %s", row[2], exc)
+            except BaseException:
+                # The disk this time: what is not written yet waits for the next try.
+                self.stats.written_rows += len(stored)
+                self._queue.extendleft(reversed(batch[n:]))
+                raise
             else:
                 stored.append(row)
         return stored

@@ -168,7 +168,7 @@ class Scheduler:
 
     # -- schedules --------------------------------------------------------------------------
     def timezone_of(self, guild_id: int) -> str:
-        return self._guilds.cached(guild_id).timezone
+        return self._guilds.timezone(guild_id)
 
     def due_time(self, schedule: ScheduleRow, day: date) -> time:
         resolver = self._due_time_resolvers.get(schedule.kind)

@@ -283,7 +283,7 @@ class TriviaService:
     # -- leaderboards and seasons --------------------------------------------------------------------------
     async def leaderboard(self, guild_id: int, period: str) -> Leaderboard:
         now = self._clock.now()
-        tz = self._guilds.cached(guild_id).timezone
+        tz = self._guilds.timezone(guild_id)
         season = await self.repo.active_season(guild_id) if period == "season" else None
         if period == "season" and season is None:
             raise GameError("No trivia season is running; a moderator can start one with `/trivia season`.")
@@ -294,7 +294,7 @@ class TriviaService:
     async def set_season(self, guild_id: int, length: str, channel_id: int) -> SeasonRow:
         """Set the season length; the running season (or a new one from now) ends at the next boundary."""
         now = self._clock.now()
-        tz = self._guilds.cached(guild_id).timezone
+        tz = self._guilds.timezone(guild_id)
         try:
             ends_at = season_end_after(now, length, tz)
         except ValueError as exc:
@@ -326,7 +326,7 @@ class TriviaService:
         announce = season.status == "active" and await self.repo.end_season(season.guild_id, season.id)
         following = await self.repo.active_season(season.guild_id)
         if following is None:
-            tz = self._guilds.cached(season.guild_id).timezone
+            tz = self._guilds.timezone(season.guild_id)
             following_end = season_end_after(from_ms(season.ends_at), season.length, tz)
             following = await self.repo.add_season(
                 season.guild_id, season.length, season.channel_id, season.ends_at, to_ms(following_end)

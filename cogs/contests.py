@@ -106,6 +106,7 @@ class Contests(commands.Cog):
         self.bot.remove_dynamic_items(VoteButton)
         for event, gate in self._poll_gates:
             self.bot.stop_listening_instantly(event, gate)
+        self._poll_gates.clear()
 
     def _lock(self, contest_id: int) -> asyncio.Lock:
         return self._locks.setdefault(contest_id, asyncio.Lock())

@@ -724,7 +724,7 @@ class Games(commands.Cog):
         guild_id, member_id = interaction.guild_id, interaction.user.id
         if self.bot.privacy.is_opted_out(guild_id, member_id):
             raise UserError("You opted out of recording, so Hearth keeps no streak for you (`/privacy optin`).")
-        today = local_day(self.bot.clock.now(), self.bot.guilds_repo.cached(guild_id).timezone)
+        today = local_day(self.bot.clock.now(), self.bot.guilds_repo.timezone(guild_id))
         streak = await self.streaks.for_member(guild_id, member_id, today)
         if streak.current:
             head = f"🔥 Your streak: **{streak.current}** day{'s' if streak.current != 1 else ''} in a row"

@@ -192,7 +192,7 @@ class Polls(commands.Cog):
             bot.recorder,
             bot.clock,
             AnalyticsRepository(bot.db),
-            lambda guild_id: bot.guilds_repo.cached(guild_id).timezone,
+            lambda guild_id: bot.guilds_repo.timezone(guild_id),
         )
         bot.scheduler.on_timer(TIMER_KIND, self._on_close_timer)
         bot.privacy.on_forget(self.service.forget_member)

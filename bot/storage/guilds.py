@@ -39,13 +39,9 @@ class GuildRepository:
         for row in await self._db.fetchall("SELECT * FROM guild_settings"):
             self._cache[row["guild_id"]] = self._from_row(row)
 
-    def cached(self, guild_id: int) -> GuildConfig:
-        """The guild's config without touching disk (defaults for a guild never set up)."""
-        config = self._cache.get(guild_id)
-        return config if config is not None else GuildConfig(guild_id, self._default_timezone)
-
     def timezone(self, guild_id: int) -> str:
-        """The guild's time zone without touching disk: the recorder's hot path (one call per event)."""
+        """The guild's time zone without touching disk (the default for a guild never set up); the
+        recorder asks once per event."""
         config = self._cache.get(guild_id)
         return config.timezone if config is not None else self._default_timezone
 
