@@ -48,6 +48,8 @@ COUNTING_KINDS = frozenset(
 NON_COUNTING_KINDS = frozenset({"reaction_remove", "poll_unvote", "join", "leave"})
 KINDS = COUNTING_KINDS | NON_COUNTING_KINDS
 DROP_LOG_INTERVAL_S = 60.0
+# What SQLite raises for a row it refuses (a constraint): every retry would fail the same way.
+REFUSED_ROW = (sqlite3.IntegrityError, sqlite3.DataError)
 MS_PER_HOUR = 3_600_000  # utc_hour = epoch ms // MS_PER_HOUR (bot.localtime.utc_hour)
 
 
@@ -188,8 +190,8 @@ class Recorder:
                 batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
                 try:
                     await self._repo.insert_batch(batch)
-                except (sqlite3.IntegrityError, sqlite3.DataError):
-                    # A row SQLite refuses would fail every retry and hold up every row behind it.
+                except REFUSED_ROW:
+                    # Written row by row, or one refused row would hold up every row behind it.
                     self.stats.write_errors += 1
                     batch = await self._write_one_by_one(batch)
                 except BaseException:
@@ -208,7 +210,7 @@ class Recorder:
         for n, row in enumerate(batch):
             try:
                 await self._repo.insert_batch([row])
-            except (sqlite3.IntegrityError, sqlite3.DataError) as exc:
+            except REFUSED_ROW as exc:
                 self.stats.rejected += 1
                 log.error("recorder set aside a %s activity SQLite refused: %s", row[2], exc)
             except BaseException:
