@@ -113,7 +113,7 @@ def build_client(args: argparse.Namespace) -> discord.Client:
         intents.members = args.members
         return BareClient(intents, args.commands, **options)
     from bot.app import Hearth
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     settings = (
         Settings()
@@ -194,7 +194,7 @@ async def main() -> None:
     parser.add_argument("--ready-timeout", type=float, default=0.05)
     args = parser.parse_args()
     if args.kind == "bare":
-        from bot.endpoints import apply_endpoints  # discord.py and yarl only
+        from bot.core.endpoints import apply_endpoints  # discord.py and yarl only
 
         apply_endpoints(args.api, args.gateway)
     client = build_client(args)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from bench._common import Child, Figure, best, print_figures
 from bot.app import build_intents
+from bot.core.settings import Settings
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord import payloads as pl
 from bot.sandbox.localdiscord.gateway import dumps
 from bot.sandbox.localdiscord.world import Message
-from bot.settings import Settings
 
 EVENTS = 100_000
 MEMBERS = 1_000

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from bench._common import Child, Figure, median, percentile, print_figures
 from bot.app import build_intents
+from bot.core.settings import Settings
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.interactions import InteractionResult, walk_components
 from bot.sandbox.localdiscord.world import Channel, Member, Perm
-from bot.settings import Settings
 
 MEMBERS = 50
 PER_MEMBER = 10

@@ -14,8 +14,8 @@ from typing import Any
 
 from bench._common import Child, Figure, print_figures
 from bot.app import build_intents
+from bot.core.settings import Settings
 from bot.sandbox.localdiscord import LocalDiscord
-from bot.settings import Settings
 
 MEMBERS = 50_000
 TARGET_RATIO = 1.2

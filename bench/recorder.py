@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench._common import best
-from bot.clock import FakeClock
-from bot.privacy import PrivacyService
-from bot.recorder import Activity, Recorder
-from bot.settings import RecorderSettings
+from bot.core.clock import FakeClock
+from bot.core.settings import RecorderSettings
+from bot.platform.privacy import PrivacyService
+from bot.platform.recorder import Activity, Recorder
 from bot.storage import Database
 from bot.storage.activity import INSERT_ACTIVITY, ActivityRepository, MetaRepository, OptOutRepository
 from bot.storage.database import CONNECTION_PRAGMAS

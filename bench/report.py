@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.analytics import metrics as m
 from bot.analytics.report import build_report, parse_period, week_of
 from bot.analytics.rollups import RollupJob, excluded_members
-from bot.clock import FakeClock
-from bot.localtime import hour_of_week, local_day, occurrence_at, zone
-from bot.privacy import PrivacyService
+from bot.core.clock import FakeClock
+from bot.core.localtime import hour_of_week, local_day, occurrence_at, zone
+from bot.platform.privacy import PrivacyService
 from bot.storage import Database
 from bot.storage.activity import INSERT_ACTIVITY, ActivityRepository, MetaRepository, OptOutRepository
 from bot.storage.analytics import AnalyticsRepository

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from bench._common import Child, Figure, best, median, print_figures
 from bot.app import build_intents
-from bot.clock import SystemClock, to_ms
+from bot.core.clock import SystemClock, to_ms
+from bot.core.settings import SchedulerSettings, Settings
+from bot.platform.scheduler import Occurrence, Scheduler
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.testing import build_community
-from bot.scheduler import Occurrence, Scheduler
-from bot.settings import SchedulerSettings, Settings
 from bot.storage import Database
 from bot.storage.guilds import GuildConfig, GuildRepository
 from bot.storage.schedules import ScheduleRepository
@@ -111,7 +111,7 @@ async def seed(db: Database, guilds: GuildRepository, count: int) -> None:
 
 
 async def rebuild(count: int) -> dict[str, float]:
-    logging.getLogger("bot.scheduler").setLevel(logging.ERROR)  # missed occurrences are expected here
+    logging.getLogger("bot.platform.scheduler").setLevel(logging.ERROR)  # missed occurrences are expected here
     with tempfile.TemporaryDirectory() as tmp:
         db = await Database.open(Path(tmp) / "hearth.db")
         await db.migrate()

@@ -15,19 +15,19 @@ import discord
 from discord.ext import commands
 
 import cogs
-from bot.clock import Clock, SystemClock
-from bot.endpoints import apply_endpoints
-from bot.posts import PostService
-from bot.privacy import PrivacyService
-from bot.recorder import Recorder
-from bot.retention import Retention
-from bot.scheduler import Scheduler
-from bot.settings import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.endpoints import apply_endpoints
+from bot.core.settings import Settings
+from bot.core.tree import HearthTree
+from bot.platform.posts import PostService
+from bot.platform.privacy import PrivacyService
+from bot.platform.recorder import Recorder
+from bot.platform.retention import Retention
+from bot.platform.scheduler import Scheduler
 from bot.storage import Database
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
 from bot.storage.guilds import GuildRepository
 from bot.storage.schedules import ScheduleRepository
-from bot.tree import HearthTree
 
 log = logging.getLogger(__name__)
 

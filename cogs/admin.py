@@ -10,11 +10,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.checks import moderator_only
-from bot.clock import from_ms, to_ms
-from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions
-from bot.localtime import format_weekdays, valid_timezone
-from bot.tree import UserError
+from bot.core.checks import moderator_only
+from bot.core.clock import from_ms, to_ms
+from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions
+from bot.core.localtime import format_weekdays, valid_timezone
+from bot.core.tree import UserError
 
 PROBLEM_WINDOW = timedelta(days=7)
 

@@ -15,15 +15,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.checks import moderator_only
-from bot.clock import from_ms, to_ms
-from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
-from bot.engagement import contests as rules
-from bot.engagement.contest_rules import RuleError, human_duration
-from bot.recorder import Activity
+from bot.core.checks import moderator_only
+from bot.core.clock import from_ms, to_ms
+from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
+from bot.core.tree import UserError, report_error
+from bot.features.contests import rules as rules
+from bot.features.contests.limits import RuleError, human_duration
+from bot.platform.recorder import Activity
 from bot.storage.contests import ContestRepository, ContestRow, EntryRow
 from bot.storage.schedules import TimerRow
-from bot.tree import UserError, report_error
 
 log = logging.getLogger(__name__)
 

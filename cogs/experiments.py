@@ -19,9 +19,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.checks import is_moderator, moderator_only
-from bot.clock import from_ms, to_ms
-from bot.discord_helpers import (
+from bot.core.checks import is_moderator, moderator_only
+from bot.core.clock import from_ms, to_ms
+from bot.core.discord_helpers import (
     NO_PINGS,
     POST_PERMISSIONS,
     discord_timestamp,
@@ -29,7 +29,10 @@ from bot.discord_helpers import (
     resolve_channel,
     truncate,
 )
-from bot.experiment_service import (
+from bot.core.localtime import format_weekdays
+from bot.core.tree import UserError, report_error
+from bot.core.views import HearthView
+from bot.features.experiments.service import (
     SCHEDULE_KIND,
     TIMER_KIND,
     Decision,
@@ -41,14 +44,11 @@ from bot.experiment_service import (
     percent,
     quick_poll_spec,
 )
-from bot.localtime import format_weekdays
-from bot.questions import ArmAssignment
-from bot.scheduler import Occurrence, PostFailed, ScheduleHandler
+from bot.features.questions.service import ArmAssignment
+from bot.platform.scheduler import Occurrence, PostFailed, ScheduleHandler
 from bot.storage.experiments import ExperimentRepository
 from bot.storage.questions import QuestionRepository
 from bot.storage.schedules import TimerRow
-from bot.tree import UserError, report_error
-from bot.views import HearthView
 
 log = logging.getLogger(__name__)
 

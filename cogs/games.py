@@ -18,19 +18,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.checks import moderator_only
-from bot.clock import from_ms
-from bot.daily_game import DailyGameService, GuessReply
-from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
-from bot.engagement.number_game import Hint
-from bot.engagement.seasons import period_label
-from bot.engagement.trivia_bank import MAX_IMPORT_BYTES, TriviaQuestion, category_slug
-from bot.localtime import format_weekdays, local_day, parse_time_of_day, parse_weekdays
-from bot.member_streaks import StreakService
-from bot.scheduler import Occurrence, PostFailed
-from bot.storage.games import DailyGameRepository, DailyGameRow, RoundRow, SeasonRow, TriviaRepository
-from bot.tree import UserError, report_error
-from bot.trivia import (
+from bot.core.checks import moderator_only
+from bot.core.clock import from_ms
+from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
+from bot.core.localtime import format_weekdays, local_day, parse_time_of_day, parse_weekdays
+from bot.core.tree import UserError, report_error
+from bot.features.number_game.rules import Hint
+from bot.features.number_game.service import DailyGameService, GuessReply
+from bot.features.streaks.service import StreakService
+from bot.features.trivia.bank import MAX_IMPORT_BYTES, TriviaQuestion, category_slug
+from bot.features.trivia.seasons import period_label
+from bot.features.trivia.service import (
     ANY_CATEGORY,
     DEFAULT_QUESTIONS,
     DEFAULT_TIMER_S,
@@ -39,7 +37,9 @@ from bot.trivia import (
     TriviaService,
     check_round_options,
 )
-from bot.trivia_session import OpenQuestion, Standings
+from bot.features.trivia.session import OpenQuestion, Standings
+from bot.platform.scheduler import Occurrence, PostFailed
+from bot.storage.games import DailyGameRepository, DailyGameRow, RoundRow, SeasonRow, TriviaRepository
 
 log = logging.getLogger(__name__)
 

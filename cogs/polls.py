@@ -17,11 +17,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.charts.polls import poll_chart
-from bot.checks import is_moderator, moderator_only
-from bot.clock import from_ms
-from bot.discord_helpers import NO_PINGS, POST_PERMISSIONS, discord_timestamp, missing_permissions, truncate
-from bot.engagement.polls import (
+from bot.core.checks import is_moderator, moderator_only
+from bot.core.clock import from_ms
+from bot.core.discord_helpers import NO_PINGS, POST_PERMISSIONS, discord_timestamp, missing_permissions, truncate
+from bot.core.tree import UserError, report_error
+from bot.core.views import HearthView
+from bot.features.polls.chart import poll_chart
+from bot.features.polls.rules import (
     Participation,
     PollInputError,
     PollSpec,
@@ -32,12 +34,10 @@ from bot.engagement.polls import (
     tally,
     winner_line,
 )
-from bot.poll_service import PollClosed, PollService, UnknownPoll
+from bot.features.polls.service import PollClosed, PollService, UnknownPoll
 from bot.storage.analytics import AnalyticsRepository
 from bot.storage.polls import PollRepository, PollRow
 from bot.storage.schedules import TimerRow
-from bot.tree import UserError, report_error
-from bot.views import HearthView
 
 log = logging.getLogger(__name__)
 

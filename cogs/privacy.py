@@ -7,9 +7,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.checks import moderator_only
-from bot.discord_helpers import NO_PINGS
-from bot.views import ConfirmView
+from bot.core.checks import moderator_only
+from bot.core.discord_helpers import NO_PINGS
+from bot.core.views import ConfirmView
 
 
 class ForgetMeView(ConfirmView):

@@ -19,9 +19,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.checks import moderator_only
-from bot.clock import to_ms
-from bot.discord_helpers import (
+from bot.core.checks import moderator_only
+from bot.core.clock import to_ms
+from bot.core.discord_helpers import (
     NO_PINGS,
     discord_timestamp,
     missing_permissions,
@@ -29,10 +29,12 @@ from bot.discord_helpers import (
     resolve_channel,
     truncate,
 )
-from bot.engagement.question_files import STARTER_TAGS
-from bot.engagement.questions import THREAD_ARCHIVE_MINUTES
-from bot.localtime import format_weekdays, zone
-from bot.questions import (
+from bot.core.localtime import format_weekdays, zone
+from bot.core.tree import UserError
+from bot.core.views import HearthView
+from bot.features.questions.bank import STARTER_TAGS
+from bot.features.questions.rules import THREAD_ARCHIVE_MINUTES
+from bot.features.questions.service import (
     PROBLEM_SOURCE,
     InvalidInput,
     Published,
@@ -42,11 +44,9 @@ from bot.questions import (
     clean_tag,
     import_size_problem,
 )
-from bot.scheduler import PostFailed
+from bot.platform.scheduler import PostFailed
 from bot.storage.questions import QuestionRepository, SuggestionRow
 from bot.storage.schedules import ScheduleRow
-from bot.tree import UserError
-from bot.views import HearthView
 
 log = logging.getLogger(__name__)
 

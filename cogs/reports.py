@@ -18,12 +18,12 @@ from bot.analytics.rollups import RollupJob, excluded_members
 from bot.analytics.text import render
 from bot.app import Hearth
 from bot.charts.report import charts_for
-from bot.checks import moderator_only
-from bot.discord_helpers import NO_PINGS, truncate
-from bot.experiment_service import experiment_lines
-from bot.localtime import zone
+from bot.core.checks import moderator_only
+from bot.core.discord_helpers import NO_PINGS, truncate
+from bot.core.localtime import zone
+from bot.core.tree import UserError
+from bot.features.experiments.service import experiment_lines
 from bot.storage.analytics import AnalyticsRepository
-from bot.tree import UserError
 
 log = logging.getLogger(__name__)
 

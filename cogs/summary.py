@@ -22,18 +22,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.charts.summary import summary_chart
-from bot.checks import moderator_only
-from bot.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, resolve_channel
-from bot.localtime import WEEKDAY_NAMES, zone
-from bot.scheduler import Occurrence, PostFailed
+from bot.core.checks import moderator_only
+from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, resolve_channel
+from bot.core.localtime import WEEKDAY_NAMES, zone
+from bot.core.tree import UserError
+from bot.features.summary.chart import summary_chart
+from bot.features.summary.content import SummaryContent, render
+from bot.features.summary.gather import SummaryGatherer
+from bot.features.summary.service import SCHEDULE_KIND, SummaryInputError, SummaryService, covered_week, describe
+from bot.platform.scheduler import Occurrence, PostFailed
 from bot.storage.contests import ContestRepository
 from bot.storage.games import TriviaRepository
 from bot.storage.summary import SummaryRepository
-from bot.summary.content import SummaryContent, render
-from bot.summary.gather import SummaryGatherer
-from bot.summary.service import SCHEDULE_KIND, SummaryInputError, SummaryService, covered_week, describe
-from bot.tree import UserError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.recorder import Activity
+from bot.platform.recorder import Activity
 
 
 class Tracking(commands.Cog):

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.analytics import metrics as m
 from bot.analytics.report import HEADLINES, PeriodFigures, Report
-from bot.localtime import zone
+from bot.core.localtime import zone
 
 WEEK_COLUMNS = (
     "posts", "responders", "base", "participation_pooled", "participation_median", "last_post_rate",

@@ -19,9 +19,9 @@ from typing import Any
 from bot.analytics import metrics as m
 from bot.analytics import next_step as ns
 from bot.analytics.stats import Rate, median
+from bot.analytics.streaks import Streak, top_streaks
 from bot.analytics.weaker_side import HISTORY_WEEKS, HeadlineFigure, WeakerSide, weaker_side
-from bot.engagement.streaks import Streak, top_streaks
-from bot.localtime import occurrence_at, zone
+from bot.core.localtime import occurrence_at, zone
 from bot.storage.analytics import AnalyticsRepository, PostRow
 from bot.storage.database import Database
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from bot.analytics import metrics as m
 from bot.analytics.report import HEADLINES, Report
 from bot.charts.style import ENGAGEMENT_COLOUR, OPTIMIZATION_COLOUR, PALETTE, new_figure, to_png
-from bot.localtime import zone
+from bot.core.localtime import zone
 
 
 def _empty(ax, message: str = "not enough data yet") -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def register(sub: Any) -> None:
     """Add ``hearth sandbox`` to the command line."""
-    from bot.cli import COMMON_PARENTS
+    from bot.cli.main import COMMON_PARENTS
 
     parser = sub.add_parser(
         "sandbox",
@@ -46,7 +46,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     community = CommunitySettings(members=args.members, weeks=args.weeks, seed=args.seed, timezone=args.timezone)
-    from bot.localtime import valid_timezone
+    from bot.core.localtime import valid_timezone
 
     if not valid_timezone(args.timezone):
         print(f"hearth: unknown time zone {args.timezone!r}", file=sys.stderr)

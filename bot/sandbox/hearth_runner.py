@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Hearth
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.settings import Settings
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.testing import BotRunner
-from bot.settings import Settings
 
 FAST_READY = 0.05  # seconds discord.py waits after the last GUILD_CREATE
 

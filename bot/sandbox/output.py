@@ -20,7 +20,7 @@ async def write_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
     """Print the report and write it, its charts and CSVs into the output folder."""
     await sb.bot.recorder.flush()
     try:
-        from bot import report_cli  # noqa: F401  (the analytics feature)
+        from bot.cli import report as report_cli  # noqa: F401  (the analytics feature)
     except ImportError:
         written = fallback_outputs(sb, say)
     else:
@@ -33,11 +33,11 @@ async def write_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
 async def analytics_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
     """The same report as ``hearth report --db <out>/hearth.db`` (same code, same period, same
     "now"), printed and written with its CSV files and every section's charts."""
-    from bot import report_cli
     from bot.analytics.export import csv_files
     from bot.analytics.report import SECTIONS
     from bot.analytics.text import render
     from bot.charts.report import charts_for
+    from bot.cli import report as report_cli
 
     await build_rollups(sb)
     args = argparse.Namespace(db=str(sb.database), guild=sb.guild.id, period=PERIOD, config=None)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import Hearth
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.sandbox.community import (
     Action,
     CommunityModel,

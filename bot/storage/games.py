@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.engagement.trivia_bank import TriviaQuestion, question_key
+from bot.features.trivia.bank import TriviaQuestion, question_key
 from bot.storage.database import Database
 
 

@@ -17,13 +17,13 @@ from typing import Any
 import pytest_asyncio
 
 from bot.app import Hearth
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.sandbox.hearth_runner import local_settings, settle, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.interactions import InteractionResult
 from bot.sandbox.localdiscord.testing import BotRunner, Community, build_community
 from bot.sandbox.localdiscord.world import Channel, Member
-from bot.settings import Settings
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday morning
 

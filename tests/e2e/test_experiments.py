@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.experiment_service import experiment_lines
+from bot.features.experiments.service import experiment_lines
 from bot.sandbox.localdiscord import Message
 from tests.e2e.conftest import World
 

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.engagement.trivia_bank import load_shipped_bank
+from bot.features.trivia.bank import load_shipped_bank
 from bot.sandbox.localdiscord.world import Member, Message
 from cogs.games import Games
 from tests.e2e.conftest import World

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.recorder import Activity
+from bot.platform.recorder import Activity
 from tests.e2e.conftest import World
 
 

@@ -8,7 +8,7 @@ import io
 import discord
 
 from bot.analytics.report import parse_period
-from bot.localtime import zone
+from bot.core.localtime import zone
 from tests.e2e.conftest import World
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser, main
+from bot.cli.main import build_parser, main
 from bot.sandbox.cli import run
 from bot.sandbox.community import CommunitySettings
 
@@ -62,7 +62,7 @@ async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
     check_outputs(tmp_path)
     check_every_feature_ran(tmp_path / "hearth.db", text)
     check_opt_out_is_respected(tmp_path / "hearth.db", stats.opted_out)
-    if available("bot.report_cli"):
+    if available("bot.cli.report"):
         # The printed report is the one `hearth report` gives on the same database.
         capsys.readouterr()
         code = await asyncio.to_thread(main, ["report", "--db", str(tmp_path / "hearth.db")])

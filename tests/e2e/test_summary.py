@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.localtime import zone
+from bot.core.localtime import zone
 from bot.sandbox.localdiscord import Message
 from tests.e2e.conftest import World
 

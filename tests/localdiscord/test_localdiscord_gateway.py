@@ -10,7 +10,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.endpoints import apply_endpoints, current_endpoints
+from bot.core.endpoints import apply_endpoints, current_endpoints
 from bot.sandbox.localdiscord import BotDied, LocalDiscord
 from bot.sandbox.localdiscord.testing import build_community, collect, make_bot, run_bot
 

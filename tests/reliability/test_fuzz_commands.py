@@ -19,9 +19,9 @@ from discord import app_commands
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.tree import UNEXPECTED
 from bot.sandbox.localdiscord.interactions import CallbackType, InteractionResult, walk_components
 from bot.sandbox.localdiscord.world import Member, Message
-from bot.tree import UNEXPECTED
 from tests.reliability.commands import (
     ErrorLogs,
     FuzzWorld,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.checks import is_moderator_only
+from bot.core.checks import is_moderator_only
 from bot.sandbox.localdiscord.world import Perm
 from tests.reliability.commands import build_fuzz_world, leaf_commands, simple_options, snapshot
 from tests.reliability.conftest import World

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
-from bot.clock import from_ms
+from bot.core.clock import from_ms
+from bot.platform.scheduler import Occurrence
 from bot.sandbox.localdiscord.testing import build_community
-from bot.scheduler import Occurrence
 from bot.storage.guilds import GuildConfig
 from tests.reliability.conftest import World
 from tests.reliability.test_rest_faults import occurrence_statuses, status_text

@@ -13,7 +13,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from bot.logs import REDACTED, configure_logging
+from bot.core.logs import REDACTED, configure_logging
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.testing import build_community
 

@@ -6,9 +6,9 @@ import itertools
 from datetime import datetime
 from pathlib import Path
 
-from bot.clock import to_ms
-from bot.localtime import hour_of_week, local_day, utc_hour
-from bot.recorder import COUNTING_KINDS
+from bot.core.clock import to_ms
+from bot.core.localtime import hour_of_week, local_day, utc_hour
+from bot.platform.recorder import COUNTING_KINDS
 from bot.storage import Database
 from bot.storage.activity import ActivityRepository, PostRepository
 

@@ -7,22 +7,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.clock import FakeClock
-from bot.clock_waiter import ClockWaiter
-from bot.daily_game import DailyGameService
-from bot.engagement.trivia_bank import TriviaQuestion
-from bot.posts import PostService
-from bot.privacy import PrivacyService
-from bot.recorder import Recorder
-from bot.scheduler import Scheduler
-from bot.settings import RecorderSettings, SchedulerSettings
+from bot.core.clock import FakeClock
+from bot.core.clock_waiter import ClockWaiter
+from bot.core.settings import RecorderSettings, SchedulerSettings
+from bot.features.number_game.service import DailyGameService
+from bot.features.trivia.bank import TriviaQuestion
+from bot.features.trivia.service import TriviaService
+from bot.features.trivia.session import OpenQuestion, Standings
+from bot.platform.posts import PostService
+from bot.platform.privacy import PrivacyService
+from bot.platform.recorder import Recorder
+from bot.platform.scheduler import Scheduler
 from bot.storage import Database
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
 from bot.storage.games import DailyGameRepository, RoundRow, SeasonRow, TriviaRepository
 from bot.storage.guilds import GuildConfig, GuildRepository
 from bot.storage.schedules import ScheduleRepository
-from bot.trivia import TriviaService
-from bot.trivia_session import OpenQuestion, Standings
 
 GUILD = 7
 

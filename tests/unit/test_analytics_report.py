@@ -13,7 +13,7 @@ from bot.analytics.report import build_report, parse_period, week_of, weekly_fig
 from bot.analytics.rollups import RollupJob
 from bot.analytics.text import render
 from bot.charts.report import charts_for
-from bot.localtime import local_day
+from bot.core.localtime import local_day
 from bot.storage.analytics import AnalyticsRepository
 from tests.unit.analytics_fixtures import GuildBuilder
 
@@ -237,7 +237,7 @@ async def test_top_streaks_count_consecutive_response_days(tmp_path: Path) -> No
 def test_cli_report_export_and_rebuild(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import asyncio
 
-    from bot.cli import main
+    from bot.cli.main import main
 
     async def build() -> None:
         await _streak_guild(tmp_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engagement.draw import commitment
+from bot.features.giveaways.draw import commitment
 from bot.storage import Database
 from bot.storage.contests import ContestRepository, GiveawayRepository
 

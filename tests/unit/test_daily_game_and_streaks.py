@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.daily_game import GuessReply
-from bot.engagement.number_game import MAX_GUESSES, Hint, judge, possible_range
-from bot.member_streaks import StreakService
-from bot.recorder import Activity
+from bot.features.number_game.rules import MAX_GUESSES, Hint, judge, possible_range
+from bot.features.number_game.service import GuessReply
+from bot.features.streaks.service import StreakService
+from bot.platform.recorder import Activity
 from tests.unit.games_env import GUILD, GamesEnv, games_env
 
 TZ = "America/New_York"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engagement.draw import commitment, draw_winners, new_seed, verify
+from bot.features.giveaways.draw import commitment, draw_winners, new_seed, verify
 
 SEED = "hearth-demo"
 

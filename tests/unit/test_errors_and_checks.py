@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.checks import NotModerator, is_moderator
-from bot.tree import UNEXPECTED, UserError, explain
+from bot.core.checks import NotModerator, is_moderator
+from bot.core.tree import UNEXPECTED, UserError, explain
 
 
 def test_user_error_is_shown_as_written() -> None:

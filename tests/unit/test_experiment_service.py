@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock, to_ms
-from bot.engagement.experiments import assign_arms
-from bot.experiment_service import (
+from bot.core.clock import FakeClock, to_ms
+from bot.core.settings import QuestionSettings, SchedulerSettings
+from bot.features.experiments.rules import assign_arms
+from bot.features.experiments.service import (
     ExperimentService,
     InvalidExperiment,
     experiment_lines,
@@ -24,10 +25,9 @@ from bot.experiment_service import (
     plan_dates,
     quick_poll_spec,
 )
-from bot.posts import PostService
-from bot.questions import ArmAssignment, Published, QuestionMessage, QuestionService
-from bot.scheduler import Occurrence, ScheduleHandler, Scheduler
-from bot.settings import QuestionSettings, SchedulerSettings
+from bot.features.questions.service import ArmAssignment, Published, QuestionMessage, QuestionService
+from bot.platform.posts import PostService
+from bot.platform.scheduler import Occurrence, ScheduleHandler, Scheduler
 from bot.storage import Database
 from bot.storage.activity import PostRepository
 from bot.storage.experiments import ExperimentRepository

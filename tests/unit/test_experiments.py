@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engagement.experiments import ArmResult, assign_arms, verdict
+from bot.features.experiments.rules import ArmResult, assign_arms, verdict
 
 
 def test_every_block_of_two_has_one_of_each_arm() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.localtime import day_and_hour_of_week, hour_of_week, local_day
+from bot.core.localtime import day_and_hour_of_week, hour_of_week, local_day
 
 
 def test_day_and_hour_of_week_matches_the_separate_functions_across_a_dst_change() -> None:

@@ -25,7 +25,7 @@ def test_wheel_contains_migrations_question_banks_and_the_hearth_command(tmp_pat
     assert any(n.startswith("bot/engagement/data/trivia/") and n.endswith(".toml") for n in names)
     assert "cogs/admin.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "hearth = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "hearth = bot.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_docker_image_runs_hearth_as_a_non_root_user_with_a_data_volume() -> None:

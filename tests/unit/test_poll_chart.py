@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from bot.charts.polls import poll_chart
-from bot.engagement.polls import tally
+from bot.features.polls.chart import poll_chart
+from bot.features.polls.rules import tally
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.engagement.polls import (
+from bot.features.polls.rules import (
     Participation,
     PollInputError,
     apply_vote,

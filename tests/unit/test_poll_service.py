@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.engagement.polls import build_spec, tally
-from bot.poll_service import PollClosed, PollService, native_current_votes
-from bot.posts import PostService
-from bot.privacy import PrivacyService
-from bot.recorder import Activity, Recorder, event_hash
-from bot.settings import RecorderSettings
+from bot.core.clock import FakeClock
+from bot.core.settings import RecorderSettings
+from bot.features.polls.rules import build_spec, tally
+from bot.features.polls.service import PollClosed, PollService, native_current_votes
+from bot.platform.posts import PostService
+from bot.platform.privacy import PrivacyService
+from bot.platform.recorder import Activity, Recorder, event_hash
 from bot.storage import Database
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
 from bot.storage.analytics import AnalyticsRepository

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from bot.checks import is_moderator_only
+from bot.core.checks import is_moderator_only
 from cogs.questions import Questions
 
 MEMBER_COMMANDS = {"suggest"}

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from bot.engagement.question_files import (
+from bot.features.questions.bank import (
     MAX_IMPORT_BYTES,
     MAX_QUESTION_LENGTH,
     STARTER_TAGS,
@@ -33,7 +33,7 @@ STARTER = load_starter_questions()
 def test_starter_bank_parses_without_rejections() -> None:
     from importlib import resources
 
-    data = resources.files("bot.engagement.data").joinpath("starter_questions.toml").read_bytes()
+    data = resources.files("bot.features.questions.data").joinpath("starter_questions.toml").read_bytes()
     parsed = parse_toml(data)
     assert parsed.rejected == []
     assert parsed.rows == STARTER

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engagement.questions import (
+from bot.features.questions.rules import (
     THREAD_NAME_LIMIT,
     Candidate,
     choose_next,

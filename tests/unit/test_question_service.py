@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.posts import PostService
-from bot.questions import (
+from bot.core.clock import FakeClock
+from bot.core.settings import QuestionSettings, SchedulerSettings
+from bot.features.questions.service import (
     ArmAssignment,
     InvalidInput,
     Published,
@@ -24,8 +24,8 @@ from bot.questions import (
     QuestionService,
     parse_schedule,
 )
-from bot.scheduler import Occurrence, PostFailed, Scheduler
-from bot.settings import QuestionSettings, SchedulerSettings
+from bot.platform.posts import PostService
+from bot.platform.scheduler import Occurrence, PostFailed, Scheduler
 from bot.storage import Database
 from bot.storage.activity import PostRepository
 from bot.storage.guilds import GuildConfig, GuildRepository

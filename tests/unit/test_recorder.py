@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.localtime import utc_hour
-from bot.privacy import PrivacyService
-from bot.recorder import Activity, Recorder
-from bot.settings import RecorderSettings
+from bot.core.clock import FakeClock
+from bot.core.localtime import utc_hour
+from bot.core.settings import RecorderSettings
+from bot.platform.privacy import PrivacyService
+from bot.platform.recorder import Activity, Recorder
 from bot.storage import Database
 from bot.storage.activity import INSERT_CHUNKS, ActivityRepository, MetaRepository, OptOutRepository, insert_plan
 from bot.storage.guilds import GuildConfig, GuildRepository
@@ -183,7 +183,7 @@ async def test_a_row_sqlite_refuses_is_set_aside_and_the_rest_of_its_batch_is_st
 
 
 async def test_retention_drops_old_activities_and_keeps_rollups_without_ids(env: Env) -> None:
-    from bot.retention import Retention
+    from bot.platform.retention import Retention
 
     env.recorder.record(message(0, member=100))
     await env.recorder.flush()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock, to_ms
-from bot.scheduler import Occurrence, PostFailed, Scheduler
-from bot.settings import SchedulerSettings
+from bot.core.clock import FakeClock, to_ms
+from bot.core.settings import SchedulerSettings
+from bot.platform.scheduler import Occurrence, PostFailed, Scheduler
 from bot.storage import Database
 from bot.storage.guilds import GuildConfig, GuildRepository
 from bot.storage.schedules import ScheduleRepository, TimerRow

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError, load_settings, load_token, settings_from_mapping
+from bot.core.settings import Settings, SettingsError, load_settings, load_token, settings_from_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,7 +142,7 @@ def test_check_config_accepts_the_example(tmp_path: Path) -> None:
 
 
 def test_a_folder_or_an_overlong_time_zone_is_invalid_not_a_crash() -> None:
-    from bot.localtime import valid_timezone
+    from bot.core.localtime import valid_timezone
 
     assert not valid_timezone("America")  # a folder in tzdata: IsADirectoryError
     assert not valid_timezone("x" * 300)  # File name too long: OSError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.engagement.streaks import Streak, current_and_longest, top_streaks
+from bot.analytics.streaks import Streak, current_and_longest, top_streaks
 
 TODAY = date(2026, 3, 10).toordinal()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.charts.summary import Series, SummaryChart, summary_chart
-from bot.summary.content import (
+from bot.features.summary.chart import Series, SummaryChart, summary_chart
+from bot.features.summary.content import (
     FigureLine,
     PostLine,
     SummaryContent,

@@ -8,16 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.scheduler import Scheduler
-from bot.settings import SchedulerSettings, SummarySettings
+from bot.core.clock import FakeClock
+from bot.core.settings import SchedulerSettings, SummarySettings
+from bot.features.summary.service import (
+    SummaryInputError,
+    SummaryService,
+    covered_week,
+    describe,
+    parse_weekday,
+    week_bounds,
+)
+from bot.platform.scheduler import Scheduler
 from bot.storage import Database
 from bot.storage.contests import ContestRepository
 from bot.storage.games import TriviaRepository
 from bot.storage.guilds import GuildConfig, GuildRepository
 from bot.storage.schedules import ScheduleRepository
 from bot.storage.summary import SummaryRepository
-from bot.summary.service import SummaryInputError, SummaryService, covered_week, describe, parse_weekday, week_bounds
 
 GUILD = 5
 

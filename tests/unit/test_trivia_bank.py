@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from bot.engagement.trivia_bank import (
+from bot.features.trivia.bank import (
     MAX_ANSWER_LENGTH,
     MAX_IMPORT_BYTES,
     MAX_QUESTION_LENGTH,
@@ -76,7 +76,7 @@ def test_shipped_bank_mixes_true_false_and_difficulties() -> None:
 
 
 def test_each_shipped_file_names_its_own_category() -> None:
-    files = [f for f in resources.files("bot.engagement.data.trivia").iterdir() if f.name.endswith(".toml")]
+    files = [f for f in resources.files("bot.features.trivia.data").iterdir() if f.name.endswith(".toml")]
     assert len(files) == len(shipped_categories())
     for entry in files:
         parsed = parse_trivia_toml(entry.read_bytes(), default_category=None)

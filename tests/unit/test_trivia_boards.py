@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import to_ms
-from bot.engagement.seasons import period_start, season_end_after
-from bot.engagement.trivia_bank import TriviaQuestion
-from bot.trivia import GameError
+from bot.core.clock import to_ms
+from bot.features.trivia.bank import TriviaQuestion
+from bot.features.trivia.seasons import period_start, season_end_after
+from bot.features.trivia.service import GameError
 from tests.unit.games_env import GUILD, GamesEnv, games_env
 
 TZ = "America/New_York"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.clock_waiter import ClockWaiter
-from bot.trivia import GameError
-from bot.trivia_session import TriviaSession
+from bot.core.clock import FakeClock
+from bot.core.clock_waiter import ClockWaiter
+from bot.features.trivia.service import GameError
+from bot.features.trivia.session import TriviaSession
 from tests.unit.games_env import GUILD, GamesEnv, games_env
 
 T0 = datetime(2026, 5, 6, 18, 0, tzinfo=UTC)

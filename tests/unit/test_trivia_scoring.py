@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engagement.trivia_scoring import rank, score
+from bot.features.trivia.scoring import rank, score
 
 
 def test_instant_correct_answer_scores_1000() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.engagement.draw import commitment, draw_winners
+from bot.cli.main import main
+from bot.features.giveaways.draw import commitment, draw_winners
 
 
 def test_verify_draw_prints_the_winners_of_the_worked_example(

@@ -18,7 +18,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.endpoints import apply_endpoints
+from bot.core.endpoints import apply_endpoints
 
 from .server import BotDied, LocalDiscord
 from .world import Channel, Guild, Member, Perm, Role

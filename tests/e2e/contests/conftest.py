@@ -11,7 +11,7 @@ from typing import Any
 import pytest_asyncio
 
 from bot.app import Hearth
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.sandbox.hearth_runner import local_settings, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.testing import BotRunner, Community, build_community

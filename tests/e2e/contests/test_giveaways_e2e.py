@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main as cli
-from bot.engagement.draw import draw_winners
-from bot.engagement.giveaways import parse_id_list
+from bot.cli.main import main as cli
+from bot.features.giveaways.draw import draw_winners
+from bot.features.giveaways.rules import parse_id_list
 from tests.e2e.contests.conftest import Stage
 
 pytestmark = pytest.mark.asyncio

@@ -1,1 +1,0 @@
-"""Engagement rules: questions, polls, contests, games and experiments (no discord import)."""

@@ -1,1 +1,0 @@
-"""Package data shipped with Hearth's engagement features (the starter question bank)."""

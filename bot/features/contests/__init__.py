@@ -1,0 +1,1 @@
+"""Submission contests: phases, entries, voting and ties."""

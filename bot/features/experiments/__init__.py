@@ -1,0 +1,1 @@
+"""A/B tests on scheduled posts: arms, figures, verdicts, applying the winner."""

@@ -1,0 +1,1 @@
+"""Giveaways: entry rules, the auditable draw, results and rerolls."""

@@ -1,0 +1,1 @@
+"""Polls: native and anonymous, closing, results and their chart."""

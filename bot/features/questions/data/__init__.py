@@ -1,0 +1,1 @@
+"""The shipped starter question bank."""

@@ -1,0 +1,1 @@
+"""Trivia: the question bank, scoring, rounds as sessions, leaderboards and seasons."""

@@ -1,0 +1,1 @@
+"""The shipped trivia bank, one TOML file per category."""

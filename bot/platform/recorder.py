@@ -1,0 +1,232 @@
+"""The activity recorder: handlers enqueue, one writer task stores batches.
+
+Discord event handlers never wait on disk. ``record()`` computes the local day and hour once
+(the guild's time zone, DST-correct), drops opted-out members, and appends a row. One writer
+task flushes every ``flush_interval_seconds`` or as soon as ``batch_size`` rows wait, in one
+transaction with ``executemany``; the unique event key makes a gateway replay harmless. If the
+queue outgrows ``max_queue`` (the disk is stuck), new activities are counted as dropped and
+logged at most once a minute, and the bot keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import sqlite3
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from bot.core.clock import Clock, to_ms
+from bot.core.localtime import day_and_hour_of_week
+from bot.core.settings import RecorderSettings
+from bot.platform.privacy import PrivacyService
+from bot.storage.activity import ActivityRepository
+from bot.storage.guilds import GuildRepository
+
+log = logging.getLogger(__name__)
+
+# Activities that count as activity; removals, joins and leaves are stored but don't count.
+COUNTING_KINDS = frozenset(
+    {
+        "message",
+        "reaction",
+        "poll_vote",
+        "trivia_answer",
+        "contest_entry",
+        "contest_vote",
+        "anon_poll_vote",
+        "giveaway_entry",
+        "game_play",
+        "button",
+    }
+)
+NON_COUNTING_KINDS = frozenset({"reaction_remove", "poll_unvote", "join", "leave"})
+KINDS = COUNTING_KINDS | NON_COUNTING_KINDS
+DROP_LOG_INTERVAL_S = 60.0
+# What SQLite raises for a row it refuses (a constraint): every retry would fail the same way.
+REFUSED_ROW = (sqlite3.IntegrityError, sqlite3.DataError)
+MS_PER_HOUR = 3_600_000  # utc_hour = epoch ms // MS_PER_HOUR (bot.localtime.utc_hour)
+
+
+def event_hash(event_key: str) -> int:
+    """The stored form of an event key: a signed 64-bit BLAKE2b hash (a small, fast unique index)."""
+    return int.from_bytes(hashlib.blake2b(event_key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class Activity(NamedTuple):
+    """One recorded response. A named tuple: the tracking handlers build one per gateway event, and
+    a frozen dataclass took five times as long (bench/gateway.py)."""
+
+    guild_id: int
+    kind: str
+    member_id: int
+    at: datetime
+    event_key: str
+    channel_id: int | None = None
+    thread_id: int | None = None
+    message_id: int | None = None
+    post_id: int | None = None
+    reply_to_member_id: int | None = None
+    reply_to_bot: bool = False
+
+
+@dataclass
+class RecorderStats:
+    accepted: int = 0
+    written_batches: int = 0
+    written_rows: int = 0
+    dropped: int = 0
+    opted_out: int = 0
+    write_errors: int = 0
+    rejected: int = 0  # rows SQLite refused (a bug), set aside so they can't block the rest
+
+
+class Recorder:
+    def __init__(
+        self,
+        repo: ActivityRepository,
+        guilds: GuildRepository,
+        privacy: PrivacyService,
+        clock: Clock,
+        settings: RecorderSettings,
+    ) -> None:
+        self._repo = repo
+        self._guilds = guilds
+        self._privacy = privacy
+        self._clock = clock
+        self._interval = settings.flush_interval_seconds
+        self._batch_size = settings.batch_size
+        self._max_queue = settings.max_queue
+        self._queue: deque[tuple[Any, ...]] = deque()
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._write_lock = asyncio.Lock()
+        self._closing = False
+        self._last_drop_log = 0.0
+        self.stats = RecorderStats()
+
+    # -- producing ----------------------------------------------------------------------------
+    def record(self, activity: Activity) -> bool:
+        """Enqueue one activity; False if it was not recorded (opted out, queue full, closed)."""
+        if activity.kind not in KINDS:
+            raise ValueError(f"unknown activity kind {activity.kind!r}")
+        if self._privacy.is_opted_out(activity.guild_id, activity.member_id):
+            self.stats.opted_out += 1
+            return False
+        if len(self._queue) >= self._max_queue or self._closing:
+            self._note_drop()
+            return False
+        self._queue.append(self.row(activity))
+        self.stats.accepted += 1
+        if len(self._queue) >= self._batch_size:
+            self._wake.set()
+        return True
+
+    def row(self, activity: Activity) -> tuple[Any, ...]:
+        """The stored form of an activity (ACTIVITY_COLUMNS order), local day and hour in the guild's zone."""
+        at = activity.at
+        at_ms = to_ms(at)
+        day, hour_of_week = day_and_hour_of_week(at, self._guilds.timezone(activity.guild_id))
+        return (
+            activity.guild_id,
+            event_hash(activity.event_key),
+            activity.kind,
+            activity.member_id,
+            activity.channel_id,
+            activity.thread_id,
+            activity.message_id,
+            activity.post_id,
+            activity.reply_to_member_id,
+            int(activity.reply_to_bot),
+            at_ms,
+            day,
+            at_ms // MS_PER_HOUR,
+            hour_of_week,
+            int(activity.kind in COUNTING_KINDS),
+        )
+
+    def _note_drop(self) -> None:
+        self.stats.dropped += 1
+        now = time.monotonic()
+        if now - self._last_drop_log >= DROP_LOG_INTERVAL_S:
+            self._last_drop_log = now
+            log.warning(
+                "recorder queue is full (%d waiting): dropping new activities, %d dropped so far",
+                len(self._queue),
+                self.stats.dropped,
+            )
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    # -- writing ------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._run(), name="hearth-recorder")
+
+    async def _run(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                # Rows stay queued and are retried on the next tick; the bot keeps running.
+                log.exception("recorder could not write a batch; will retry")
+                await asyncio.sleep(self._interval)
+
+    async def flush(self) -> int:
+        """Write everything queued now; returns the rows written."""
+        written = 0
+        async with self._write_lock:
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
+                try:
+                    await self._repo.insert_batch(batch)
+                except REFUSED_ROW:
+                    # Written row by row, or one refused row would hold up every row behind it.
+                    self.stats.write_errors += 1
+                    batch = await self._write_one_by_one(batch)
+                except BaseException:
+                    # The disk, a lock: put the batch back (a retry is harmless: event keys are unique).
+                    self.stats.write_errors += 1
+                    self._queue.extendleft(reversed(batch))
+                    raise
+                written += len(batch)
+                self.stats.written_batches += 1
+                self.stats.written_rows += len(batch)
+        return written
+
+    async def _write_one_by_one(self, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Write the rows of a refused batch singly; returns those stored, logs and counts the rest."""
+        stored = []
+        for n, row in enumerate(batch):
+            try:
+                await self._repo.insert_batch([row])
+            except REFUSED_ROW as exc:
+                self.stats.rejected += 1
+                log.error("recorder set aside a %s activity SQLite refused: %s", row[2], exc)
+            except BaseException:
+                # The disk this time: what is not written yet waits for the next try.
+                self.stats.written_rows += len(stored)
+                self._queue.extendleft(reversed(batch[n:]))
+                raise
+            else:
+                stored.append(row)
+        return stored
+
+    async def close(self) -> None:
+        """Stop the writer and flush everything enqueued so far."""
+        self._closing = True
+        self._wake.set()
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)  # it exits after its current flush
+            self._writer = None
+        await self.flush()

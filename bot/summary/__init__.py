@@ -1,1 +1,0 @@
-"""The weekly summary: its content model (pure), the service that gathers and schedules it."""
