@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.util
 import json
 import logging
 import pkgutil
@@ -14,7 +15,6 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-import cogs
 from bot.core.clock import Clock, SystemClock
 from bot.core.endpoints import apply_endpoints
 from bot.core.settings import Settings
@@ -54,7 +54,11 @@ def build_intents(settings: Settings) -> discord.Intents:
 
 
 def cog_modules() -> list[str]:
-    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_"))
+    """Every module or package under ``cogs/``, by extension name. Found on disk rather than
+    imported: the cogs import the app, so the app must not import them (docs/architecture.md)."""
+    spec = importlib.util.find_spec("cogs")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(folders) if not m.name.startswith("_"))
 
 
 class Hearth(commands.Bot):
@@ -218,6 +222,10 @@ class Hearth(commands.Bot):
             except Exception:
                 log.exception("warning source %r failed", source)
         return found
+
+    async def moderator_role_id(self, guild_id: int) -> int | None:
+        """The guild's configured moderator role, for ``bot.core.checks`` (which knows no Hearth)."""
+        return (await self.guilds_repo.get(guild_id)).moderator_role_id
 
     def member_count(self, guild_id: int) -> int | None:
         """Human members (METRICS: bots never count); without the member list, all but Hearth."""

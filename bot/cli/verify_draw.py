@@ -7,15 +7,17 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cli.common import Subcommands
 from bot.features.giveaways.draw import verify
 from bot.features.giveaways.rules import parse_id_list
 
 log = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Subcommands, parents: list[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "verify-draw",
+        parents=parents,
         help="check a giveaway's seed against its commitment and recompute its winners",
         description=(
             "Recompute a giveaway draw from its published seed, commitment and entrant list. "

@@ -8,17 +8,20 @@ guild's configured moderator role.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import discord
 from discord import app_commands
 
-if TYPE_CHECKING:
-    from bot.app import Hearth
-
 T = TypeVar("T")
 
 MODERATOR_ONLY_ATTR = "__hearth_moderator_only__"
+
+
+class ModeratorRoles(Protocol):
+    """What the check needs of the bot: each guild's configured moderator role (Hearth has it)."""
+
+    async def moderator_role_id(self, guild_id: int) -> int | None: ...
 
 
 class NotModerator(app_commands.CheckFailure):
@@ -39,11 +42,10 @@ async def check_moderator(interaction: discord.Interaction) -> bool:
     """Raise NotModerator unless the user may run moderator commands in this guild."""
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage()
-    bot: Hearth = interaction.client  # type: ignore[assignment]
-    config = await bot.guilds_repo.get(interaction.guild_id)
-    if is_moderator(interaction.user, interaction.permissions, config.moderator_role_id):
+    role_id = await cast(ModeratorRoles, interaction.client).moderator_role_id(interaction.guild_id)
+    if is_moderator(interaction.user, interaction.permissions, role_id):
         return True
-    role = f" or the <@&{config.moderator_role_id}> role" if config.moderator_role_id else ""
+    role = f" or the <@&{role_id}> role" if role_id else ""
     raise NotModerator(f"Only moderators (Manage Server permission{role}) can use this command.")
 
 

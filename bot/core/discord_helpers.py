@@ -6,7 +6,7 @@ from datetime import datetime
 
 import discord
 
-from bot.platform.scheduler import PostFailed
+from bot.core.errors import PostFailed
 
 NO_PINGS = discord.AllowedMentions.none()
 

@@ -25,6 +25,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.clock import Clock, from_ms, to_ms
+from bot.core.errors import PostFailed
 from bot.core.localtime import occurrence_at, zone
 from bot.core.settings import SchedulerSettings
 from bot.storage.guilds import GuildRepository
@@ -36,10 +37,6 @@ SWEEP_SECONDS = 60
 SWEEP_YIELD_EVERY = 50  # schedules checked between event-loop yields in a sweep
 # A failed timer runs again after these delays (per process), then is recorded as failed for good.
 TIMER_RETRIES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
-
-
-class PostFailed(Exception):
-    """A scheduled post could not go out; ``str()`` is the reason moderators see."""
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,11 @@ if TYPE_CHECKING:
     from bot.sandbox.runner import Stats
 
 
-def register(sub: Any) -> None:
+def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     """Add ``hearth sandbox`` to the command line."""
-    from bot.cli.main import COMMON_PARENTS
-
     parser = sub.add_parser(
         "sandbox",
-        parents=COMMON_PARENTS,
+        parents=parents,
         help="run the real bot against a local Discord with a simulated community (no token)",
         description="Start a local Discord with simulated members, backfill weeks of history through the "
         "real bot on a fake clock, run a short live session, then print the report and write charts and CSVs.",

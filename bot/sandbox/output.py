@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-import csv
-import io
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.core.clock import SystemClock
 from bot.sandbox.runner import Sandbox
 
 log = logging.getLogger(__name__)
@@ -19,12 +17,7 @@ PERIOD = "last week"  # the last simulated week, complete
 async def write_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
     """Print the report and write it, its charts and CSVs into the output folder."""
     await sb.bot.recorder.flush()
-    try:
-        from bot.cli import report as report_cli  # noqa: F401  (the analytics feature)
-    except ImportError:
-        written = fallback_outputs(sb, say)
-    else:
-        written = await analytics_outputs(sb, say)
+    written = await analytics_outputs(sb, say)
     for path in written:
         say(f"  wrote {path}")
     return written
@@ -34,16 +27,20 @@ async def analytics_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Pat
     """The same report as ``hearth report --db <out>/hearth.db`` (same code, same period, same
     "now"), printed and written with its CSV files and every section's charts."""
     from bot.analytics.export import csv_files
+    from bot.analytics.from_database import report_from_database
     from bot.analytics.report import SECTIONS
     from bot.analytics.text import render
     from bot.charts.report import charts_for
-    from bot.cli import report as report_cli
 
     await build_rollups(sb)
-    args = argparse.Namespace(db=str(sb.database), guild=sb.guild.id, period=PERIOD, config=None)
-    report = await report_cli._report(sb.bot.db, sb.bot.privacy, args)
-    if report is None:
-        return fallback_outputs(sb, say)
+    report = await report_from_database(
+        sb.bot.db,
+        sb.bot.privacy.opted_out_members,
+        guild_id=sb.guild.id,
+        period=PERIOD,
+        default_timezone="UTC",  # as `hearth report --db` (the guild has its zone set)
+        now=SystemClock().now(),
+    )
     text = "\n\n".join(render(report, s) for s in SECTIONS)
     say(text)
     out = sb.config.out
@@ -68,33 +65,3 @@ async def build_rollups(sb: Sandbox) -> None:
         rollups = getattr(cog, "rollups", None)
         if rollups is not None and hasattr(rollups, "rebuild"):
             await rollups.rebuild()
-
-
-def fallback_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
-    """Without the analytics feature: what the sandbox itself counted (not Hearth's report)."""
-    from bot.charts.style import new_figure, to_png
-
-    out = sb.config.out
-    lines = ["Sandbox summary (this build has no analytics report; these are the sandbox's own counts):"]
-    lines.append(f"  member actions: {sb.stats.events:,}; joined {sb.stats.joins}, left {sb.stats.leaves}")
-    rows = []
-    for kind, n in sb.stats.posts.most_common():
-        responses = sum(v for k, v in sb.stats.responses.items() if k.startswith(f"{kind}:"))
-        rows.append((kind, n, responses))
-        lines.append(f"  {kind}: {n} posts, {responses:,} responses ({responses / n:.1f} per post)")
-    text = "\n".join(lines)
-    say(text)
-    report = out / "report.txt"
-    report.write_text(text + "\n", encoding="utf-8")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["kind", "posts", "responses"])
-    writer.writerows(rows)
-    table = out / "posts_by_kind.csv"
-    table.write_text(buffer.getvalue(), encoding="utf-8")
-    fig, ax = new_figure()
-    ax.bar([r[0] for r in rows], [r[2] / r[1] for r in rows])  # type: ignore[attr-defined]
-    ax.set_title("Responses per Hearth post, by kind")  # type: ignore[attr-defined]
-    chart = out / "responses_by_kind.png"
-    chart.write_bytes(to_png(fig))
-    return [report, table, chart]

@@ -39,6 +39,11 @@ class GuildRepository:
         for row in await self._db.fetchall("SELECT * FROM guild_settings"):
             self._cache[row["guild_id"]] = self._from_row(row)
 
+    async def guilds_with_data(self) -> list[int]:
+        """Every guild this database knows (set up, or with a post): for the offline tools."""
+        rows = await self._db.fetchall("SELECT DISTINCT guild_id FROM posts UNION SELECT guild_id FROM guild_settings")
+        return sorted(row[0] for row in rows)
+
     def timezone(self, guild_id: int) -> str:
         """The guild's time zone without touching disk (the default for a guild never set up); the
         recorder asks once per event."""

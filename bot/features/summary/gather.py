@@ -22,7 +22,7 @@ from bot.features.summary.service import SCHEDULE_KIND, SummaryService, week_bou
 from bot.storage.analytics import AnalyticsRepository
 
 if TYPE_CHECKING:
-    from bot.app import Hearth
+    from bot.platform.services import SharedServices
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def content_from_report(report: Report, extras: Extras) -> SummaryContent:
 class SummaryGatherer:
     """Builds a guild's summary content for a week from the bot's shared services."""
 
-    def __init__(self, bot: Hearth, service: SummaryService) -> None:
+    def __init__(self, bot: SharedServices, service: SummaryService) -> None:
         self.bot = bot
         self.service = service
         self.repo = AnalyticsRepository(bot.db)
