@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +73,15 @@ async def _guild_and_tz(db: Database, args: argparse.Namespace) -> tuple[int, st
     return guild_id, tz or _default_tz(args)
 
 
-async def _report(db: Database, privacy: PrivacyService, args: argparse.Namespace) -> Report | None:
+async def _report(
+    db: Database, privacy: PrivacyService, args: argparse.Namespace, now: datetime | None = None
+) -> Report | None:
+    """The report ``args`` asks for, as of ``now`` (default: the real time)."""
     found = await _guild_and_tz(db, args)
     if found is None:
         return None
     guild_id, tz = found
-    now = SystemClock().now()
+    now = now or SystemClock().now()
     try:
         period = parse_period(args.period, now.astimezone(zone(tz)).date())
     except ValueError as exc:

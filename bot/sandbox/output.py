@@ -31,8 +31,8 @@ async def write_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
 
 
 async def analytics_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
-    """The same report as ``hearth report --db <out>/hearth.db`` (same code, same period, same
-    "now"), printed and written with its CSV files and every section's charts."""
+    """The same report as ``hearth report --db <out>/hearth.db`` (same code, same period) as of
+    the simulated clock's now, printed and written with its CSV files and every section's charts."""
     from bot import report_cli
     from bot.analytics.export import csv_files
     from bot.analytics.report import SECTIONS
@@ -41,7 +41,10 @@ async def analytics_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Pat
 
     await build_rollups(sb)
     args = argparse.Namespace(db=str(sb.database), guild=sb.guild.id, period=PERIOD, config=None)
-    report = await report_cli._report(sb.bot.db, sb.bot.privacy, args)
+    # As of the simulated clock, not the real one: "last week", current streaks and which weeks are
+    # settled would otherwise depend on when (which day, which hour) the sandbox happened to run.
+    sb.stats.report_at = sb.clock.now()
+    report = await report_cli._report(sb.bot.db, sb.bot.privacy, args, now=sb.stats.report_at)
     if report is None:
         return fallback_outputs(sb, say)
     text = "\n\n".join(render(report, s) for s in SECTIONS)

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -72,7 +72,8 @@ class SandboxConfig:
 
     community: CommunitySettings = field(default_factory=CommunitySettings)
     out: Path = Path("sandbox-out")
-    end: datetime | None = None  # when the live session starts (default: the latest Monday 08:30 local)
+    end: datetime | None = None  # when the live session starts (default: the Monday 08:30 local of ``today``)
+    today: date | None = None  # the run's "today" (default: the real date in the guild's zone)
     live: bool = True
 
 
@@ -88,17 +89,19 @@ class Stats:
     leaves: int = 0
     opted_out: dict[int, datetime] = field(default_factory=dict)  # member id -> when they ran /privacy optout
     failed: list[str] = field(default_factory=list)
+    report_at: datetime | None = None  # the simulated "now" the report was built for
 
 
-def default_end(tz: str, now: datetime | None = None) -> datetime:
-    """The most recent Monday 08:30 in ``tz`` (so `hearth report`'s "last week" is a simulated week)."""
+def default_end(tz: str, today: date | None = None) -> datetime:
+    """Monday 08:30 in ``tz`` of the week of ``today`` (default: the real date in ``tz``), so
+    `hearth report`'s "last week" is a simulated week. A date, not a moment: every run on the
+    same day (or with the same ``--today``) starts at the same time."""
     from zoneinfo import ZoneInfo
 
-    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz))
-    monday = (local - timedelta(days=local.weekday())).replace(hour=8, minute=30, second=0, microsecond=0)
-    if monday > local:
-        monday -= timedelta(days=7)
-    return monday.astimezone(UTC)
+    zone = ZoneInfo(tz)
+    day = today or datetime.now(UTC).astimezone(zone).date()
+    monday = day - timedelta(days=day.weekday())
+    return datetime(monday.year, monday.month, monday.day, 8, 30, tzinfo=zone).astimezone(UTC)
 
 
 class Sandbox:
@@ -114,7 +117,7 @@ class Sandbox:
         self.config = config
         self.settings = config.community
         self.tz_name = self.settings.timezone
-        self.end = config.end or default_end(self.tz_name)
+        self.end = config.end or default_end(self.tz_name, config.today)
         # Backfill starts at midnight local, `weeks` weeks before the Monday of the live session.
         from zoneinfo import ZoneInfo
 
