@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.core.clock import SystemClock
 from bot.sandbox.runner import Sandbox
 
 log = logging.getLogger(__name__)
@@ -24,8 +23,8 @@ async def write_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
 
 
 async def analytics_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
-    """The same report as ``hearth report --db <out>/hearth.db`` (same code, same period, same
-    "now"), printed and written with its CSV files and every section's charts."""
+    """The same report as ``hearth report --db <out>/hearth.db`` (same code, same period) as of
+    the simulated clock's now, printed and written with its CSV files and every section's charts."""
     from bot.analytics.export import csv_files
     from bot.analytics.from_database import report_from_database
     from bot.analytics.report import SECTIONS
@@ -33,13 +32,16 @@ async def analytics_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Pat
     from bot.charts.report import charts_for
 
     await build_rollups(sb)
+    # As of the simulated clock, not the real one: "last week", current streaks and which weeks are
+    # settled would otherwise depend on when (which day, which hour) the sandbox happened to run.
+    sb.stats.report_at = sb.clock.now()
     report = await report_from_database(
         sb.bot.db,
         sb.bot.privacy.opted_out_members,
         guild_id=sb.guild.id,
         period=PERIOD,
         default_timezone="UTC",  # as `hearth report --db` (the guild has its zone set)
-        now=SystemClock().now(),
+        now=sb.stats.report_at,
     )
     text = "\n\n".join(render(report, s) for s in SECTIONS)
     say(text)

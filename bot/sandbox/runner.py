@@ -20,11 +20,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app import Hearth
+from bot.app import INTERACTION_TASKS, Hearth
 from bot.core.clock import FakeClock
 from bot.sandbox.community import (
     Action,
@@ -36,6 +36,7 @@ from bot.sandbox.community import (
     Respond,
     Say,
 )
+from bot.sandbox.determinism import seed_bot
 from bot.sandbox.hearth_runner import local_settings, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.interactions import InteractionResult, walk_components
@@ -47,8 +48,10 @@ log = logging.getLogger(__name__)
 STEP = timedelta(hours=1)
 LIVE_STEP = timedelta(seconds=5)  # while a trivia round runs
 LIVE_KINDS = ("trivia",)
-BUCKET_MINUTES = 15  # reactions and votes are stamped by the bot's clock: settle every 15 minutes
 BARRIER_TIMEOUT_S = 5.0
+# Tasks discord.py starts for listeners (client._schedule_event) and interactions: the bot has
+# caught up only when none of them is still running.
+LISTENER_TASKS = ("discord.py: ", *INTERACTION_TASKS)
 CHAT_LINES = (
     "morning all", "anyone around?", "that was fun", "lol", "same here", "good point", "agreed",
     "haha yes", "what did everyone do this weekend?", "just got back", "nice!", "hmm not sure",
@@ -69,7 +72,8 @@ class SandboxConfig:
 
     community: CommunitySettings = field(default_factory=CommunitySettings)
     out: Path = Path("sandbox-out")
-    end: datetime | None = None  # when the live session starts (default: the latest Monday 08:30 local)
+    end: datetime | None = None  # when the live session starts (default: the Monday 08:30 local of ``today``)
+    today: date | None = None  # the run's "today" (default: the real date in the guild's zone)
     live: bool = True
 
 
@@ -85,17 +89,19 @@ class Stats:
     leaves: int = 0
     opted_out: dict[int, datetime] = field(default_factory=dict)  # member id -> when they ran /privacy optout
     failed: list[str] = field(default_factory=list)
+    report_at: datetime | None = None  # the simulated "now" the report was built for
 
 
-def default_end(tz: str, now: datetime | None = None) -> datetime:
-    """The most recent Monday 08:30 in ``tz`` (so `hearth report`'s "last week" is a simulated week)."""
+def default_end(tz: str, today: date | None = None) -> datetime:
+    """Monday 08:30 in ``tz`` of the week of ``today`` (default: the real date in ``tz``), so
+    `hearth report`'s "last week" is a simulated week. A date, not a moment: every run on the
+    same day (or with the same ``--today``) starts at the same time."""
     from zoneinfo import ZoneInfo
 
-    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz))
-    monday = (local - timedelta(days=local.weekday())).replace(hour=8, minute=30, second=0, microsecond=0)
-    if monday > local:
-        monday -= timedelta(days=7)
-    return monday.astimezone(UTC)
+    zone = ZoneInfo(tz)
+    day = today or datetime.now(UTC).astimezone(zone).date()
+    monday = day - timedelta(days=day.weekday())
+    return datetime(monday.year, monday.month, monday.day, 8, 30, tzinfo=zone).astimezone(UTC)
 
 
 class Sandbox:
@@ -111,7 +117,7 @@ class Sandbox:
         self.config = config
         self.settings = config.community
         self.tz_name = self.settings.timezone
-        self.end = config.end or default_end(self.tz_name)
+        self.end = config.end or default_end(self.tz_name, config.today)
         # Backfill starts at midnight local, `weeks` weeks before the Monday of the live session.
         from zoneinfo import ZoneInfo
 
@@ -143,6 +149,7 @@ class Sandbox:
         self._live_until: datetime | None = None
         self._progress_at = 0.0
         self._log_since: datetime | None = None
+        self._unseed: Callable[[], None] | None = None
 
     # ---- life cycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Sandbox:
@@ -179,8 +186,12 @@ class Sandbox:
         settings = local_settings(s, self.database).replace("intents", members=True)
         settings = settings.replace("bot", database=str(self.database), default_timezone=self.tz_name)
         self.bot, self.runner = await start_hearth(s, settings, self.clock)
+        self._unseed = await seed_bot(self.bot, self.settings.seed)
 
     async def stop(self) -> None:
+        if self._unseed is not None:
+            self._unseed()
+            self._unseed = None
         if hasattr(self, "runner"):
             await self.runner.stop()
         if hasattr(self, "server"):
@@ -209,9 +220,11 @@ class Sandbox:
         ``name`` is positional only, so a command's own ``name`` option can be passed too."""
         if not self.has_command(name):
             return None
+        await self._settle(write=True)  # the command sees everything members did before it
         mark = self.server.mark()
         result = await self.server.run_command(member or self.moderator, where or self.general, name, options)
         text = await result.text(timeout=10)
+        await self._settle()  # and whatever it does after answering is done before anything else
         self.stats.commands[name] += 1
         if self.verbose:
             shown = " ".join(f"{k}:{v.name if hasattr(v, 'name') else v}" for k, v in options.items())
@@ -229,7 +242,7 @@ class Sandbox:
 
     async def _notice_posts(self, mark: int) -> None:
         """Find Hearth's new posts since ``mark``; tell the community model about each one."""
-        await self.server.flush()
+        await self._settle()
         for channel in list(self.guild.channels.values()) + list(self.guild.threads.values()):
             for msg in reversed(self.server.channel_messages.get(channel.id, [])):
                 if msg.order <= mark:
@@ -289,37 +302,50 @@ class Sandbox:
 
     # ---- members acting --------------------------------------------------------------------
     async def act(self, actions: list[Action]) -> None:
-        """Play ``actions`` (in time order) through the local Discord, settling every 15 minutes."""
-        expected = 0
-        bucket: int | None = None
-        base = self.bot.recorder.stats.accepted
+        """Play ``actions`` (in time order) through the local Discord. Before the clock moves on,
+        the bot catches up with everything sent so far (``_settle``): Hearth stamps reactions,
+        votes and leaves with its own clock when it handles them, so a bot that lagged behind
+        would stamp them later, by however much the machine happened to lag."""
+        sent = False
         for action in actions:
-            key = int(action.at.timestamp()) // (BUCKET_MINUTES * 60)
-            if bucket is not None and key != bucket and expected:
-                await self._settle(base + expected)
-                base, expected = self.bot.recorder.stats.accepted, 0
-            bucket = key
             if action.at > self.clock.now():
+                if sent:
+                    await self._settle()
+                    sent = False
                 self.clock.set(action.at)
-            expected += await self._perform(action)
-        await self._settle(base + expected)
+            await self._perform(action)
+            sent = True
+        if sent:
+            await self._settle()
 
-    async def _settle(self, target: int = 0) -> None:
-        """Wait until the bot has read every gateway event sent so far and its listeners ran
-        (the same rule as ``hearth_runner.settle``, polled without a sleep so hours pass fast)."""
+    def _listeners_running(self) -> bool:
+        return any(t.get_name().startswith(LISTENER_TASKS) and not t.done() for t in asyncio.all_tasks())
+
+    async def _settle(self, *, write: bool = False) -> None:
+        """A barrier: wait until the bot has read every gateway event the local Discord sent, and
+        every listener or interaction task discord.py started for them has finished (they may send
+        more, so until both hold at once); with ``write``, the recorder has also stored everything
+        (its writer otherwise runs on a real-time interval, and features read what it stored)."""
         await self.server.flush()
-        ws = self.bot.ws
-        session = self.server.gateway.sessions.get(ws.session_id) if ws is not None and ws.session_id else None
-        seq = session.seq if session is not None else 0
         deadline = time.monotonic() + BARRIER_TIMEOUT_S
-        while (self.bot.ws.sequence or 0) < seq:
+        quiet = 0
+        while quiet < 2:  # idle twice in a row, a loop turn apart: nothing was still on its way
+            ws = self.bot.ws
+            session = self.server.gateway.sessions.get(ws.session_id) if ws is not None and ws.session_id else None
+            seq = session.seq if session is not None else 0
+            if (ws.sequence or 0) >= seq and not self._listeners_running():
+                quiet += 1
+                await asyncio.sleep(0)
+                continue
+            quiet = 0
             self.server.check_alive()
             if time.monotonic() > deadline:
                 log.warning("sandbox: the bot did not catch up with the gateway in %ss", BARRIER_TIMEOUT_S)
+                self.stats.failed.append("the bot did not catch up in time (this run may not be reproducible)")
                 break
             await asyncio.sleep(0.0002)
-        for _ in range(3):  # listeners run as tasks scheduled by the dispatch
-            await asyncio.sleep(0)
+        if write:
+            await self.bot.recorder.flush()
 
     async def _perform(self, action: Action) -> int:
         """Do one action; returns how many activities Hearth's recorder should see from it."""
@@ -429,10 +455,12 @@ class Sandbox:
         """A member's own slash command (not printed); its answer's text, or None without an answer."""
         result = await self.server.run_command(member, self.general, name, options)
         try:
-            return await result.text(timeout=5)
+            text = await result.text(timeout=5)
         except TimeoutError:
             self.stats.failed.append(f"no answer to /{name}")
             return None
+        await self._settle()  # what the command does after answering is done before anything else
+        return text
 
     async def _submit_entry(self, post: Message, member: Member, choice: float) -> int:
         """``/contest submit`` for the contest behind ``post`` while its submissions are open."""
@@ -483,6 +511,7 @@ class Sandbox:
             except TimeoutError:
                 self.stats.failed.append(f"no answer to {by_number[guess]}")
                 return 0
+            await self._settle()  # the guess is handled in full before the next one
             found = re.search(r"between (\d+) and (\d+)", result.content)
             if found is None or mood.random() < 0.08:
                 break  # found it, out of guesses, refused, or lost interest
@@ -504,6 +533,7 @@ class Sandbox:
             if t > self.clock.now():
                 self.clock.set(t)
             mark = self.server.mark()
+            await self._settle(write=True)  # due posts (the summary) see everything recorded so far
             await self.bot.scheduler.run_due()
             await self._tick_cogs()
             await self.server.expire_due_polls()
@@ -535,8 +565,7 @@ class Sandbox:
             if callable(tick):
                 await tick()
         if self.server.mark() != mark:
-            await self.server.flush()
-            await asyncio.sleep(0)
+            await self._settle()
 
     def _week_line(self, t: datetime, events: int) -> str:
         monday = self.local(t - timedelta(days=7))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import sqlite3
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.cli.main import build_parser, main
+from bot.core.clock import FakeClock
 from bot.sandbox.cli import run
 from bot.sandbox.community import CommunitySettings
 
@@ -40,7 +41,7 @@ def available(module: str) -> bool:
 
 
 async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     printed: list[str] = []
     community = CommunitySettings(members=20, weeks=1, seed=11, response_rate=0.6)
@@ -63,8 +64,10 @@ async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
     check_every_feature_ran(tmp_path / "hearth.db", text)
     check_opt_out_is_respected(tmp_path / "hearth.db", stats.opted_out)
     if available("bot.cli.report"):
-        # The printed report is the one `hearth report` gives on the same database.
+        # The printed report is the one `hearth report` gives on the same database, at the same
+        # moment: the sandbox's report is as of its simulated clock (streaks, "last week").
         capsys.readouterr()
+        monkeypatch.setattr("bot.cli.report.SystemClock", lambda: FakeClock(stats.report_at))
         code = await asyncio.to_thread(main, ["report", "--db", str(tmp_path / "hearth.db")])
         assert code == 0
         cli_report = capsys.readouterr().out.strip()
@@ -125,3 +128,41 @@ def check_outputs(folder: Path) -> None:
 def test_the_command_line_knows_the_sandbox() -> None:
     args = build_parser().parse_args(["sandbox", "--members", "50", "--weeks", "2", "--seed", "3", "--out", "x"])
     assert (args.members, args.weeks, args.seed, args.out, args.serve) == (50, 2, 3, "x", False)
+
+
+async def test_the_same_seed_and_today_give_the_same_files(tmp_path: Path) -> None:
+    """Two runs with one seed and one --today write byte-identical reports, CSVs and charts."""
+    community = CommunitySettings(members=15, weeks=1, seed=5)
+    outputs = []
+    for name in ("first", "second"):
+        printed: list[str] = []
+        stats = await run(community, tmp_path / name, say=printed.append, today=date(2026, 11, 30))
+        assert not stats.failed
+        files = {
+            p.relative_to(tmp_path / name).as_posix(): p.read_bytes()
+            for p in sorted((tmp_path / name).iterdir())
+            if not p.name.startswith("hearth.db")
+        }
+        story = [line for line in printed if "done in" not in line and "Finished in" not in line]
+        outputs.append((files, [line.replace(str(tmp_path / name), "<out>") for line in story]))
+    (first, first_story), (second, second_story) = outputs
+    assert "report.txt" in first and any(name.endswith(".csv") for name in first)
+    assert first.keys() == second.keys()
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between two runs with the same seed"
+    assert first_story == second_story  # the printed story too, bar the timings
+
+
+def test_today_must_be_a_date(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("30.11.2026", "2026-02-30", "20261130", "tomorrow"):
+        assert main(["sandbox", "--today", bad, "--out", "unused"]) == 2
+        assert "--today must be a date like 2026-11-30" in capsys.readouterr().err
+
+
+def test_today_picks_the_monday_of_its_week() -> None:
+    from bot.sandbox.runner import default_end
+
+    # Sunday 29 Nov and Monday 30 Nov 2026 (Berlin, UTC+1): the live session is Monday 08:30 local.
+    assert default_end("Europe/Berlin", date(2026, 11, 30)) == datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
+    assert default_end("Europe/Berlin", date(2026, 12, 6)) == datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
+    assert default_end("Europe/Berlin", date(2026, 11, 29)) == datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
