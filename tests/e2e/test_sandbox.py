@@ -12,8 +12,8 @@ import pytest
 
 from bot.cli.main import build_parser, main
 from bot.core.clock import FakeClock
-from bot.sandbox.cli import run
 from bot.sandbox.community import CommunitySettings
+from bot.sandbox.story import run
 
 FEATURES = {  # post kind -> the command that makes it, when the build has it
     "question": "cogs.questions",
