@@ -392,7 +392,8 @@ async def test_scheduler_wrapper_and_resolver_can_be_removed(world: World) -> No
 
 async def test_a_post_shows_the_same_rate_in_report_and_experiment_status(world: World) -> None:
     """One definition: the experiment's arm figures are /report's per-post figures, opt-outs included."""
-    from bot.analytics.report import build_report, week_of
+    from bot.analytics.period import week_of
+    from bot.analytics.report import build_report
     from bot.analytics.rollups import excluded_members
     from bot.storage.analytics import AnalyticsRepository
 
