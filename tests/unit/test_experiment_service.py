@@ -15,16 +15,10 @@ import pytest
 
 from bot.core.clock import FakeClock, to_ms
 from bot.core.settings import QuestionSettings, SchedulerSettings
+from bot.features.experiments.model import InvalidExperiment
+from bot.features.experiments.planning import normalise_name, parse_arms, plan_dates, quick_poll_spec
 from bot.features.experiments.rules import assign_arms
-from bot.features.experiments.service import (
-    ExperimentService,
-    InvalidExperiment,
-    experiment_lines,
-    normalise_name,
-    parse_arms,
-    plan_dates,
-    quick_poll_spec,
-)
+from bot.features.experiments.service import ExperimentService, experiment_lines
 from bot.features.questions.service import ArmAssignment, Published, QuestionMessage, QuestionService
 from bot.platform.posts import PostService
 from bot.platform.scheduler import Occurrence, ScheduleHandler, Scheduler
