@@ -23,7 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.analytics import metrics as m
-from bot.analytics.report import build_report, parse_period, week_of
+from bot.analytics.period import parse_period, week_of
+from bot.analytics.report import build_report
 from bot.analytics.rollups import RollupJob, excluded_members
 from bot.core.clock import FakeClock
 from bot.core.localtime import hour_of_week, local_day, occurrence_at, zone

@@ -32,18 +32,10 @@ from bot.core.discord_helpers import (
 from bot.core.localtime import format_weekdays
 from bot.core.tree import UserError, report_error
 from bot.core.views import HearthView
-from bot.features.experiments.service import (
-    SCHEDULE_KIND,
-    TIMER_KIND,
-    Decision,
-    Experiment,
-    ExperimentService,
-    ExperimentStatus,
-    InvalidExperiment,
-    difference_text,
-    percent,
-    quick_poll_spec,
-)
+from bot.features.experiments.model import Decision, Experiment, ExperimentStatus, InvalidExperiment
+from bot.features.experiments.planning import quick_poll_spec
+from bot.features.experiments.service import SCHEDULE_KIND, TIMER_KIND, ExperimentService
+from bot.features.experiments.text import difference_text, percent
 from bot.features.questions.service import ArmAssignment
 from bot.platform.scheduler import Occurrence, PostFailed, ScheduleHandler
 from bot.storage.experiments import ExperimentRepository

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.analytics import metrics as m
-from bot.analytics.report import HEADLINES, PeriodFigures, Report
+from bot.analytics.model import HEADLINES, PeriodFigures, Report
 from bot.core.localtime import zone
 
 WEEK_COLUMNS = (

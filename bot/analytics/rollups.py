@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable, Collection
 from datetime import date, datetime, timedelta
 
 from bot.analytics import metrics as m
-from bot.analytics.report import Excluded, ReportBuilder, Scope, exclusion_key
+from bot.analytics.builder import ReportBuilder
+from bot.analytics.scope import Excluded, Scope, exclusion_key
 from bot.storage.analytics import AnalyticsRepository, DayRollup, PostRollup
 
 log = logging.getLogger(__name__)

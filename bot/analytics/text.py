@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.analytics import metrics as m
 from bot.analytics.export import local_time
-from bot.analytics.report import Headline, Report
+from bot.analytics.model import Headline, Report
 from bot.analytics.stats import Rate
 
 NOT_YET = "not enough data yet"

@@ -7,7 +7,7 @@ import io
 
 import discord
 
-from bot.analytics.report import parse_period
+from bot.analytics.period import parse_period
 from bot.core.localtime import zone
 from tests.e2e.conftest import World
 

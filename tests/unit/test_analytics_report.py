@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.analytics.export import csv_files
-from bot.analytics.report import build_report, parse_period, week_of, weekly_figures
+from bot.analytics.period import parse_period, week_of
+from bot.analytics.report import build_report, weekly_figures
 from bot.analytics.rollups import RollupJob
 from bot.analytics.text import render
 from bot.charts.report import charts_for

@@ -15,16 +15,10 @@ import pytest
 
 from bot.core.clock import FakeClock, to_ms
 from bot.core.settings import QuestionSettings, SchedulerSettings
+from bot.features.experiments.model import InvalidExperiment
+from bot.features.experiments.planning import normalise_name, parse_arms, plan_dates, quick_poll_spec
 from bot.features.experiments.rules import assign_arms
-from bot.features.experiments.service import (
-    ExperimentService,
-    InvalidExperiment,
-    experiment_lines,
-    normalise_name,
-    parse_arms,
-    plan_dates,
-    quick_poll_spec,
-)
+from bot.features.experiments.service import ExperimentService, experiment_lines
 from bot.features.questions.service import ArmAssignment, Published, QuestionMessage, QuestionService
 from bot.platform.posts import PostService
 from bot.platform.scheduler import Occurrence, ScheduleHandler, Scheduler
@@ -392,7 +386,8 @@ async def test_scheduler_wrapper_and_resolver_can_be_removed(world: World) -> No
 
 async def test_a_post_shows_the_same_rate_in_report_and_experiment_status(world: World) -> None:
     """One definition: the experiment's arm figures are /report's per-post figures, opt-outs included."""
-    from bot.analytics.report import build_report, week_of
+    from bot.analytics.period import week_of
+    from bot.analytics.report import build_report
     from bot.analytics.rollups import excluded_members
     from bot.storage.analytics import AnalyticsRepository
 

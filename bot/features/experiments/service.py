@@ -1,7 +1,7 @@
-"""A/B tests on a question schedule: start, plan, per-occurrence arms, figures, verdict, apply. No Discord.
+"""A/B tests on a question schedule: start, per-occurrence arms, figures, verdict, apply. No Discord.
 
-A test plans the schedule's next ``posts`` occurrences (local dates) and gives each an arm in
-balanced, randomly ordered blocks (bot.engagement.experiments.assign_arms, seed stored). The
+A test plans the schedule's next ``posts`` occurrences (local dates, ``planning.plan_dates``) and
+gives each an arm in balanced, randomly ordered blocks (``rules.assign_arms``, seed stored). The
 scheduler asks this service, per occurrence, which arm it is: for ``slot`` the arm's time is
 the occurrence's due time (``due_time``, a Scheduler resolver), for ``tag`` the arm's deck is
 drawn from, for ``kind`` the arm says question or poll. Each post stores experiment_id and arm.
@@ -10,28 +10,26 @@ Figures: per post, the analytics feature's own per-post figures (bot.analytics.r
 the function behind /report's per-post table: responders within 24 h over the active base of the
 28 local days before it, opted-out members excluded), so a post shows the same rate in /report and
 in /experiment status; posts still inside their 24 h window are not counted yet. Arms are pooled
-and compared with bot.engagement.experiments.verdict (Newcombe interval).
-docs/experiments.md explains it for moderators.
+and compared with ``rules.verdict`` (Newcombe interval). The test's types are in ``model.py``,
+how a verdict reads in ``text.py``. docs/experiments.md explains it for moderators.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any, Protocol
 
 from bot.analytics.report import post_figures
 from bot.analytics.rollups import excluded_members
-from bot.analytics.stats import Rate
 from bot.core.clock import Clock, from_ms, to_ms
-from bot.core.localtime import format_weekdays, occurrence_at, parse_time_of_day, zone
-from bot.features.experiments.rules import ArmResult, Verdict, assign_arms, verdict
-from bot.features.polls.rules import PollSpec
-from bot.features.questions.bank import validate_tag
+from bot.core.localtime import format_weekdays, occurrence_at, parse_time_of_day
+from bot.features.experiments.model import ArmFigures, Decision, Experiment, ExperimentStatus, InvalidExperiment
+from bot.features.experiments.planning import MAX_POSTS, MIN_POSTS, normalise_name, parse_arms, plan_dates
+from bot.features.experiments.rules import ArmResult, assign_arms, verdict
+from bot.features.experiments.text import difference_text
 from bot.platform.scheduler import Occurrence, Scheduler
 from bot.storage.analytics import AnalyticsRepository
 from bot.storage.experiments import ExperimentConflict, ExperimentRepository, ExperimentRow
@@ -41,19 +39,9 @@ log = logging.getLogger(__name__)
 
 SCHEDULE_KIND = "question"
 TIMER_KIND = "experiment.end"
-FACTORS = ("slot", "tag", "kind")
-KINDS = ("question", "poll")
-MIN_POSTS, MAX_POSTS = 4, 200
 RESPONSE_WINDOW = timedelta(hours=24)
 RECENT_DAYS = 14  # finished tests stay in /report and the summary this long
-NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9 _-]{0,39}")
 POST_AS_OPTION = "post_as"  # schedule option set when a "kind" test's poll arm is applied
-QUICK_POLL_OPTIONS = ("Yes", "No")  # plain text: the result chart's font has no emoji
-QUICK_POLL_DURATION = timedelta(days=1)  # the same 24 h window as every other post
-
-
-class InvalidExperiment(ValueError):
-    """Input a moderator can fix; ``str()`` says what to fix."""
 
 
 class PrivacyFilter(Protocol):
@@ -62,183 +50,6 @@ class PrivacyFilter(Protocol):
 
 class DeckCounter(Protocol):
     async def count(self, guild_id: int, tag: str | None = None) -> int: ...
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """A test as moderators see it."""
-
-    row: ExperimentRow
-
-    @property
-    def id(self) -> int:
-        return self.row.id
-
-    @property
-    def name(self) -> str:
-        return self.row.name
-
-    @property
-    def factor(self) -> str:
-        return self.row.factor
-
-    @property
-    def running(self) -> bool:
-        return self.row.status == "running"
-
-    def value(self, arm: str) -> str:
-        return self.row.arm_a if arm == "A" else self.row.arm_b
-
-    def describe(self) -> str:
-        """e.g. 'slot: A 09:00 vs B 18:00 on schedule #1'."""
-        return f"{self.factor}: A {self.row.arm_a} vs B {self.row.arm_b} on schedule #{self.row.schedule_id}"
-
-    @property
-    def winner(self) -> str | None:
-        """'A' or 'B' once the test ended with a winner."""
-        if self.row.outcome == "A wins":
-            return "A"
-        if self.row.outcome == "B wins":
-            return "B"
-        return None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What one occurrence posts under a running test."""
-
-    experiment_id: int
-    factor: str
-    arm: str
-    value: str  # the arm's time, tag or kind
-
-
-@dataclass(frozen=True)
-class ArmFigures:
-    arm: str
-    value: str
-    posts: int
-    responders: int
-    base: int
-
-    @property
-    def rate(self) -> Rate:
-        return Rate(self.responders, self.base)
-
-
-@dataclass(frozen=True)
-class ExperimentStatus:
-    experiment: Experiment
-    a: ArmFigures
-    b: ArmFigures
-    verdict: Verdict
-    planned: int
-    posted: int
-    collecting: int  # posts still inside their 24 h window (not counted yet)
-    ends_at: datetime
-
-    def verdict_text(self) -> str:
-        """'A wins', 'B wins' or 'inconclusive so far (needs about N more posts per arm)'."""
-        v = self.verdict
-        if v.outcome != "inconclusive":
-            return v.outcome
-        if v.more_posts_needed is None:
-            return "inconclusive so far (no difference to estimate from yet)"
-        more = v.more_posts_needed
-        return f"inconclusive so far (needs about {more} more post{'s' if more != 1 else ''} per arm)"
-
-
-def points(value: float) -> str:
-    """A difference of rates in percentage points with its sign, e.g. '+12.5'."""
-    return f"{value * 100:+.1f}"
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
-def difference_text(v: Verdict) -> str:
-    if v.difference is None or v.difference_interval is None:
-        return "B − A: not measurable yet (an arm has no counted post)"
-    low, high = v.difference_interval
-    return f"B − A: {points(v.difference)} points (95% CI {points(low)} to {points(high)})"
-
-
-def normalise_name(text: str) -> str:
-    name = " ".join(text.strip().lower().split())
-    if not NAME_PATTERN.fullmatch(name):
-        raise InvalidExperiment(
-            "A test name is 1-40 letters, digits, spaces, `-` or `_`, starting with a letter or digit "
-            "(e.g. `evening-slot`)."
-        )
-    return name
-
-
-def parse_arms(factor: str, a: str, b: str) -> tuple[str, str]:
-    """Check and normalise the two arms of a factor; they must differ."""
-    if factor not in FACTORS:
-        raise InvalidExperiment(f"`{factor}` is not a factor: use slot, tag or kind.")
-    values = []
-    for label, raw in (("A", a), ("B", b)):
-        text = (raw or "").strip()
-        if factor == "slot":
-            try:
-                values.append(parse_time_of_day(text).strftime("%H:%M"))
-            except ValueError as exc:
-                raise InvalidExperiment(f"Arm {label}: {exc}.") from exc
-        elif factor == "tag":
-            try:
-                tag = validate_tag(text)
-            except ValueError as exc:
-                raise InvalidExperiment(f"Arm {label}: that tag can't be used: {exc}.") from exc
-            if not tag:
-                raise InvalidExperiment(f"Arm {label}: give a tag (a deck of questions, e.g. `fun`).")
-            values.append(tag)
-        else:
-            kind = text.lower()
-            if kind not in KINDS:
-                raise InvalidExperiment(f"Arm {label}: `{text}` is not a kind; use `question` or `poll`.")
-            values.append(kind)
-    if values[0] == values[1]:
-        raise InvalidExperiment(f"The arms must differ: both are `{values[0]}`.")
-    return values[0], values[1]
-
-
-def plan_dates(
-    schedule: ScheduleRow,
-    times: tuple[time, ...],
-    now: datetime,
-    tz: str,
-    count: int,
-    taken: set[str],
-) -> list[date]:
-    """The schedule's next ``count`` local dates on which every candidate time is still ahead.
-
-    A date counts only when the schedule posts that weekday, no occurrence was claimed for it
-    yet (posted or skipped), and each of ``times`` (the schedule's own and, for a slot test, both
-    arms') is still in the future, so an arm is never assigned to a moment already gone.
-    """
-    found: list[date] = []
-    day = now.astimezone(zone(tz)).date()
-    for _ in range(count * 7 + 14):
-        if (
-            day.weekday() in schedule.weekdays
-            and day.isoformat() not in taken
-            and all(occurrence_at(day, t, tz) > now for t in times)
-        ):
-            found.append(day)
-            if len(found) == count:
-                break
-        day += timedelta(days=1)
-    return found
-
-
-def quick_poll_spec(question_text: str) -> PollSpec:
-    """A bank question as a one-day native Yes/No poll (the poll arm of a kind test)."""
-    text = " ".join(question_text.split())
-    if len(text) > 300:  # Discord's native poll question limit
-        text = text[:299] + "…"
-    return PollSpec(text, QUICK_POLL_OPTIONS, QUICK_POLL_DURATION, multi=False, anonymous=False)
 
 
 class ExperimentService:

@@ -1,0 +1,227 @@
+"""The figures behind each number of a report: per post, per period and per (stored) week.
+
+``ReportBuilder`` is the one place a period's figures are computed; the report, the nightly
+rollups and the A/B tests' per-post figures all use it, so a figure never has two definitions.
+Pure arithmetic lives in ``metrics.py``; SQL in ``bot/storage/analytics``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from bot.analytics import metrics as m
+from bot.analytics.model import PeriodFigures
+from bot.analytics.period import Period, week_of
+from bot.analytics.scope import Scope
+from bot.analytics.weaker_side import HISTORY_WEEKS
+from bot.core.localtime import zone
+from bot.storage.analytics import AnalyticsRepository, PostRow
+
+SETTLED_AFTER = timedelta(days=1)
+"""A week's figures stop changing 24 h after it ends (responders' window), except activation."""
+FINAL_AFTER = timedelta(days=15)
+"""A week's figures stop changing 14 days after it ends (retention window) plus the 24 h W."""
+
+
+class ReportBuilder:
+    """Computes figures for one scope, caching base sets and post figures within one report."""
+
+    def __init__(self, repo: AnalyticsRepository, scope: Scope) -> None:
+        self.repo = repo
+        self.scope = scope
+        self._base_sets: dict[int, set[int]] = {}
+        self._posts: dict[int, m.PostFigures] = {}
+        self._weeks: dict[int, PeriodFigures] = {}
+
+    # -- posts ----------------------------------------------------------------------------
+    async def post_figures(self, posts: Sequence[PostRow]) -> list[m.PostFigures]:
+        """Per-post figures: final rollups when fresh, otherwise computed now the same way."""
+        s = self.scope
+        missing = [p for p in posts if p.id not in self._posts]
+        cached = await self.repo.post_rollups(s.guild_id, [p.id for p in missing], s.excl_key)
+        live: list[PostRow] = []
+        for p in missing:
+            row = cached.get(p.id)
+            if row is not None and row.final:
+                self._posts[p.id] = _post(p, row.responders, row.base, row.first_response_ms)
+            else:
+                live.append(p)
+        if live:
+            responders = await self.repo.responders(s.guild_id, [p.id for p in live], s.excluded)
+            for p in live:
+                window = m.window_responders(responders[p.id], p.posted_at)
+                base = await self._rolled_base(p.local_day, set(window))
+                if base is None:
+                    base = m.active_base(await self._base_set(p.local_day), window)
+                self._posts[p.id] = _post(p, len(window), base, m.first_response(window))
+        return [self._posts[p.id] for p in posts]
+
+    async def _rolled_base(self, day: int, responders: set[int]) -> int | None:
+        """The active base from the nightly rollup: MAU of the day before the post is exactly
+        the distinct members of the 28 days before it; responders outside it are looked up."""
+        s = self.scope
+        rolled = await self.repo.day_rollups(s.guild_id, day - 1, day - 1, s.excl_key)
+        if day - 1 not in rolled:
+            return None
+        window = list(range(day - m.BASE_DAYS, day))
+        inside = await self.repo.member_days_of(s.guild_id, responders, window)
+        return m.active_base(rolled[day - 1].mau, responders - set(inside))
+
+    async def _base_set(self, day: int) -> set[int]:
+        if day not in self._base_sets:
+            self._base_sets[day] = await self.repo.active_members(
+                self.scope.guild_id, day - m.BASE_DAYS, day - 1, self.scope.excluded
+            )
+        return self._base_sets[day]
+
+    # -- one period -------------------------------------------------------------------------
+    async def period(self, period: Period) -> tuple[PeriodFigures, list[m.PostFigures]]:
+        """Every figure of the period (the one function behind each number)."""
+        s = self.scope
+        g = s.guild_id
+        through = min(period.last_day, s.today.toordinal())
+        if through < period.first_day:
+            return PeriodFigures(period.first_day, period.last_day, through), []
+        since_ms = s.midnight_ms(period.start)
+        until_ms = s.midnight_ms(date.fromordinal(through) + timedelta(days=1))
+        posts = await self.post_figures(await self.repo.posts_between(g, since_ms, until_ms))
+
+        sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
+        prev = period.previous()
+        previously = await self.repo.active_members(g, prev.first_day, prev.last_day, s.excluded)
+        back = m.returning(previously, set(sums))
+        days = list(range(through - 27, through + 1))
+        rolled = await self.repo.day_rollups(g, days[0], through, s.excl_key)
+        if len(rolled) == len(days):  # every day of the 28 rolled up with today's opt-outs
+            daily = {d: r.dau for d, r in rolled.items()}
+            mau, wau = rolled[through].mau, rolled[through].wau
+        else:
+            daily = await self.repo.daily_active(g, days[0], through, s.excluded)
+            mau = await self.repo.distinct_active(g, days[0], through, s.excluded)
+            wau = (
+                len(sums)
+                if period.first_day == through - 6
+                else await self.repo.distinct_active(g, through - 6, through, s.excluded)
+            )
+        statuses = await self.repo.occurrence_statuses(g, since_ms, until_ms)
+        joins = await self.repo.membership_events(g, "join", since_ms, until_ms, s.excluded)
+        leaves = await self.repo.membership_events(g, "leave", since_ms, until_ms, s.excluded)
+        act = await self._activation(joins)
+        member_count = (
+            s.member_count
+            if through == s.today.toordinal() and s.member_count is not None
+            else await self.repo.latest_member_count(g, until_ms)
+        )
+        figures = PeriodFigures(
+            first_day=period.first_day,
+            last_day=period.last_day,
+            through_day=through,
+            posts=len(posts),
+            responders=sum(p.responders for p in posts),
+            base=sum(p.base for p in posts),
+            participation_median=m.participation_median(posts),
+            last_post_rate=m.last_post_rate(posts),
+            first_response_minutes=m.first_response_median(posts),
+            on_time=statuses.get("posted", 0),
+            due=sum(statuses.get(k, 0) for k in ("posted", "late", "missed", "failed")),
+            dau=(sum(daily.get(d, 0) for d in days) / len(days)) if mau else None,
+            wau=wau,
+            mau=mau,
+            stickiness=m.stickiness(daily, days, mau),
+            active=len(sums),
+            communicators=sum(1 for v in sums.values() if v.messages > 0),
+            replies=sum(v.replies for v in sums.values()),
+            member_replies=sum(v.member_replies for v in sums.values()),
+            pairs=await self.repo.reply_pair_count(g, period.first_day, through, s.excluded),
+            returning=back.numerator,
+            previously_active=back.denominator,
+            joins=len(joins),
+            leaves=len(leaves),
+            member_count=member_count,
+            activated=act.activated.numerator,
+            activation_base=act.activated.denominator,
+            retained=act.retained.numerator,
+            retention_base=act.retained.denominator,
+        )
+        return figures, posts
+
+    async def week(self, monday: date) -> PeriodFigures:
+        """One week's figures: stored once settled (24 h after it ends, responders' window closed),
+        with activation and retention recomputed until the week is final (their windows closed)."""
+        s = self.scope
+        key = monday.toordinal()
+        if key in self._weeks:
+            return self._weeks[key]
+        stored = await self.repo.settled_week_rollups(s.guild_id, [key], s.excl_key)
+        if key in stored:
+            final, data = stored[key]
+            figures = PeriodFigures.from_dict(data)
+            if not final:
+                figures = await self._with_activation(figures, week_of(monday))
+                if self.week_is_final(monday):
+                    await self.repo.save_week_rollup(s.guild_id, key, figures.to_dict(), True, s.excl_key, s.now_ms)
+        else:
+            figures, _ = await self.period(week_of(monday))
+            if self.week_is_settled(monday):
+                final = self.week_is_final(monday)
+                await self.repo.save_week_rollup(s.guild_id, key, figures.to_dict(), final, s.excl_key, s.now_ms)
+        self._weeks[key] = figures
+        return figures
+
+    async def _with_activation(self, figures: PeriodFigures, period: Period) -> PeriodFigures:
+        s = self.scope
+        since_ms = s.midnight_ms(period.start)
+        until_ms = s.midnight_ms(period.end + timedelta(days=1))
+        joins = await self.repo.membership_events(s.guild_id, "join", since_ms, until_ms, s.excluded)
+        act = await self._activation(joins)
+        return dataclasses.replace(
+            figures,
+            activated=act.activated.numerator,
+            activation_base=act.activated.denominator,
+            retained=act.retained.numerator,
+            retention_base=act.retained.denominator,
+        )
+
+    async def _activation(self, joins: list[tuple[int, int]]) -> m.Activation:
+        join_days = sorted({d for _, d in joins})
+        window = sorted({d + k for d in join_days for k in range(14)})
+        members = {j for j, _ in joins}
+        active_days = await self.repo.member_days_of(self.scope.guild_id, members, window) if joins else {}
+        return m.activation(joins, active_days, self.scope.today.toordinal())
+
+    def _week_end(self, monday: date) -> datetime:
+        return datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone(self.scope.tz))
+
+    def week_is_settled(self, monday: date) -> bool:
+        return self.scope.now >= self._week_end(monday) + SETTLED_AFTER
+
+    def week_is_final(self, monday: date) -> bool:
+        return self.scope.now >= self._week_end(monday) + FINAL_AFTER
+
+    async def history(self, before: date) -> list[PeriodFigures]:
+        """The HISTORY_WEEKS weeks before the week containing ``before``, oldest first."""
+        monday = before - timedelta(days=before.weekday())
+        weeks = [monday - timedelta(weeks=k) for k in range(HISTORY_WEEKS, 0, -1)]
+        cached = await self.repo.week_rollups(self.scope.guild_id, [w.toordinal() for w in weeks], self.scope.excl_key)
+        return [
+            PeriodFigures.from_dict(cached[w.toordinal()]) if w.toordinal() in cached else await self.week(w)
+            for w in weeks
+        ]
+
+
+def _post(p: PostRow, responders: int, base: int, first_ms: int | None) -> m.PostFigures:
+    return m.PostFigures(
+        post_id=p.id,
+        kind=p.kind,
+        tag=p.tag,
+        posted_at=p.posted_at,
+        local_day=p.local_day,
+        local_hour_of_week=p.local_hour_of_week,
+        responders=responders,
+        base=base,
+        member_count=p.member_count,
+        first_response_ms=first_ms,
+        scheduled=p.schedule_id is not None,
+    )

@@ -1,0 +1,153 @@
+"""The report's sections besides the period figures: peak hours, per-day windows, streaks, next step.
+
+Each is one function of the repository and the scope (or of figures already built), called
+once per report by ``bot.analytics.report.build_report``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from bot.analytics import metrics as m
+from bot.analytics import next_step as ns
+from bot.analytics.model import DayFigures, NextStep, PeriodFigures
+from bot.analytics.scope import Scope
+from bot.analytics.stats import median
+from bot.analytics.streaks import Streak, top_streaks
+from bot.analytics.weaker_side import WeakerSide
+from bot.storage.analytics import AnalyticsRepository
+
+PEAK_DAYS = 28
+STREAK_LOOKBACK_DAYS = 120
+"""Streaks (current and longest) are counted within the last 120 days."""
+
+
+async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> dict[int, int]:
+    """Activities per local hour of week over the PEAK_DAYS days ending ``through``."""
+    first = through - PEAK_DAYS + 1
+    stored: dict[int, int] | None = None
+    scan_from = first
+    if s.excluded:
+        # Opted-out members' hours: stored by the nightly job for rolled-up days, scanned for the rest.
+        rolled = await repo.day_rollups(s.guild_id, first, through, s.excl_key)
+        while scan_from in rolled:
+            scan_from += 1
+        if scan_from > first:
+            stored = await repo.stored_excluded_hours(s.guild_id, first, scan_from - 1, s.excl_key)
+            if scan_from <= through:
+                fresh = await repo.excluded_hour_counts(
+                    s.guild_id,
+                    s.excluded,
+                    s.midnight_ms(date.fromordinal(scan_from) - timedelta(days=1)),
+                    s.midnight_ms(date.fromordinal(through) + timedelta(days=2)),
+                )
+                for day, how, n in fresh:
+                    if scan_from <= day <= through:
+                        stored[how] = stored.get(how, 0) + n
+    return await repo.hour_of_week_counts(
+        s.guild_id,
+        first,
+        through,
+        s.excluded,
+        s.midnight_ms(date.fromordinal(first) - timedelta(days=1)),
+        s.midnight_ms(date.fromordinal(through) + timedelta(days=2)),
+        stored,
+    )
+
+
+async def day_figures(repo: AnalyticsRepository, s: Scope, first_day: int, last_day: int) -> list[DayFigures]:
+    """Per-day windows: the nightly rollups when fresh, else the same pass run now."""
+    rolled = await repo.day_rollups(s.guild_id, first_day, last_day, s.excl_key)
+    if len(rolled) == last_day - first_day + 1:
+        return [DayFigures(d, r.dau, r.wau, r.mau, r.base_before, r.communicators) for d, r in sorted(rolled.items())]
+    rows = await repo.member_day_rows(s.guild_id, first_day - 28, last_day)
+    windows, _ = m.day_windows(rows, first_day, last_day, set(s.excluded))
+    return [DayFigures(d, w.dau, w.wau, w.mau, w.base_before, w.communicators) for d, w in windows.items()]
+
+
+async def current_streaks(repo: AnalyticsRepository, s: Scope, n: int = 5) -> list[Streak]:
+    """Top current response streaks: walk back from today while anyone's streak is alive."""
+    today = s.today.toordinal()
+    started_today = await repo.response_members_on(s.guild_id, today, s.excluded)
+    yesterday = await repo.response_members_on(s.guild_id, today - 1, s.excluded)
+    alive = started_today | yesterday
+    if not alive:
+        return []
+    current = dict.fromkeys(alive, 1)
+    for member in started_today & yesterday:
+        current[member] = 2
+    # Members still running at the day before: today's responders who also answered
+    # yesterday, and yesterday's responders (a streak isn't broken until a day is missed).
+    still = (started_today & yesterday) | (yesterday - started_today)
+    day = today - 2
+    while still and day > today - STREAK_LOOKBACK_DAYS:
+        # Look up only the members still running (primary-key lookups), a week at a time.
+        days = list(range(max(day - 6, today - STREAK_LOOKBACK_DAYS + 1), day + 1))
+        found = await repo.member_days_of(s.guild_id, still, days, responses_only=True)
+        for d in reversed(days):
+            still = {member for member in still if d in found.get(member, ())}
+            for member in still:
+                current[member] += 1
+            if not still:
+                break
+        day = days[0] - 1
+    ranked = sorted(current, key=lambda k: -current[k])
+    cutoff = current[ranked[min(n, len(ranked)) - 1]]
+    candidates = [k for k in ranked if current[k] >= cutoff][:200]
+    lookback = list(range(today - STREAK_LOOKBACK_DAYS + 1, today + 1))
+    days = await repo.member_days_of(s.guild_id, candidates, lookback, responses_only=True)
+    return top_streaks(days, today, n)
+
+
+NO_NEXT_STEP = "Not enough data yet for a next step: keep posting and check back next week."
+
+
+def _evidence(g: m.GroupRate | None) -> ns.GroupEvidence | None:
+    return None if g is None else ns.GroupEvidence(g.key, g.posts, g.rate.numerator, g.rate.denominator)
+
+
+def next_step_input(
+    weaker: WeakerSide | None, best: m.BestTime, by_kind: Sequence[m.GroupRate], figures: PeriodFigures, peak: dict
+) -> ns.NextStepInput:
+    """The evidence the next-step rules (bot/analytics/next_step.py) choose from, out of the report."""
+    grid = m.slot_grid(peak)
+    busiest = max(grid.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))[0] if grid else None
+    return ns.NextStepInput(
+        weaker_side=weaker.side if weaker is not None else None,
+        worst_figure=weaker.worst.name if weaker is not None else None,
+        worst_median=median(list(weaker.worst.history)[-8:]) if weaker is not None else None,
+        current_slot=_evidence(best.current),
+        best_slot=_evidence(best.best),
+        busiest_slot=m.slot_label(busiest) if busiest is not None and grid[busiest] > 0 else None,
+        busiest_untested_slot=m.slot_label(best.next_test) if best.next_test is not None else None,
+        busiest_untested_activities=grid.get(best.next_test, 0) if best.next_test is not None else 0,
+        kinds=[e for g in by_kind if (e := _evidence(g)) is not None],
+        first_response_minutes=figures.first_response_minutes,
+        on_time=figures.on_time,
+        due=figures.due,
+        replies=figures.replies,
+        member_replies=figures.member_replies,
+        pairs=figures.pairs,
+        returning=figures.returning,
+        previously_active=figures.previously_active,
+        active=figures.active,
+        communicators=figures.communicators,
+        stickiness=figures.stickiness,
+        mau=figures.mau,
+    )
+
+
+def next_step(
+    weaker: WeakerSide | None, best: m.BestTime, by_kind: Sequence[m.GroupRate], figures: PeriodFigures, peak: dict
+) -> NextStep:
+    """One concrete next step drawn from the figures (METRICS "Weaker side"), never a generic tip.
+
+    The rules are ``bot.analytics.next_step.choose_next_step``; ``evidence["rule"]`` names the one
+    that fired (absent when none had its evidence, and the text says so).
+    """
+    evidence = next_step_input(weaker, best, by_kind, figures, peak)
+    step = ns.choose_next_step(evidence)
+    if step is None:
+        return NextStep(NO_NEXT_STEP)
+    return NextStep(step.text, {"rule": step.rule, "worst": evidence.worst_figure})

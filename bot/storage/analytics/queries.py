@@ -1,0 +1,303 @@
+"""Report reads of the trigger-kept tables: member_days, reply_pairs, posts, activities, guild_hours.
+
+Every call is guild-keyed and parameterized. ``excluded`` is the set of opted-out member ids
+(computed by the privacy service); it is applied in the SQL so opted-out members never reach a
+numerator or a base.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from bot.storage.analytics._sql import AnalyticsTables, in_clause, not_in
+
+
+@dataclass(frozen=True)
+class MemberSums:
+    """One member's sums over a range of local days (from member_days)."""
+
+    activities: int
+    messages: int
+    responses: int
+    replies: int
+    member_replies: int
+
+
+@dataclass(frozen=True)
+class PostRow:
+    id: int
+    kind: str
+    tag: str | None
+    posted_at: int
+    local_day: int
+    local_hour_of_week: int
+    schedule_id: int | None
+    member_count: int | None
+
+
+class ReportQueries(AnalyticsTables):
+    """Reads behind a report's figures (and the nightly rollups, which compute the same)."""
+
+    # -- member_days ------------------------------------------------------------------------
+    async def member_sums(
+        self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
+    ) -> dict[int, MemberSums]:
+        """Per-member sums over local days first_day..last_day (inclusive)."""
+        extra, params = not_in("member_id", excluded)
+        rows = await self._db.fetchall(
+            "SELECT member_id, SUM(activities), SUM(messages), SUM(responses), SUM(replies), SUM(member_replies) "
+            "FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra + " GROUP BY member_id",
+            (guild_id, first_day, last_day, *params),
+        )
+        return {r[0]: MemberSums(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    async def active_members(
+        self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
+    ) -> set[int]:
+        extra, params = not_in("member_id", excluded)
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT member_id FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra,
+            (guild_id, first_day, last_day, *params),
+        )
+        return {r[0] for r in rows}
+
+    async def daily_active(
+        self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
+    ) -> dict[int, int]:
+        """Distinct active members per local day (days without activity are absent)."""
+        extra, params = not_in("member_id", excluded)
+        rows = await self._db.fetchall(
+            "SELECT local_day, COUNT(*) FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?"
+            + extra
+            + " GROUP BY local_day",
+            (guild_id, first_day, last_day, *params),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def distinct_active(
+        self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
+    ) -> int:
+        extra, params = not_in("member_id", excluded)
+        return int(
+            await self._db.fetchval(
+                "SELECT COUNT(DISTINCT member_id) FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?"
+                + extra,
+                (guild_id, first_day, last_day, *params),
+            )
+            or 0
+        )
+
+    async def member_day_rows(self, guild_id: int, first_day: int, last_day: int) -> list[tuple[int, int, int]]:
+        """(local_day, member_id, messages) for the days, ordered by day: the nightly job's input."""
+        rows = await self._db.fetchall(
+            "SELECT local_day, member_id, messages FROM member_days "
+            "WHERE guild_id = ? AND local_day BETWEEN ? AND ? ORDER BY local_day",
+            (guild_id, first_day, last_day),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def known_members(self, guild_id: int, first_day: int) -> set[int]:
+        """Members with any rollup row since first_day: the candidates for the opt-out check."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT member_id FROM member_days WHERE guild_id = ? AND local_day >= ?", (guild_id, first_day)
+        )
+        return {r[0] for r in rows}
+
+    async def optout_key(self, guild_id: int) -> str:
+        """Fingerprint of the guild's opt-out list ("none" when empty): changes on every opt-out/in."""
+        rows = await self._db.fetchall(
+            "SELECT member_hash FROM privacy_optouts WHERE guild_id = ? ORDER BY member_hash", (guild_id,)
+        )
+        if not rows:
+            return "none"
+        return hashlib.sha256(",".join(r[0] for r in rows).encode()).hexdigest()[:24]
+
+    async def response_members_on(self, guild_id: int, day: int, excluded: Collection[int] = ()) -> set[int]:
+        """Members who responded to a Hearth post on the local day (streaks)."""
+        extra, params = not_in("member_id", excluded)
+        rows = await self._db.fetchall(
+            "SELECT member_id FROM member_days WHERE guild_id = ? AND local_day = ? AND responses > 0" + extra,
+            (guild_id, day, *params),
+        )
+        return {r[0] for r in rows}
+
+    async def member_days_of(
+        self, guild_id: int, members: Collection[int], days: Sequence[int], *, responses_only: bool = False
+    ) -> dict[int, set[int]]:
+        """member -> the local days (among ``days``) with a member_days row (or a response).
+
+        Equality on both key columns (``local_day IN`` × ``member_id IN``) makes these primary-key
+        lookups, never a scan of the days' rows.
+        """
+        found: dict[int, set[int]] = defaultdict(set)
+        if not members or not days:
+            return found
+        ids = sorted(members)
+        extra = " AND responses > 0" if responses_only else ""
+        for start in range(0, len(ids), 400):
+            for dstart in range(0, len(days), 200):
+                day_clause, day_params = in_clause("local_day", days[dstart : dstart + 200])
+                clause, params = in_clause("member_id", ids[start : start + 400])
+                rows = await self._db.fetchall(
+                    "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND "
+                    + day_clause
+                    + " AND "
+                    + clause
+                    + extra,
+                    (guild_id, *day_params, *params),
+                )
+                for r in rows:
+                    found[r[0]].add(r[1])
+        return found
+
+    # -- replies ------------------------------------------------------------------------------
+    async def reply_pair_count(
+        self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
+    ) -> int:
+        """Distinct member pairs with at least one reply between them in the days."""
+        extra_a, params_a = not_in("member_a", excluded)
+        extra_b, params_b = not_in("member_b", excluded)
+        return int(
+            await self._db.fetchval(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT member_a, member_b FROM reply_pairs "
+                "WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra_a + extra_b + ") AS pairs",
+                (guild_id, first_day, last_day, *params_a, *params_b),
+            )
+            or 0
+        )
+
+    # -- posts --------------------------------------------------------------------------------
+    async def posts_between(self, guild_id: int, since_ms: int, until_ms: int) -> list[PostRow]:
+        rows = await self._db.fetchall(
+            "SELECT id, kind, tag, posted_at, local_day, local_hour_of_week, schedule_id, member_count "
+            "FROM posts WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? AND kind <> 'summary' "
+            "ORDER BY posted_at, id",
+            (guild_id, since_ms, until_ms),
+        )
+        return [PostRow(*tuple(r)) for r in rows]
+
+    async def posts_by_id(self, guild_id: int, post_ids: Sequence[int]) -> list[PostRow]:
+        """The given posts of the guild in posting order (ids of another guild are ignored)."""
+        found: list[PostRow] = []
+        for start in range(0, len(post_ids), 500):
+            clause, ids = in_clause("id", post_ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT id, kind, tag, posted_at, local_day, local_hour_of_week, schedule_id, member_count "
+                "FROM posts WHERE guild_id = ? AND " + clause,
+                (guild_id, *ids),
+            )
+            found += [PostRow(*tuple(r)) for r in rows]
+        return sorted(found, key=lambda p: (p.posted_at, p.id))
+
+    async def responders(
+        self, guild_id: int, post_ids: Sequence[int], excluded: Collection[int] = ()
+    ) -> dict[int, list[tuple[int, int]]]:
+        """(member_id, first_at) of each post's responders (any time; callers apply the window)."""
+        found: dict[int, list[tuple[int, int]]] = {p: [] for p in post_ids}
+        extra, params = not_in("member_id", excluded)
+        for start in range(0, len(post_ids), 500):
+            clause, ids = in_clause("post_id", post_ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT post_id, member_id, first_at FROM post_responders WHERE guild_id = ? AND " + clause + extra,
+                (guild_id, *ids, *params),
+            )
+            for r in rows:
+                found[r[0]].append((r[1], r[2]))
+        return found
+
+    async def latest_member_count(self, guild_id: int, until_ms: int) -> int | None:
+        return await self._db.fetchval(
+            "SELECT member_count FROM posts WHERE guild_id = ? AND posted_at < ? AND member_count IS NOT NULL "
+            "ORDER BY posted_at DESC LIMIT 1",
+            (guild_id, until_ms),
+        )
+
+    async def occurrence_statuses(self, guild_id: int, since_ms: int, until_ms: int) -> dict[str, int]:
+        rows = await self._db.fetchall(
+            "SELECT status, COUNT(*) FROM occurrences WHERE guild_id = ? AND due_at >= ? AND due_at < ? "
+            "GROUP BY status",
+            (guild_id, since_ms, until_ms),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def scheduled_slots(self, guild_id: int) -> list[tuple[str, str, str]]:
+        """(kind, local HH:MM, weekdays) of the guild's active schedules (the current posting slots)."""
+        rows = await self._db.fetchall(
+            "SELECT kind, local_time, weekdays FROM schedules WHERE guild_id = ? AND paused = 0 ORDER BY id",
+            (guild_id,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    # -- joins, leaves, activation -------------------------------------------------------------
+    async def membership_events(
+        self, guild_id: int, kind: str, since_ms: int, until_ms: int, excluded: Collection[int] = ()
+    ) -> list[tuple[int, int]]:
+        """(member_id, local_day) of 'join' or 'leave' activities in the time range."""
+        extra, params = not_in("member_id", excluded)
+        rows = await self._db.fetchall(
+            "SELECT member_id, local_day FROM activities WHERE guild_id = ? AND kind = ? AND counts = 0 "
+            "AND at >= ? AND at < ?" + extra + " ORDER BY at",
+            (guild_id, kind, since_ms, until_ms, *params),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    # -- peak grid ----------------------------------------------------------------------------
+    async def hour_of_week_counts(
+        self,
+        guild_id: int,
+        first_day: int,
+        last_day: int,
+        excluded: Collection[int] = (),
+        since_ms: int = 0,
+        until_ms: int = 2**62,
+        excluded_hours: dict[int, int] | None = None,
+    ) -> dict[int, int]:
+        """Activities per local hour of week over the days, opted-out members' activities taken out.
+
+        ``excluded_hours`` (from the nightly rollup) saves the scan of the opted-out members' rows.
+        """
+        rows = await self._db.fetchall(
+            "SELECT local_hour_of_week, SUM(activities) FROM guild_hours WHERE guild_id = ? "
+            "AND local_day BETWEEN ? AND ? GROUP BY local_hour_of_week",
+            (guild_id, first_day, last_day),
+        )
+        grid = {r[0]: int(r[1]) for r in rows}
+        if excluded_hours is not None:
+            for how, n in excluded_hours.items():
+                grid[how] = max(0, grid.get(how, 0) - n)
+        elif excluded:
+            # No per-member index on activities: scan the days by time (only when someone opted out).
+            clause, params = in_clause("member_id", excluded)
+            rows = await self._db.fetchall(
+                "SELECT local_hour_of_week, COUNT(*) FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND "
+                + clause
+                + " AND counts = 1 AND local_day BETWEEN ? AND ? GROUP BY local_hour_of_week",
+                (guild_id, since_ms, until_ms, *params, first_day, last_day),
+            )
+            for how, n in rows:
+                grid[how] = max(0, grid.get(how, 0) - n)
+        return grid
+
+    async def excluded_hour_counts(
+        self, guild_id: int, excluded: Collection[int], since_ms: int, until_ms: int
+    ) -> list[tuple[int, int, int]]:
+        """(local_day, hour of week, activities) of the excluded members in the time range (a scan)."""
+        if not excluded:
+            return []
+        clause, params = in_clause("member_id", excluded)
+        rows = await self._db.fetchall(
+            "SELECT local_day, local_hour_of_week, COUNT(*) FROM activities WHERE guild_id = ? AND at >= ? "
+            "AND at < ? AND counts = 1 AND " + clause + " GROUP BY local_day, local_hour_of_week",
+            (guild_id, since_ms, until_ms, *params),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def guilds_with_activity(self) -> list[int]:
+        rows = await self._db.fetchall("SELECT DISTINCT guild_id FROM posts UNION SELECT guild_id FROM guild_settings")
+        return sorted(r[0] for r in rows)
+
+    async def first_day(self, guild_id: int) -> int | None:
+        return await self._db.fetchval("SELECT MIN(local_day) FROM member_days WHERE guild_id = ?", (guild_id,))
