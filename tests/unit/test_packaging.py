@@ -21,8 +21,8 @@ def test_wheel_contains_migrations_question_banks_and_the_hearth_command(tmp_pat
     names = set(zipfile.ZipFile(wheel).namelist())
     migrations = {p.name for p in (ROOT / "bot/storage/migrations").glob("*.sql")}
     assert {f"bot/storage/migrations/{m}" for m in migrations} <= names
-    assert "bot/engagement/data/starter_questions.toml" in names
-    assert any(n.startswith("bot/engagement/data/trivia/") and n.endswith(".toml") for n in names)
+    assert "bot/features/questions/data/starter_questions.toml" in names
+    assert any(n.startswith("bot/features/trivia/data/") and n.endswith(".toml") for n in names)
     assert "cogs/admin.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "hearth = bot.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
