@@ -20,7 +20,7 @@ from bot.core.clock import from_ms, to_ms
 from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
 from bot.core.tree import UserError, report_error
 from bot.features.contests import rules as rules
-from bot.features.contests.limits import RuleError, human_duration
+from bot.features.limits import RuleError, human_duration
 from bot.platform.recorder import Activity
 from bot.storage.contests import ContestRepository, ContestRow, EntryRow
 from bot.storage.schedules import TimerRow

@@ -17,9 +17,9 @@ from bot.core.checks import moderator_only
 from bot.core.clock import from_ms, to_ms
 from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
 from bot.core.tree import UserError, report_error
-from bot.features.contests.limits import RuleError
 from bot.features.giveaways import rules as rules
 from bot.features.giveaways.draw import commitment, draw_winners, new_seed
+from bot.features.limits import RuleError
 from bot.platform.recorder import Activity
 from bot.storage.contests import GiveawayRepository, GiveawayRow
 from bot.storage.schedules import TimerRow
