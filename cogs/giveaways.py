@@ -21,7 +21,7 @@ from bot.features.giveaways import rules as rules
 from bot.features.giveaways.draw import commitment, draw_winners, new_seed
 from bot.features.limits import RuleError
 from bot.platform.recorder import Activity
-from bot.storage.contests import GiveawayRepository, GiveawayRow
+from bot.storage.giveaways import GiveawayRepository, GiveawayRow
 from bot.storage.schedules import TimerRow
 
 log = logging.getLogger(__name__)
