@@ -1,6 +1,6 @@
 """Giveaway rules without Discord: limits, entry requirements, the results text, rerolls.
 
-The draw itself is bot/engagement/draw.py (commit–reveal, docs/giveaway-draw.md); this module
+The draw itself is draw.py beside it (commit–reveal, docs/giveaway-draw.md); this module
 decides who may enter, which winners a reroll keeps, and what a results post must publish so
 anyone can recompute it.
 """
