@@ -103,19 +103,7 @@ class ContestService:
             to_ms(now),
         )
         if added:
-            self.recorder.record(
-                Activity(
-                    guild_id=row.guild_id,
-                    kind="contest_entry",
-                    member_id=member_id,
-                    at=now,
-                    event_key=f"contest:{row.id}:{member_id}",
-                    channel_id=row.channel_id,
-                    thread_id=row.thread_id,
-                    message_id=row.message_id,
-                    post_id=row.post_id,
-                )
-            )
+            self._record(row, "contest_entry", member_id, now, f"contest:{row.id}:{member_id}", row.message_id)
         return added
 
     async def edit(
@@ -202,15 +190,20 @@ class ContestService:
         """Store (or move) a vote; a vote that counts is also recorded as activity."""
         now = self.clock.now()
         await self.repo.vote(row.guild_id, row.id, voter_id, entry.id, to_ms(now))
-        if not counts:
-            return
+        if counts:
+            self._record(row, "contest_vote", voter_id, now, f"contest_vote:{row.id}:{voter_id}", message_id)
+
+    def _record(
+        self, row: ContestRow, kind: str, member_id: int, at: datetime, event_key: str, message_id: int | None
+    ) -> None:
+        """Record a contest entry or vote as activity on the contest's post (it counts in participation)."""
         self.recorder.record(
             Activity(
                 guild_id=row.guild_id,
-                kind="contest_vote",
-                member_id=voter_id,
-                at=now,
-                event_key=f"contest_vote:{row.id}:{voter_id}",
+                kind=kind,
+                member_id=member_id,
+                at=at,
+                event_key=event_key,
                 channel_id=row.channel_id,
                 thread_id=row.thread_id,
                 message_id=message_id,
