@@ -1,4 +1,4 @@
-"""Human durations such as "30m", "2h", "1d12h" or "1w": parsed once here for polls and contests."""
+"""Human durations such as "30m", "2h", "1d12h" or "1w": parsed once here for polls, giveaways and contests."""
 
 from __future__ import annotations
 
@@ -19,8 +19,11 @@ class DurationError(ValueError):
     """The text is not a duration; ``str()`` says how to write one."""
 
 
-def parse_duration(text: str) -> timedelta:
-    """'30m', '2h', '1d', '1w', '1d12h', '1h 30m', '2 days' -> timedelta; DurationError otherwise."""
+def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
+    """'30m', '2h', '1d', '1w', '1d12h', '1h 30m', '2 days' -> timedelta; DurationError otherwise.
+
+    ``allow_zero`` lets a caller with its own bounds (bot.features.limits) name "0m" in its message.
+    """
     cleaned = text.strip().lower().replace(",", " ")
     if not cleaned:
         raise DurationError("the duration is empty: write it like 30m, 2h, 1d, 1w or 1d12h")
@@ -38,7 +41,7 @@ def parse_duration(text: str) -> timedelta:
         position = match.end()
     else:
         if seen and not cleaned[position:].strip():
-            if seconds <= 0:
+            if seconds <= 0 and not allow_zero:
                 raise DurationError(f"{text.strip()!r} is zero: a duration must be longer than that")
             return timedelta(seconds=seconds)
     raise DurationError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.features.contests import rules as rules
-from bot.features.contests.limits import RuleError
+from bot.features.limits import RuleError
 
 
 def test_phases_must_be_sensible() -> None:

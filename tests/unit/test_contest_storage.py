@@ -9,7 +9,8 @@ import pytest
 
 from bot.features.giveaways.draw import commitment
 from bot.storage import Database
-from bot.storage.contests import ContestRepository, GiveawayRepository
+from bot.storage.contests import ContestRepository
+from bot.storage.giveaways import GiveawayRepository
 
 G = 1
 

@@ -1,6 +1,6 @@
 """Giveaway rules without Discord: limits, entry requirements, the results text, rerolls.
 
-The draw itself is bot/engagement/draw.py (commit–reveal, docs/giveaway-draw.md); this module
+The draw itself is draw.py beside it (commit–reveal, docs/giveaway-draw.md); this module
 decides who may enter, which winners a reroll keeps, and what a results post must publish so
 anyone can recompute it.
 """
@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.features.contests.limits import RuleError, bounded_duration
 from bot.features.giveaways.draw import draw_winners
+from bot.features.limits import RuleError, bounded_duration
 
 log = logging.getLogger(__name__)
 

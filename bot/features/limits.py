@@ -1,19 +1,18 @@
-"""Shared rules for giveaways and contests: duration parsing and bounds, and the error they raise.
+"""Limits shared by features (giveaways, contests): the error a broken rule raises and bounded durations.
 
-The polls feature writes its own ``durations.py``; this small parser exists so contests don't
-depend on that branch. Both accept the same forms ("30m", "2h", "1d12h", "1w").
+A feature-neutral module so that giveaways and contests use one ``RuleError`` without one feature
+importing the other. Parsing is ``bot.core.durations.parse_duration`` (the forms polls accept too:
+"30m", "2h", "1d12h", "1w", "2 days"); this module only keeps the wording members already know.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
-log = logging.getLogger(__name__)
+from bot.core import durations
 
-_PART = re.compile(r"(\d+)\s*([wdhm])")
-_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+log = logging.getLogger(__name__)
 
 
 class RuleError(ValueError):
@@ -21,20 +20,20 @@ class RuleError(ValueError):
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse "30m", "2h", "1d12h", "1w 2d" into a timedelta; RuleError names the accepted forms."""
-    cleaned = text.strip().lower().replace(" ", "")
-    if not cleaned or _PART.sub("", cleaned):
+    """Parse "30m", "2h", "1d12h", "1w 2d" into a timedelta (zero allowed, so bounds can name it).
+
+    RuleError names the accepted forms in the words giveaways and contests have always used.
+    """
+    try:
+        return durations.parse_duration(text, allow_zero=True)
+    except durations.DurationError as exc:
         raise RuleError(
             f"`{text[:40]}` is not a duration I understand: use numbers with w, d, h or m, e.g. 30m, 2h, 1d12h, 1w."
-        )
-    total = timedelta()
-    for amount, unit in _PART.findall(cleaned):
-        total += int(amount) * _UNITS[unit]
-    return total
+        ) from exc
 
 
 def human_duration(delta: timedelta) -> str:
-    """The inverse of parse_duration for messages: 1d 12h, 30m."""
+    """Weeks first for messages: 1d 12h, 30m, 8w 4d (unlike ``format_duration``'s 60d, kept for wording)."""
     minutes = int(delta.total_seconds() // 60)
     parts = []
     for label, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60), ("m", 1)):

@@ -1,12 +1,8 @@
-"""/giveaway: auditable giveaways. Rules live in bot/engagement/giveaways.py and draw.py; SQL in bot/storage."""
+"""The /giveaway commands: start, leave, end, cancel, reroll, list; and the timer that ends a giveaway."""
 
 from __future__ import annotations
 
-import asyncio
-import io
 import logging
-import re
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -14,126 +10,28 @@ from discord.ext import commands
 
 from bot.app import Hearth
 from bot.core.checks import moderator_only
-from bot.core.clock import from_ms, to_ms
+from bot.core.clock import from_ms
 from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
-from bot.core.tree import UserError, report_error
-from bot.features.contests.limits import RuleError
+from bot.core.tree import UserError
 from bot.features.giveaways import rules as rules
-from bot.features.giveaways.draw import commitment, draw_winners, new_seed
-from bot.platform.recorder import Activity
-from bot.storage.contests import GiveawayRepository, GiveawayRow
+from bot.features.giveaways.service import GiveawayService, requirements_of
+from bot.features.limits import RuleError
+from bot.storage.giveaways import GiveawayRepository, GiveawayRow
 from bot.storage.schedules import TimerRow
+from cogs.giveaways.embeds import (
+    draw_embed,
+    entrants_file,
+    mentions,
+    post_embed,
+    reroll_embed,
+    results_text,
+    winner_mentions,
+)
+from cogs.giveaways.views import GiveawayButton, button_view
 
 log = logging.getLogger(__name__)
 
 TIMER_KIND = "giveaway.end"
-DOCS = "docs/giveaway-draw.md"
-
-
-def winner_mentions(ids: list[int]) -> discord.AllowedMentions:
-    """Ping exactly these members and nobody else."""
-    return discord.AllowedMentions(
-        everyone=False, roles=False, replied_user=False, users=[discord.Object(id=i) for i in ids]
-    )
-
-
-def _mentions(ids: list[int]) -> str:
-    return ", ".join(f"<@{i}>" for i in ids) if ids else "nobody"
-
-
-def verify_command(row: GiveawayRow, winners: int, excluded: list[int]) -> str:
-    command = (
-        f"hearth verify-draw --seed {row.seed} --commitment {row.commitment} "
-        f"--entrants {entrants_filename(row)} --winners {winners}"
-    )
-    if excluded:
-        command += " --exclude " + ",".join(str(i) for i in excluded)
-    return command
-
-
-def entrants_filename(row: GiveawayRow) -> str:
-    return f"giveaway-{row.id}-entrants.txt"
-
-
-def requirements_of(row: GiveawayRow) -> rules.Requirements:
-    return rules.Requirements(row.required_role_id, row.min_days_in_server, row.min_account_age_days)
-
-
-def post_embed(row: GiveawayRow, current_winners: list[int] | None = None) -> discord.Embed:
-    """The giveaway post: prize, end, requirements and the commitment; the seed and winners once ended."""
-    embed = discord.Embed(title=truncate(f"🎉 Giveaway: {row.prize}", 256), colour=discord.Colour.gold())
-    ends = from_ms(row.ends_at)
-    if row.status == "open":
-        embed.description = (
-            f"Press **Enter** to take part. Ends {discord_timestamp(ends, 'R')} ({discord_timestamp(ends)})."
-        )
-    elif row.status == "cancelled":
-        embed.description = "This giveaway was cancelled by a moderator; no winners were drawn."
-        embed.colour = discord.Colour.dark_grey()
-    else:
-        ended = from_ms(row.ended_at or row.ends_at)
-        embed.description = f"Ended {discord_timestamp(ended)}."
-        embed.colour = discord.Colour.green()
-    embed.add_field(name="Winners", value=str(row.winner_count))
-    embed.add_field(name="Hosted by", value=f"<@{row.host_id}>")
-    requirements = rules.describe_requirements(requirements_of(row))
-    embed.add_field(
-        name="Requirements to enter",
-        value="\n".join(f"• {line}" for line in requirements) if requirements else "none: everyone can enter",
-        inline=False,
-    )
-    embed.add_field(name="Commitment (SHA-256 of the secret seed)", value=f"`{row.commitment}`", inline=False)
-    if row.status != "open":
-        embed.add_field(name="Seed (revealed)", value=f"`{row.seed}`", inline=False)
-    if current_winners is not None and row.status == "ended":
-        embed.add_field(name="Current winners", value=truncate(_mentions(current_winners), 1024), inline=False)
-    embed.set_footer(text=f"Giveaway #{row.id} · anyone can check the draw: {DOCS}")
-    return embed
-
-
-class GiveawayButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"giveaway:(?P<action>enter|leave):(?P<id>\d+)"
-):
-    """Enter, on a giveaway post, and Leave, offered ephemerally to a member who presses Enter again.
-
-    The custom_id carries the action and the giveaway id, so the buttons outlive restarts.
-    """
-
-    LOOKS: dict[str, dict[str, Any]] = {
-        "enter": {"label": "Enter", "emoji": "🎉", "style": discord.ButtonStyle.success},
-        "leave": {"label": "Leave giveaway", "style": discord.ButtonStyle.secondary},
-    }
-
-    def __init__(self, action: str, giveaway_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"giveaway:{action}:{giveaway_id}", **self.LOOKS[action]))
-        self.action = action
-        self.giveaway_id = giveaway_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> GiveawayButton:
-        return cls(match["action"], int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog: Giveaways | None = interaction.client.get_cog("Giveaways")  # type: ignore[assignment, union-attr]
-        try:
-            if cog is None:
-                raise UserError("Giveaways are unavailable right now; try again in a minute.")
-            if self.action == "enter":
-                await cog.press_enter(interaction, self.giveaway_id)
-            else:
-                message = await cog.leave(interaction.guild_id or 0, self.giveaway_id, interaction.user.id)
-                await interaction.response.edit_message(content=message, view=None)
-        except Exception as exc:
-            await report_error(interaction, exc)
-
-
-def _view(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    return view
 
 
 class Giveaways(commands.Cog):
@@ -144,7 +42,7 @@ class Giveaways(commands.Cog):
     def __init__(self, bot: Hearth) -> None:
         self.bot = bot
         self.repo = GiveawayRepository(bot.db)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self.service = GiveawayService(self.repo, bot.clock, bot.recorder)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(GiveawayButton)
@@ -156,9 +54,6 @@ class Giveaways(commands.Cog):
         self.bot.remove_dynamic_items(GiveawayButton)
         if self.warnings in self.bot.warning_sources:
             self.bot.warning_sources.remove(self.warnings)
-
-    def _lock(self, giveaway_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(giveaway_id, asyncio.Lock())
 
     async def _get(self, guild_id: int, giveaway_id: int) -> GiveawayRow:
         row = await self.repo.get(guild_id, giveaway_id)
@@ -214,24 +109,19 @@ class Giveaways(commands.Cog):
         if missing:
             raise UserError(f"I can't post in {target.mention}: I'm missing {', '.join(missing)}.")
         now = self.bot.clock.now()
-        seed = new_seed()
-        giveaway_id = await self.repo.create(
+        giveaway_id = await self.service.create(
             guild.id,
             channel_id=target.id,
             host_id=interaction.user.id,
             prize=prize,
             winner_count=winners,
-            required_role_id=requirements.role_id,
-            min_days_in_server=requirements.min_days_in_server,
-            min_account_age_days=requirements.min_account_age_days,
-            seed=seed,
-            commitment=commitment(seed),
-            created_at=to_ms(now),
-            ends_at=to_ms(now + length),
+            requirements=requirements,
+            now=now,
+            length=length,
         )
         row = await self._get(guild.id, giveaway_id)
         try:
-            message = await target.send(embed=post_embed(row), view=_view(GiveawayButton("enter", giveaway_id)))
+            message = await target.send(embed=post_embed(row), view=button_view("enter", giveaway_id))
         except discord.HTTPException as exc:
             await self.repo.delete(guild.id, giveaway_id)
             raise UserError(f"I couldn't post in {target.mention} ({exc.text or exc.status}).") from exc
@@ -261,7 +151,7 @@ class Giveaways(commands.Cog):
         if await self.repo.has_entered(guild.id, giveaway_id, member.id):
             await interaction.response.send_message(
                 "You're already in this giveaway; nothing changed. Want out?",
-                view=_view(GiveawayButton("leave", giveaway_id)),
+                view=button_view("leave", giveaway_id),
                 ephemeral=True,
             )
             return
@@ -271,20 +161,7 @@ class Giveaways(commands.Cog):
         problem = rules.missing_requirement(requirements, facts, self.bot.clock.now(), role_exists=role_exists)
         if problem:
             raise UserError(problem)
-        now = self.bot.clock.now()
-        await self.repo.enter(guild.id, giveaway_id, member.id, to_ms(now))
-        self.bot.recorder.record(
-            Activity(
-                guild_id=guild.id,
-                kind="giveaway_entry",
-                member_id=member.id,
-                at=now,
-                event_key=f"giveaway:{giveaway_id}:{member.id}",
-                channel_id=row.channel_id,
-                message_id=row.message_id,
-                post_id=row.post_id,
-            )
-        )
+        await self.service.enter(row, member.id)
         await interaction.response.send_message(
             f"You're in! Winners are drawn {discord_timestamp(from_ms(row.ends_at), 'R')}. "
             "Press Enter again or use `/giveaway leave` to withdraw.",
@@ -293,10 +170,10 @@ class Giveaways(commands.Cog):
 
     async def leave(self, guild_id: int, giveaway_id: int, member_id: int) -> str:
         row = await self._get(guild_id, giveaway_id)
-        if row.status != "open":
-            raise UserError("This giveaway has ended, so entries can't change any more.")
-        if not await self.repo.leave(guild_id, giveaway_id, member_id):
-            raise UserError(f"You weren't entered in giveaway #{giveaway_id}.")
+        try:
+            await self.service.leave(row, member_id)
+        except RuleError as exc:
+            raise UserError(str(exc)) from exc
         return f"You've left giveaway #{giveaway_id} (**{row.prize}**). Press Enter on the post to rejoin."
 
     @giveaway.command(name="leave", description="Withdraw from a giveaway you entered")
@@ -321,16 +198,10 @@ class Giveaways(commands.Cog):
 
     async def end_giveaway(self, guild_id: int, giveaway_id: int) -> GiveawayRow | None:
         """Draw and announce; idempotent (a drawn but unannounced giveaway is only announced)."""
-        async with self._lock(giveaway_id):
-            row = await self.repo.get(guild_id, giveaway_id)
+        async with self.service.lock(giveaway_id):
+            row = await self.service.draw(guild_id, giveaway_id)
             if row is None or row.status == "cancelled":
                 return row
-            if row.status == "open":
-                entrants = await self.repo.entrants(guild_id, giveaway_id)
-                winners = draw_winners(row.seed, entrants, row.winner_count)
-                await self.repo.finish_draw(guild_id, giveaway_id, winners, to_ms(self.bot.clock.now()))
-                row = await self.repo.get(guild_id, giveaway_id)
-                assert row is not None
             if row.results_message_id is None:
                 await self._announce(row)
             return await self.repo.get(guild_id, giveaway_id)
@@ -345,34 +216,12 @@ class Giveaways(commands.Cog):
             message_id=row.message_id, channel_id=row.channel_id, guild_id=row.guild_id, fail_if_not_exists=False
         )
 
-    def _entrants_file(self, row: GiveawayRow, entrants: list[int]) -> discord.File:
-        return discord.File(io.BytesIO(rules.entrants_file(entrants).encode()), filename=entrants_filename(row))
-
     async def _announce(self, row: GiveawayRow) -> None:
-        entrants = await self.repo.entrants(row.guild_id, row.id)
-        winners = [w.member_id for w in await self.repo.winners(row.guild_id, row.id) if w.draw_round == 0]
-        note = rules.outcome_note(len(entrants), row.winner_count)
-        if winners:
-            content = f"🎉 Congratulations {_mentions(winners)}! You won **{row.prize}**."
-        else:
-            content = f"The giveaway for **{row.prize}** has ended."
-        if note:
-            content += f"\n{note}"
-        embed = discord.Embed(title=f"Giveaway #{row.id}: how to check this draw", colour=discord.Colour.green())
-        embed.description = (
-            f"The seed below hashes (SHA-256) to the commitment published on the giveaway post when it opened. "
-            f"Draw {row.winner_count} winner(s) from the sorted entrant ids in the attached file with the procedure "
-            f"in `{DOCS}`, or run:\n```{verify_command(row, row.winner_count, [])}```"
-        )
-        embed.add_field(name="Seed", value=f"`{row.seed}`", inline=False)
-        embed.add_field(name="Commitment", value=f"`{row.commitment}`", inline=False)
-        embed.add_field(name="Winners to draw", value=str(row.winner_count))
-        embed.add_field(name="Entrants", value=f"{len(entrants)} (sorted ids in `{entrants_filename(row)}`)")
-        embed.add_field(name="Winners in draw order", value=truncate(_mentions(winners), 1024), inline=False)
+        entrants, winners = await self.service.first_draw(row)
         message = await self._channel(row).send(
-            content,
-            embed=embed,
-            file=self._entrants_file(row, entrants),
+            results_text(row, len(entrants), winners),
+            embed=draw_embed(row, entrants, winners),
+            file=entrants_file(row, entrants),
             allowed_mentions=winner_mentions(winners),
             reference=self._reference(row),  # type: ignore[arg-type]
         )
@@ -404,10 +253,10 @@ class Giveaways(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.scheduler.cancel_timer(interaction.guild_id, TIMER_KIND, giveaway)
         ended = await self.end_giveaway(interaction.guild_id, giveaway)
-        winners = await self._current_winners(interaction.guild_id, giveaway)
+        winners = await self.service.current_winners(interaction.guild_id, giveaway)
         assert ended is not None
         await interaction.followup.send(
-            f"Giveaway #{giveaway} ended; winners: {_mentions(winners)}.", ephemeral=True, allowed_mentions=NO_PINGS
+            f"Giveaway #{giveaway} ended; winners: {mentions(winners)}.", ephemeral=True, allowed_mentions=NO_PINGS
         )
 
     @giveaway.command(name="cancel", description="Cancel a giveaway without drawing winners")
@@ -415,11 +264,11 @@ class Giveaways(commands.Cog):
     @moderator_only()
     async def cancel(self, interaction: discord.Interaction, giveaway: int) -> None:
         assert interaction.guild_id is not None
-        async with self._lock(giveaway):
+        async with self.service.lock(giveaway):
             row = await self._get(interaction.guild_id, giveaway)
             if row.status != "open":
                 raise UserError(f"Giveaway #{giveaway} is already {row.status}; only open giveaways can be cancelled.")
-            await self.repo.set_status(interaction.guild_id, giveaway, "cancelled", to_ms(self.bot.clock.now()))
+            await self.service.cancel(row)
             await self.bot.scheduler.cancel_timer(interaction.guild_id, TIMER_KIND, giveaway)
         await self._refresh_post(row, None)
         await interaction.response.send_message(
@@ -427,9 +276,6 @@ class Giveaways(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
-
-    async def _current_winners(self, guild_id: int, giveaway_id: int) -> list[int]:
-        return [w.member_id for w in await self.repo.winners(guild_id, giveaway_id) if w.is_current]
 
     # -- reroll -------------------------------------------------------------------------------
     @giveaway.command(name="reroll", description="Draw new winners, excluding everyone who already won")
@@ -448,51 +294,26 @@ class Giveaways(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None
         guild_id = interaction.guild_id
-        async with self._lock(giveaway):
+        async with self.service.lock(giveaway):
             row = await self._get(guild_id, giveaway)
-            if row.status != "ended":
-                raise UserError(f"Giveaway #{giveaway} is {row.status}; only ended giveaways can be rerolled.")
-            entrants = await self.repo.entrants(guild_id, giveaway)
-            history = await self.repo.winners(guild_id, giveaway)
-            current = [w.member_id for w in history if w.is_current]
             try:
-                outcome = rules.reroll(
-                    row.seed,
-                    entrants,
-                    current,
-                    [w.member_id for w in history],
-                    replace=replace.id if replace else None,
-                    count=count,
+                outcome, entrants = await self.service.reroll(
+                    row, replace=replace.id if replace else None, count=count
                 )
             except RuleError as exc:
                 raise UserError(str(exc)) from exc
-            await self.repo.record_reroll(
-                guild_id, giveaway, outcome.replaced, outcome.drawn, to_ms(self.bot.clock.now())
-            )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        replaced = f" (replacing {_mentions(outcome.replaced)})" if outcome.replaced else ""
-        content = f"🔁 Reroll: congratulations {_mentions(outcome.drawn)}! You won **{row.prize}**{replaced}."
-        embed = discord.Embed(title=f"Giveaway #{row.id}: how to check this reroll", colour=discord.Colour.green())
-        embed.description = (
-            f"Same seed and entrants as the draw; everyone who already won is excluded. Draw "
-            f"{len(outcome.drawn)} winner(s) with the procedure in `{DOCS}`, or run:\n"
-            f"```{verify_command(row, len(outcome.drawn), outcome.excluded)}```"
-        )
-        embed.add_field(name="Seed", value=f"`{row.seed}`", inline=False)
-        embed.add_field(name="Commitment", value=f"`{row.commitment}`", inline=False)
-        embed.add_field(name="Winners to draw", value=str(len(outcome.drawn)))
-        embed.add_field(name="Excluded", value=truncate(" ".join(map(str, outcome.excluded)), 1024), inline=False)
-        embed.add_field(name="Winners in draw order", value=truncate(_mentions(outcome.drawn), 1024), inline=False)
+        replaced = f" (replacing {mentions(outcome.replaced)})" if outcome.replaced else ""
         await self._channel(row).send(
-            content,
-            embed=embed,
-            file=self._entrants_file(row, entrants),
+            f"🔁 Reroll: congratulations {mentions(outcome.drawn)}! You won **{row.prize}**{replaced}.",
+            embed=reroll_embed(row, outcome.drawn, outcome.excluded),
+            file=entrants_file(row, entrants),
             allowed_mentions=winner_mentions(outcome.drawn),
             reference=self._reference(row),  # type: ignore[arg-type]
         )
         await self._refresh_post(row, outcome.current)
         await interaction.followup.send(
-            f"Rerolled giveaway #{giveaway}: the winners now are {_mentions(outcome.current)}.",
+            f"Rerolled giveaway #{giveaway}: the winners now are {mentions(outcome.current)}.",
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -540,12 +361,4 @@ class Giveaways(commands.Cog):
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             return []
-        found = []
-        for row in await self.repo.list(guild_id, statuses=("open",), limit=100):
-            if row.required_role_id and guild.get_role(row.required_role_id) is None:
-                found.append(f"Giveaway #{row.id} requires a deleted role, so nobody can enter: cancel it.")
-        return found
-
-
-async def setup(bot: Hearth) -> None:
-    await bot.add_cog(Giveaways(bot))
+        return await self.service.warnings(guild_id, lambda role_id: guild.get_role(role_id) is not None)
