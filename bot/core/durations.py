@@ -22,7 +22,7 @@ class DurationError(ValueError):
 def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
     """'30m', '2h', '1d', '1w', '1d12h', '1h 30m', '2 days' -> timedelta; DurationError otherwise.
 
-    ``allow_zero`` lets a caller with its own bounds (bot.features.limits) name "0m" in its message.
+    ``allow_zero`` lets a caller with its own bounds (bot.core.limits) name "0m" in its message.
     """
     cleaned = text.strip().lower().replace(",", " ")
     if not cleaned:

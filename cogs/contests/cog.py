@@ -13,10 +13,10 @@ from bot.app import Hearth
 from bot.core.checks import moderator_only
 from bot.core.clock import from_ms
 from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
+from bot.core.limits import RuleError, human_duration
 from bot.core.tree import UserError
 from bot.features.contests import rules as rules
 from bot.features.contests.service import PHASE_NAMES, ContestService, Upload
-from bot.features.limits import RuleError, human_duration
 from bot.storage.contests import ContestRepository, ContestRow
 from bot.storage.schedules import TimerRow
 from cogs.contests.embeds import (

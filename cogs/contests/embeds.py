@@ -10,8 +10,8 @@ import discord
 
 from bot.core.clock import from_ms
 from bot.core.discord_helpers import discord_timestamp, truncate
+from bot.core.limits import human_duration
 from bot.features.contests import rules
-from bot.features.limits import human_duration
 from bot.storage.contests import ContestRow, EntryRow
 
 

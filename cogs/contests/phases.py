@@ -13,10 +13,10 @@ from datetime import timedelta
 import discord
 
 from bot.app import Hearth
+from bot.core.limits import RuleError
 from bot.core.tree import UserError
 from bot.features.contests import rules as rules
 from bot.features.contests.service import ContestService
-from bot.features.limits import RuleError
 from bot.storage.contests import ContestRow, EntryRow
 from cogs.contests.embeds import buttons_vote_text, entry_text, poll_vote_text, post_embed, results_text, vote_poll
 from cogs.contests.views import vote_view

@@ -12,10 +12,10 @@ from bot.app import Hearth
 from bot.core.checks import moderator_only
 from bot.core.clock import from_ms
 from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions, truncate
+from bot.core.limits import RuleError
 from bot.core.tree import UserError
 from bot.features.giveaways import rules as rules
 from bot.features.giveaways.service import GiveawayService, requirements_of
-from bot.features.limits import RuleError
 from bot.storage.giveaways import GiveawayRepository, GiveawayRow
 from bot.storage.schedules import TimerRow
 from cogs.giveaways.embeds import (

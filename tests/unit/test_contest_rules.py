@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.limits import RuleError
 from bot.features.contests import rules as rules
-from bot.features.limits import RuleError
 
 
 def test_phases_must_be_sensible() -> None:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.limits import RuleError, human_duration, parse_duration
 from bot.features.giveaways import rules as rules
 from bot.features.giveaways.draw import commitment, draw_winners, verify
-from bot.features.limits import RuleError, human_duration, parse_duration
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 

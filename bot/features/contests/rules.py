@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.features.limits import RuleError, bounded_duration
+from bot.core.limits import RuleError, bounded_duration
 
 log = logging.getLogger(__name__)
 

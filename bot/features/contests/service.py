@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, from_ms, to_ms
+from bot.core.limits import RuleError
 from bot.features.contests import rules
-from bot.features.limits import RuleError
 from bot.platform.recorder import Activity, Recorder
 from bot.storage.contests import ContestRepository, ContestRow, EntryRow
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.limits import RuleError, bounded_duration
 from bot.features.giveaways.draw import draw_winners
-from bot.features.limits import RuleError, bounded_duration
 
 log = logging.getLogger(__name__)
 

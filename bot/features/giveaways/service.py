@@ -12,9 +12,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, to_ms
+from bot.core.limits import RuleError
 from bot.features.giveaways import rules
 from bot.features.giveaways.draw import commitment, draw_winners, new_seed
-from bot.features.limits import RuleError
 from bot.platform.recorder import Activity, Recorder
 from bot.storage.giveaways import GiveawayRepository, GiveawayRow
 
