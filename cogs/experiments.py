@@ -44,7 +44,7 @@ from bot.features.experiments.service import (
     percent,
     quick_poll_spec,
 )
-from bot.features.questions.service import ArmAssignment
+from bot.features.questions.models import ArmAssignment
 from bot.platform.scheduler import Occurrence, PostFailed, ScheduleHandler
 from bot.storage.experiments import ExperimentRepository
 from bot.storage.questions import QuestionRepository

@@ -20,7 +20,8 @@ from bot.core.discord_helpers import NO_PINGS, missing_permissions, truncate
 from bot.core.localtime import format_weekdays
 from bot.core.tree import UserError
 from bot.features.questions.bank import STARTER_TAGS
-from bot.features.questions.service import QuestionService, clean_tag, import_size_problem
+from bot.features.questions.inputs import clean_tag, import_size_problem
+from bot.features.questions.service import QuestionService
 from bot.platform.scheduler import PostFailed
 from bot.storage.questions import QuestionRepository
 from bot.storage.schedules import ScheduleRow

@@ -11,10 +11,7 @@ from bot.core.discord_helpers import (
     truncate,
 )
 from bot.core.localtime import zone
-from bot.features.questions.service import (
-    QuestionMessage,
-    QuestionPage,
-)
+from bot.features.questions.models import QuestionMessage, QuestionPage
 from bot.storage.questions import SuggestionRow
 
 EMBED_COLOUR = discord.Colour.orange()

@@ -14,12 +14,9 @@ from bot.core.discord_helpers import (
     permission_name,
     resolve_channel,
 )
+from bot.features.questions.models import Published, QuestionMessage
 from bot.features.questions.rules import THREAD_ARCHIVE_MINUTES
-from bot.features.questions.service import (
-    PROBLEM_SOURCE,
-    Published,
-    QuestionMessage,
-)
+from bot.features.questions.service import PROBLEM_SOURCE
 from bot.platform.scheduler import PostFailed
 from cogs.questions.embeds import question_embed
 

@@ -10,10 +10,8 @@ import discord
 
 from bot.core.tree import UserError
 from bot.core.views import HearthView
-from bot.features.questions.service import (
-    InvalidInput,
-    QuestionPage,
-)
+from bot.features.questions.inputs import InvalidInput
+from bot.features.questions.models import QuestionPage
 from bot.storage.questions import SuggestionRow
 from cogs.questions.embeds import list_embed, review_embed
 

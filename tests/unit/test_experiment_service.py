@@ -25,7 +25,8 @@ from bot.features.experiments.service import (
     plan_dates,
     quick_poll_spec,
 )
-from bot.features.questions.service import ArmAssignment, Published, QuestionMessage, QuestionService
+from bot.features.questions.models import ArmAssignment, Published, QuestionMessage
+from bot.features.questions.service import QuestionService
 from bot.platform.posts import PostService
 from bot.platform.scheduler import Occurrence, ScheduleHandler, Scheduler
 from bot.storage import Database
