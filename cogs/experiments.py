@@ -36,7 +36,7 @@ from bot.features.experiments.model import Decision, Experiment, ExperimentStatu
 from bot.features.experiments.planning import quick_poll_spec
 from bot.features.experiments.service import SCHEDULE_KIND, TIMER_KIND, ExperimentService
 from bot.features.experiments.text import difference_text, percent
-from bot.features.questions.service import ArmAssignment
+from bot.features.questions.models import ArmAssignment
 from bot.platform.scheduler import Occurrence, PostFailed, ScheduleHandler
 from bot.storage.experiments import ExperimentRepository
 from bot.storage.questions import QuestionRepository

@@ -32,8 +32,8 @@ from bot.features.summary.gather import SummaryGatherer
 from bot.features.summary.service import SCHEDULE_KIND, SummaryInputError, SummaryService, covered_week, describe
 from bot.platform.scheduler import Occurrence, PostFailed
 from bot.storage.contests import ContestRepository
-from bot.storage.games import TriviaRepository
 from bot.storage.summary import SummaryRepository
+from bot.storage.trivia import TriviaRepository
 
 log = logging.getLogger(__name__)
 

@@ -8,15 +8,22 @@ from typing import Any
 
 from bot.features.trivia.bank import load_shipped_bank
 from bot.sandbox.localdiscord.world import Member, Message
-from cogs.games import Games
+from cogs.number_game import NumberGame
+from cogs.trivia import Trivia
 from tests.e2e.conftest import World
 
 BANK = {q.question: q for q in load_shipped_bank()}
 
 
-def games(world: World) -> Games:
-    cog = world.bot.get_cog("Games")
-    assert cog is not None  # the extension loader imports cogs.games anew: compare by name, not class
+def trivia(world: World) -> Trivia:
+    cog = world.bot.get_cog("Trivia")
+    assert cog is not None  # the extension loader imports cogs.trivia anew: compare by name, not class
+    return cog  # type: ignore[return-value]
+
+
+def number_game(world: World) -> NumberGame:
+    cog = world.bot.get_cog("NumberGame")
+    assert cog is not None
     return cog  # type: ignore[return-value]
 
 
@@ -24,7 +31,7 @@ async def tick(world: World, **delta: float) -> None:
     """Move the clock, let rounds move on, and let the server see what the bot did."""
     if delta:
         world.clock.advance(**delta)
-    await games(world).tick()
+    await trivia(world).tick()
     await world.settle()
 
 
@@ -198,7 +205,7 @@ async def test_import_reports_bad_rows_and_add_makes_a_true_false_question(world
     assert "question 2: missing 'incorrect'" in text
     added = await world.command(world.moderator, "trivia add", question="Cats purr.", correct="true", category="pets")
     assert "Added a true/false question to `pets`" in await added.text()
-    assert len(await games(world).trivia.repo.questions(world.guild.id, "pets")) == 2
+    assert len(await trivia(world).service.repo.questions(world.guild.id, "pets")) == 2
 
 
 async def test_daily_number_game_gives_private_hints_and_counts_as_a_hearth_post(world: World) -> None:
@@ -206,7 +213,7 @@ async def test_daily_number_game_gives_private_hints_and_counts_as_a_hearth_post
     assert "number game is up" in await posted.text()
     game_message = bot_messages(world)[-1]
     assert len(buttons(game_message)) == 25
-    game = await games(world).daily.todays_game(world.guild.id)
+    game = await number_game(world).service.todays_game(world.guild.id)
     assert game is not None
     first = 1 if game.target != 1 else 2
     hint = await click(world, world.alice, game_message, f"number:{game.id}:{first}")
@@ -229,7 +236,7 @@ async def test_streak_counts_days_in_a_row_and_resets_after_a_missed_day(world: 
 
     async def play_today() -> None:
         await world.advance(hours=24)
-        game = await games(world).daily.todays_game(world.guild.id)
+        game = await number_game(world).service.todays_game(world.guild.id)
         assert game is not None
         message = next(m for m in reversed(bot_messages(world)) if m.id == game.message_id)
         await click(world, world.alice, message, f"number:{game.id}:{game.target}")

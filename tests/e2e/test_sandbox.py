@@ -19,8 +19,8 @@ FEATURES = {  # post kind -> the command that makes it, when the build has it
     "question": "cogs.questions",
     "poll": "cogs.polls",
     "giveaway": "cogs.giveaways",
-    "trivia": "cogs.games",
-    "game": "cogs.games",
+    "trivia": "cogs.trivia",
+    "game": "cogs.number_game",
     "contest": "cogs.contests",
     "summary": "cogs.summary",
 }
@@ -28,11 +28,11 @@ ACTIVITIES = {  # activity kind -> the feature that records it
     "message": "cogs.tracking",
     "reaction": "cogs.tracking",
     "poll_vote": "cogs.polls",
-    "trivia_answer": "cogs.games",
+    "trivia_answer": "cogs.trivia",
     "giveaway_entry": "cogs.giveaways",
     "contest_entry": "cogs.contests",
     "contest_vote": "cogs.contests",
-    "game_play": "cogs.games",
+    "game_play": "cogs.number_game",
 }
 
 
@@ -99,7 +99,7 @@ def check_every_feature_ran(database: Path, text: str) -> None:
         assert optouts == 1
     if available("cogs.summary"):
         assert "maya runs /summary preview" in text
-    if available("cogs.games"):
+    if available("cogs.streaks"):
         assert "runs /streak" in text and "streak" in text.split("runs /streak", 1)[1]
 
 

@@ -20,9 +20,10 @@ from bot.platform.recorder import Recorder
 from bot.platform.scheduler import Scheduler
 from bot.storage import Database
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
-from bot.storage.games import DailyGameRepository, RoundRow, SeasonRow, TriviaRepository
 from bot.storage.guilds import GuildConfig, GuildRepository
+from bot.storage.number_game import DailyGameRepository
 from bot.storage.schedules import ScheduleRepository
+from bot.storage.trivia import RoundRow, SeasonRow, TriviaRepository
 
 GUILD = 7
 

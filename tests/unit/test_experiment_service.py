@@ -19,7 +19,8 @@ from bot.features.experiments.model import InvalidExperiment
 from bot.features.experiments.planning import normalise_name, parse_arms, plan_dates, quick_poll_spec
 from bot.features.experiments.rules import assign_arms
 from bot.features.experiments.service import ExperimentService, experiment_lines
-from bot.features.questions.service import ArmAssignment, Published, QuestionMessage, QuestionService
+from bot.features.questions.models import ArmAssignment, Published, QuestionMessage
+from bot.features.questions.service import QuestionService
 from bot.platform.posts import PostService
 from bot.platform.scheduler import Occurrence, ScheduleHandler, Scheduler
 from bot.storage import Database

@@ -16,14 +16,9 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.settings import QuestionSettings, SchedulerSettings
-from bot.features.questions.service import (
-    ArmAssignment,
-    InvalidInput,
-    Published,
-    QuestionMessage,
-    QuestionService,
-    parse_schedule,
-)
+from bot.features.questions.inputs import InvalidInput, parse_schedule
+from bot.features.questions.models import ArmAssignment, Published, QuestionMessage
+from bot.features.questions.service import QuestionService
 from bot.platform.posts import PostService
 from bot.platform.scheduler import Occurrence, PostFailed, Scheduler
 from bot.storage import Database

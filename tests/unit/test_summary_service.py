@@ -21,10 +21,10 @@ from bot.features.summary.service import (
 from bot.platform.scheduler import Scheduler
 from bot.storage import Database
 from bot.storage.contests import ContestRepository
-from bot.storage.games import TriviaRepository
 from bot.storage.guilds import GuildConfig, GuildRepository
 from bot.storage.schedules import ScheduleRepository
 from bot.storage.summary import SummaryRepository
+from bot.storage.trivia import TriviaRepository
 
 GUILD = 5
 

@@ -15,8 +15,8 @@ from bot.core.localtime import local_day
 from bot.features.number_game.rules import MAX_GUESSES, MAX_NUMBER, GuessOutcome, judge, pick_target, possible_range
 from bot.platform.posts import PostService
 from bot.platform.recorder import Activity, Recorder
-from bot.storage.games import DailyGameRepository, DailyGameRow
 from bot.storage.guilds import GuildRepository
+from bot.storage.number_game import DailyGameRepository, DailyGameRow
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Scheduled questions: the bank, schedules, suggestions and the one posting path. No Discord here.
 
-The cog (cogs/questions.py) parses interactions and supplies a ``QuestionPublisher`` that does
+The cog (cogs/questions/) parses interactions and supplies a ``QuestionPublisher`` that does
 the Discord part of a post (embed + answer thread); everything else lives here so it is tested
 without a gateway. Every scheduled occurrence, and ``/question now``, goes through ``post()``:
 pick a question (``pick_question``, which takes the tag so an experiment can swap the deck per
@@ -12,30 +12,28 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, time
-from typing import Protocol
+from datetime import datetime
 
 from bot.core.clock import Clock, from_ms, to_ms
-from bot.core.localtime import parse_time_of_day, parse_weekdays, zone
+from bot.core.localtime import zone
 from bot.core.settings import QuestionSettings
-from bot.features.questions.bank import (
-    MAX_IMPORT_BYTES,
-    QuestionRow,
-    RejectedRow,
-    load_starter_questions,
-    parse_question_file,
-    question_key,
-    validate_question_text,
-    validate_tag,
+from bot.features.questions.bank import QuestionRow, load_starter_questions, parse_question_file, question_key
+from bot.features.questions.inputs import InvalidInput, clean_question_text, clean_tag, parse_schedule
+from bot.features.questions.models import (
+    ArmHook,
+    ImportReport,
+    Pick,
+    PostResult,
+    Question,
+    QuestionMessage,
+    QuestionPage,
+    QuestionPublisher,
 )
 from bot.features.questions.rules import Candidate, choose_next, fresh_count, low_bank_message, thread_name
 from bot.platform.posts import PostService
 from bot.platform.scheduler import Occurrence, PostFailed, Scheduler
 from bot.storage.guilds import GuildRepository
 from bot.storage.questions import NewQuestion, QuestionRepository, SuggestionRow
-from bot.storage.questions import QuestionRow as StoredQuestion
 from bot.storage.schedules import ScheduleRow
 
 log = logging.getLogger(__name__)
@@ -45,129 +43,10 @@ PROBLEM_SOURCE = "questions"
 MAX_SCHEDULES_PER_GUILD = 10
 MAX_PENDING_SUGGESTIONS_PER_MEMBER = 5
 PAGE_SIZE = 10
-REPORT_REJECTED_LINES = 15
-
-
-class InvalidInput(ValueError):
-    """Input a moderator or member can fix; ``str()`` says what to fix (the cog shows it as is)."""
-
-
-@dataclass(frozen=True)
-class Question:
-    id: int
-    text: str
-    tag: str | None
-    times_used: int
-    last_used_at: datetime | None
-    suggested_by: int | None
-    added_by: int | None
-
-    @classmethod
-    def from_row(cls, row: StoredQuestion) -> Question:
-        last = from_ms(row.last_used_at) if row.last_used_at is not None else None
-        return cls(row.id, row.text, row.tag, row.times_used, last, row.suggested_by, row.added_by)
-
-
-@dataclass(frozen=True)
-class Pick:
-    question: Question
-    exhausted: bool
-
-
-@dataclass(frozen=True)
-class QuestionMessage:
-    """What the publisher puts on Discord."""
-
-    question_id: int
-    text: str
-    tag: str | None
-    suggested_by: int | None
-    thread_name: str
-
-
-@dataclass(frozen=True)
-class Published:
-    """Where the publisher put it."""
-
-    channel_id: int
-    message_id: int
-    thread_id: int | None
-    member_count: int | None = None
-
-
-class QuestionPublisher(Protocol):
-    """Posts a question message and opens its thread; raises PostFailed with a moderator-readable reason."""
-
-    async def publish(self, guild_id: int, channel_id: int, message: QuestionMessage) -> Published: ...
-
-
-@dataclass(frozen=True)
-class ArmAssignment:
-    """An experiment's decision for one occurrence: which arm, and optionally which deck (tag)."""
-
-    experiment_id: int
-    arm: str
-    swap_tag: bool = False
-    tag: str | None = None
-
-
-ArmHook = Callable[[Occurrence], Awaitable[ArmAssignment | None]]
-
-
-@dataclass(frozen=True)
-class PostResult:
-    post_id: int
-    question: Question
-    exhausted: bool
-    published: Published
-
-
-@dataclass
-class ImportReport:
-    """The outcome of an import or starter pack: counts and every rejected row with its line."""
-
-    added: int = 0
-    duplicates: int = 0
-    rejected: list[RejectedRow] = field(default_factory=list)
-
-    def summary(self) -> str:
-        parts = [
-            f"Added **{self.added}** question{'s' if self.added != 1 else ''}",
-            f"skipped **{self.duplicates}** as duplicate{'s' if self.duplicates != 1 else ''}",
-            f"rejected **{len(self.rejected)}**",
-        ]
-        lines = [", ".join(parts) + "."]
-        for bad in self.rejected[:REPORT_REJECTED_LINES]:
-            lines.append(f"• line {bad.line}: {bad.reason}" if bad.line else f"• {bad.reason}")
-        if len(self.rejected) > REPORT_REJECTED_LINES:
-            lines.append(f"… and {len(self.rejected) - REPORT_REJECTED_LINES} more rejected rows.")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class QuestionPage:
-    items: list[Question]
-    page: int  # 1-based
-    pages: int
-    total: int
 
 
 def _deck(tag: str | None) -> str:
     return f"tagged `{tag}`" if tag else "in the bank"
-
-
-def _clean_text(text: str) -> str:
-    try:
-        return validate_question_text(text)
-    except ValueError as exc:
-        raise InvalidInput(f"That question can't be used: {exc}.") from exc
-
-
-def clean_tag(tag: str | None) -> str | None:
-    try:
-        return validate_tag(tag)
-    except ValueError as exc:
-        raise InvalidInput(f"That tag can't be used: {exc}.") from exc
 
 
 class QuestionService:
@@ -202,7 +81,7 @@ class QuestionService:
 
     # -- the bank --------------------------------------------------------------------------
     async def add(self, guild_id: int, text: str, tag: str | None, added_by: int | None) -> Question:
-        clean, deck = _clean_text(text), clean_tag(tag)
+        clean, deck = clean_question_text(text), clean_tag(tag)
         row = await self.repo.add(
             guild_id, NewQuestion(clean, question_key(clean), deck, added_by=added_by), self._now_ms()
         )
@@ -284,7 +163,7 @@ class QuestionService:
 
     # -- suggestions -------------------------------------------------------------------------
     async def suggest(self, guild_id: int, text: str, member_id: int, tag: str | None = None) -> SuggestionRow:
-        clean, deck = _clean_text(text), clean_tag(tag)
+        clean, deck = clean_question_text(text), clean_tag(tag)
         key = question_key(clean)
         existing = await self.repo.by_key(guild_id, key)
         if existing is not None and existing.status == "active":
@@ -532,26 +411,3 @@ class QuestionService:
 
     def _now_ms(self) -> int:
         return to_ms(self._clock.now())
-
-
-def parse_schedule(time_text: str, days_text: str, tag: str | None) -> tuple[time, frozenset[int], str | None]:
-    """Validate /question schedule's inputs; InvalidInput says what to fix."""
-    try:
-        at = parse_time_of_day(time_text)
-    except ValueError as exc:
-        raise InvalidInput(f"{exc}.") from exc
-    try:
-        days = parse_weekdays(days_text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
-    return at, days, clean_tag(tag)
-
-
-def import_size_problem(size: int) -> str | None:
-    """Refuse an upload by its size before downloading it."""
-    if size > MAX_IMPORT_BYTES:
-        return (
-            f"That file is {size / 1024:.0f} KB; question files can be at most {MAX_IMPORT_BYTES // 1024} KB. "
-            "Split it into smaller files."
-        )
-    return None

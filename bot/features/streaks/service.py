@@ -13,7 +13,7 @@ from datetime import date
 from bot.analytics.streaks import Streak, current_and_longest
 from bot.analytics.streaks import top_streaks as rank_streaks
 from bot.storage.database import Database
-from bot.storage.games import StreakRepository
+from bot.storage.streaks import StreakRepository
 
 log = logging.getLogger(__name__)
 

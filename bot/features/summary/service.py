@@ -24,10 +24,10 @@ from bot.features.contests.rules import tally
 from bot.features.summary.content import Winner
 from bot.platform.scheduler import Scheduler
 from bot.storage.contests import ContestRepository
-from bot.storage.games import TriviaRepository
 from bot.storage.guilds import GuildRepository
 from bot.storage.schedules import ScheduleRow
 from bot.storage.summary import SummaryRepository
+from bot.storage.trivia import TriviaRepository
 
 log = logging.getLogger(__name__)
 

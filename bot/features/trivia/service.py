@@ -42,9 +42,9 @@ from bot.features.trivia.session import (
 from bot.platform.posts import PostService
 from bot.platform.recorder import Activity, Recorder
 from bot.platform.scheduler import Scheduler
-from bot.storage.games import RoundRow, SeasonRow, TriviaRepository
 from bot.storage.guilds import GuildRepository
 from bot.storage.schedules import TimerRow
+from bot.storage.trivia import RoundRow, SeasonRow, TriviaQuestionRow, TriviaRepository
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,15 @@ def check_round_options(count: int, timer_s: int) -> None:
         raise GameError(f"The timer must be {MIN_TIMER_S} to {MAX_TIMER_S} seconds.")
 
 
+def _stored(q: TriviaQuestion) -> TriviaQuestionRow:
+    """A question as storage keeps it, with its duplicate-detection key."""
+    return TriviaQuestionRow(question_key(q), q.category, q.question, q.correct, q.incorrect, q.difficulty, q.kind)
+
+
+def _from_stored(row: TriviaQuestionRow) -> TriviaQuestion:
+    return TriviaQuestion(row.category, row.question, row.correct, row.incorrect, row.difficulty, row.kind)
+
+
 class TriviaService:
     def __init__(
         self,
@@ -126,7 +135,7 @@ class TriviaService:
     async def pick_questions(self, guild_id: int, category: str | None, count: int) -> list[TriviaQuestion]:
         """``count`` questions, never-asked ones first (random among them), then the longest unasked."""
         pool = [q for q in load_shipped_bank() if category is None or q.category == category]
-        pool += await self.repo.questions(guild_id, category)
+        pool += [_from_stored(row) for row in await self.repo.questions(guild_id, category)]
         if not pool:
             raise GameError(f"There are no questions in the category `{category}` yet.")
         asked = await self.repo.asked(guild_id)
@@ -141,7 +150,7 @@ class TriviaService:
             raise GameError(f"That question can't be added: {exc}.") from exc
         if question_key(question) in _shipped_keys():
             raise GameError("Hearth's shipped bank already has that question.")
-        if not await self.repo.add_question(guild_id, question, added_by, to_ms(self._clock.now())):
+        if not await self.repo.add_question(guild_id, _stored(question), added_by, to_ms(self._clock.now())):
             raise GameError("This server's bank already has that question.")
 
     async def import_questions(
@@ -165,7 +174,7 @@ class TriviaService:
         for position, question in zip(_accepted_positions(parsed, prefix), parsed.questions, strict=True):
             if question_key(question) in shipped:
                 report.rejected.append((position, "already in Hearth's shipped bank"))
-            elif await self.repo.add_question(guild_id, question, added_by, now_ms):
+            elif await self.repo.add_question(guild_id, _stored(question), added_by, now_ms):
                 report.added += 1
             else:
                 report.rejected.append((position, "already in this server's bank"))

@@ -22,7 +22,7 @@ from bot.core.clock import Clock
 from bot.core.clock_waiter import ClockWaiter
 from bot.features.trivia.bank import TriviaQuestion
 from bot.features.trivia.scoring import rank, score
-from bot.storage.games import RoundRow
+from bot.storage.trivia import RoundRow
 
 log = logging.getLogger(__name__)
 

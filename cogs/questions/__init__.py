@@ -1,7 +1,7 @@
 """/question: the question bank, schedules, suggestions and the Discord side of a question post.
 
-Thin: parse and check the interaction, call ``QuestionService`` (bot/questions.py), turn its
-plain results into messages. ``DiscordQuestionPublisher`` is the only code that posts a question
+Thin: parse and check the interaction, call ``QuestionService`` (bot/features/questions), turn its
+plain results into messages. ``DiscordQuestionPublisher`` (publisher.py) is the only code that posts a question
 (embed + answer thread); scheduled occurrences and ``/question now`` both reach it through
 ``QuestionService.post``.
 """
@@ -9,10 +9,6 @@ plain results into messages. ``DiscordQuestionPublisher`` is the only code that 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -20,206 +16,20 @@ from discord.ext import commands
 
 from bot.app import Hearth
 from bot.core.checks import moderator_only
-from bot.core.clock import to_ms
-from bot.core.discord_helpers import (
-    NO_PINGS,
-    discord_timestamp,
-    missing_permissions,
-    permission_name,
-    resolve_channel,
-    truncate,
-)
-from bot.core.localtime import format_weekdays, zone
+from bot.core.discord_helpers import NO_PINGS, missing_permissions, truncate
+from bot.core.localtime import format_weekdays
 from bot.core.tree import UserError
-from bot.core.views import HearthView
 from bot.features.questions.bank import STARTER_TAGS
-from bot.features.questions.rules import THREAD_ARCHIVE_MINUTES
-from bot.features.questions.service import (
-    PROBLEM_SOURCE,
-    InvalidInput,
-    Published,
-    QuestionMessage,
-    QuestionPage,
-    QuestionService,
-    clean_tag,
-    import_size_problem,
-)
+from bot.features.questions.inputs import clean_tag, import_size_problem
+from bot.features.questions.service import QuestionService
 from bot.platform.scheduler import PostFailed
-from bot.storage.questions import QuestionRepository, SuggestionRow
+from bot.storage.questions import QuestionRepository
 from bot.storage.schedules import ScheduleRow
+from cogs.questions.embeds import list_embed, local_when, review_embed
+from cogs.questions.publisher import QUESTION_PERMISSIONS, DiscordQuestionPublisher
+from cogs.questions.views import QuestionListView, ReviewView, user_errors
 
 log = logging.getLogger(__name__)
-
-# What a question post needs: the message with its embed, then a public thread on it.
-QUESTION_PERMISSIONS = (
-    "view_channel",
-    "send_messages",
-    "embed_links",
-    "read_message_history",
-    "create_public_threads",
-    "send_messages_in_threads",
-)
-EMBED_COLOUR = discord.Colour.orange()
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Show the service's InvalidInput as an ephemeral UserError."""
-    try:
-        yield
-    except InvalidInput as exc:
-        raise UserError(str(exc)) from exc
-
-
-def question_embed(message: QuestionMessage) -> discord.Embed:
-    embed = discord.Embed(title="Question of the day", description=message.text, colour=EMBED_COLOUR)
-    if message.suggested_by:
-        embed.add_field(name="Suggested by", value=f"<@{message.suggested_by}>", inline=False)
-    footer = "Answer in the thread below"
-    embed.set_footer(text=f"{footer} · {message.tag}" if message.tag else footer)
-    return embed
-
-
-def local_when(moment: datetime, tz: str) -> str:
-    """e.g. 'Mon 4 Nov 09:00 America/New_York (<t:...:R>)'."""
-    local = moment.astimezone(zone(tz))
-    return f"{local:%a} {local.day} {local:%b %H:%M} {tz} ({discord_timestamp(moment, 'R')})"
-
-
-class DiscordQuestionPublisher:
-    """Posts a question embed and opens its answer thread; every failure becomes PostFailed."""
-
-    def __init__(self, bot: Hearth) -> None:
-        self.bot = bot
-
-    async def publish(self, guild_id: int, channel_id: int, message: QuestionMessage) -> Published:
-        channel = await resolve_channel(self.bot, guild_id, channel_id, fix="schedule another one")
-        if not isinstance(channel, discord.TextChannel):
-            raise PostFailed(f"#{channel.name} is not a text channel, so no answer thread can be opened there")
-        me = channel.guild.me
-        if me is not None:
-            missing = missing_permissions(channel, me, QUESTION_PERMISSIONS)
-            if missing:
-                raise PostFailed(f"missing {', '.join(missing)} in #{channel.name}")
-        try:
-            sent = await channel.send(embed=question_embed(message), allowed_mentions=NO_PINGS)
-        except discord.Forbidden as exc:
-            raise PostFailed(f"missing Send Messages in #{channel.name} (Discord refused: {exc.text or 403})") from exc
-        except discord.NotFound as exc:
-            raise PostFailed(f"the channel #{channel.name} no longer exists; schedule another one") from exc
-        except discord.HTTPException as exc:
-            raise PostFailed(f"Discord refused the post in #{channel.name}: {exc.status} {exc.text}") from exc
-        thread_id: int | None = None
-        try:
-            thread = await sent.create_thread(name=message.thread_name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
-            thread_id = thread.id
-        except discord.HTTPException as exc:
-            reason = f"posted question #{message.question_id} in #{channel.name} but could not open its thread: " + (
-                f"missing {permission_name('create_public_threads')}"
-                if exc.status == 403
-                else f"{exc.status} {exc.text}"
-            )
-            log.warning("guild %s: %s", guild_id, reason)
-            await self.bot.guilds_repo.add_problem(guild_id, PROBLEM_SOURCE, reason, to_ms(self.bot.clock.now()))
-        return Published(channel.id, sent.id, thread_id, self.bot.member_count(channel.guild.id))
-
-
-class QuestionListView(HearthView):
-    """Previous/Next buttons under /question list."""
-
-    def __init__(self, cog: Questions, owner_id: int, page: QuestionPage, tag: str | None) -> None:
-        super().__init__(timeout=300)
-        self.cog, self.owner_id, self.page, self.tag = cog, owner_id, page, tag
-        self._sync()
-
-    def _sync(self) -> None:
-        self.previous.disabled = self.page.page <= 1
-        self.next.disabled = self.page.page >= self.page.pages
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.owner_id
-
-    async def _show(self, interaction: discord.Interaction, number: int) -> None:
-        assert interaction.guild_id is not None
-        with user_errors():
-            self.page = await self.cog.service.list_page(interaction.guild_id, number, self.tag)
-        self._sync()
-        await interaction.response.edit_message(embed=list_embed(self.page, self.tag), view=self)
-
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, custom_id="question:list:previous")
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, self.page.page - 1)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, custom_id="question:list:next")
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, self.page.page + 1)
-
-
-def list_embed(page: QuestionPage, tag: str | None) -> discord.Embed:
-    title = f"Questions tagged {tag}" if tag else "Question bank"
-    embed = discord.Embed(title=title, colour=EMBED_COLOUR)
-    if not page.items:
-        embed.description = "No questions yet: `/question add`, `/question import` or `/question starter-pack`."
-        return embed
-    lines = []
-    for q in page.items:
-        used = f"used {q.times_used}×" if q.times_used else "never used"
-        lines.append(f"**#{q.id}** [{q.tag or 'no tag'}, {used}] {truncate(q.text, 300)}")
-    embed.description = "\n".join(lines)[:4096]
-    embed.set_footer(text=f"Page {page.page}/{page.pages} · {page.total} questions")
-    return embed
-
-
-class ReviewView(HearthView):
-    """Approve/Reject the oldest pending suggestion; moves on to the next after each decision."""
-
-    def __init__(self, cog: Questions, owner_id: int, suggestion: SuggestionRow) -> None:
-        super().__init__(timeout=600)
-        self.cog, self.owner_id, self.suggestion = cog, owner_id, suggestion
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.owner_id
-
-    async def _decide(self, interaction: discord.Interaction, approve: bool) -> None:
-        assert interaction.guild_id is not None
-        service = self.cog.service
-        with user_errors():
-            if approve:
-                question = await service.approve(interaction.guild_id, self.suggestion.id, interaction.user.id)
-                done = (
-                    f"Approved: question #{question.id} is in the bank, credited to <@{self.suggestion.suggested_by}>."
-                )
-            else:
-                await service.reject(interaction.guild_id, self.suggestion.id, interaction.user.id)
-                done = f"Rejected suggestion #{self.suggestion.id}."
-        remaining = await service.pending_suggestions(interaction.guild_id)
-        if remaining:
-            self.suggestion = remaining[0]
-            await interaction.response.edit_message(
-                content=done, embed=review_embed(self.suggestion, len(remaining)), view=self
-            )
-        else:
-            self.stop()
-            await interaction.response.edit_message(
-                content=done + "\nNo more suggestions waiting. 🎉", embed=None, view=None
-            )
-
-    @discord.ui.button(label="Approve", style=discord.ButtonStyle.success, custom_id="question:review:approve")
-    async def approve(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._decide(interaction, approve=True)
-
-    @discord.ui.button(label="Reject", style=discord.ButtonStyle.danger, custom_id="question:review:reject")
-    async def reject(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._decide(interaction, approve=False)
-
-
-def review_embed(suggestion: SuggestionRow, waiting: int) -> discord.Embed:
-    embed = discord.Embed(title=f"Suggestion #{suggestion.id}", description=suggestion.text, colour=EMBED_COLOUR)
-    by = f"<@{suggestion.suggested_by}>" if suggestion.suggested_by else "a member who left"
-    embed.add_field(name="Suggested by", value=by)
-    embed.add_field(name="Tag", value=suggestion.tag or "none")
-    embed.set_footer(text=f"{waiting} waiting for review")
-    return embed
 
 
 class Questions(commands.Cog):

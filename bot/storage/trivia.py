@@ -1,4 +1,4 @@
-"""Games tables: a guild's trivia questions, rounds, answers, seasons, the daily game, streak reads."""
+"""Trivia tables: a guild's own questions, what was asked when, rounds, answers and seasons."""
 
 from __future__ import annotations
 
@@ -7,8 +7,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.features.trivia.bank import TriviaQuestion, question_key
 from bot.storage.database import Database
+
+
+@dataclass(frozen=True)
+class TriviaQuestionRow:
+    """One question as stored; ``key`` is the duplicate-detection key the trivia feature computes."""
+
+    key: str
+    category: str
+    question: str
+    correct: str
+    incorrect: tuple[str, ...]
+    difficulty: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -38,20 +50,6 @@ class SeasonRow:
     status: str
 
 
-@dataclass(frozen=True)
-class DailyGameRow:
-    id: int
-    guild_id: int
-    local_day: int
-    target: int
-    max_number: int
-    max_guesses: int
-    channel_id: int
-    message_id: int | None
-    post_id: int | None
-    created_at: int
-
-
 def _row(cls: type, row: Any) -> Any:
     return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
@@ -61,7 +59,7 @@ class TriviaRepository:
         self._db = db
 
     # -- a guild's own questions ----------------------------------------------------------------
-    async def add_question(self, guild_id: int, q: TriviaQuestion, added_by: int | None, now_ms: int) -> bool:
+    async def add_question(self, guild_id: int, q: TriviaQuestionRow, added_by: int | None, now_ms: int) -> bool:
         """Store one question; False when the guild already has one with the same text."""
         return (
             await self._db.execute_rowcount(
@@ -70,7 +68,7 @@ class TriviaRepository:
                 "ON CONFLICT (guild_id, question_key) DO NOTHING",
                 (
                     guild_id,
-                    question_key(q),
+                    q.key,
                     q.category,
                     q.question,
                     q.correct,
@@ -84,14 +82,15 @@ class TriviaRepository:
             == 1
         )
 
-    async def questions(self, guild_id: int, category: str | None = None) -> list[TriviaQuestion]:
+    async def questions(self, guild_id: int, category: str | None = None) -> list[TriviaQuestionRow]:
         sql, params = "SELECT * FROM trivia_questions WHERE guild_id = ?", [guild_id]
         if category is not None:
             sql += " AND category = ?"
             params.append(category)
         rows = await self._db.fetchall(sql + " ORDER BY id", params)
         return [
-            TriviaQuestion(
+            TriviaQuestionRow(
+                r["question_key"],
                 r["category"],
                 r["question"],
                 r["correct"],
@@ -271,121 +270,3 @@ class TriviaRepository:
                 "UPDATE trivia_rounds SET started_by = NULL WHERE guild_id = ? AND started_by = ?",
                 (guild_id, member_id),
             )
-
-
-class DailyGameRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def create(
-        self,
-        guild_id: int,
-        local_day: int,
-        target: int,
-        max_number: int,
-        max_guesses: int,
-        channel_id: int,
-        now_ms: int,
-    ) -> DailyGameRow | None:
-        """Create the guild's game for a local day; None if that day already has one."""
-        created = await self._db.execute_rowcount(
-            "INSERT INTO daily_games (guild_id, local_day, target, max_number, max_guesses, channel_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, local_day) DO NOTHING",
-            (guild_id, local_day, target, max_number, max_guesses, channel_id, now_ms),
-        )
-        return await self.for_day(guild_id, local_day) if created else None
-
-    async def get(self, guild_id: int, game_id: int) -> DailyGameRow | None:
-        row = await self._db.fetchone("SELECT * FROM daily_games WHERE guild_id = ? AND id = ?", (guild_id, game_id))
-        return _row(DailyGameRow, row) if row else None
-
-    async def for_day(self, guild_id: int, local_day: int) -> DailyGameRow | None:
-        row = await self._db.fetchone(
-            "SELECT * FROM daily_games WHERE guild_id = ? AND local_day = ?", (guild_id, local_day)
-        )
-        return _row(DailyGameRow, row) if row else None
-
-    async def set_post(self, guild_id: int, game_id: int, message_id: int, post_id: int) -> None:
-        await self._db.execute(
-            "UPDATE daily_games SET message_id = ?, post_id = ? WHERE guild_id = ? AND id = ?",
-            (message_id, post_id, guild_id, game_id),
-        )
-
-    async def delete(self, guild_id: int, game_id: int) -> None:
-        """Drop a game whose message never went out, so the day can be tried again."""
-        await self._db.execute(
-            "DELETE FROM daily_games WHERE guild_id = ? AND id = ? AND message_id IS NULL", (guild_id, game_id)
-        )
-
-    async def guesses(self, guild_id: int, game_id: int, member_id: int) -> list[int]:
-        rows = await self._db.fetchall(
-            "SELECT guess FROM daily_game_guesses WHERE guild_id = ? AND game_id = ? AND member_id = ? "
-            "ORDER BY guess_no",
-            (guild_id, game_id, member_id),
-        )
-        return [r["guess"] for r in rows]
-
-    async def add_guess(
-        self, guild_id: int, game_id: int, member_id: int, guess_no: int, guess: int, now_ms: int
-    ) -> bool:
-        """Store a guess; False if that guess number was already taken (a double click)."""
-        return (
-            await self._db.execute_rowcount(
-                "INSERT INTO daily_game_guesses (guild_id, game_id, member_id, guess_no, guess, at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, game_id, member_id, guess_no) DO NOTHING",
-                (guild_id, game_id, member_id, guess_no, guess, now_ms),
-            )
-            == 1
-        )
-
-    async def solvers(self, guild_id: int, game_id: int, target: int) -> int:
-        return int(
-            await self._db.fetchval(
-                "SELECT COUNT(DISTINCT member_id) FROM daily_game_guesses WHERE guild_id = ? AND game_id = ? "
-                "AND guess = ?",
-                (guild_id, game_id, target),
-            )
-            or 0
-        )
-
-    async def players(self, guild_id: int, game_id: int) -> int:
-        return int(
-            await self._db.fetchval(
-                "SELECT COUNT(DISTINCT member_id) FROM daily_game_guesses WHERE guild_id = ? AND game_id = ?",
-                (guild_id, game_id),
-            )
-            or 0
-        )
-
-    async def forget_member(self, guild_id: int, member_id: int) -> None:
-        await self._db.execute(
-            "DELETE FROM daily_game_guesses WHERE guild_id = ? AND member_id = ?", (guild_id, member_id)
-        )
-
-
-class StreakRepository:
-    """Reads the member_days rollup (kept exact by triggers) for response streaks."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def response_days(self, guild_id: int, member_id: int) -> list[int]:
-        rows = await self._db.fetchall(
-            "SELECT local_day FROM member_days WHERE guild_id = ? AND member_id = ? AND responses > 0 "
-            "ORDER BY local_day",
-            (guild_id, member_id),
-        )
-        return [r["local_day"] for r in rows]
-
-    async def live_response_days(self, guild_id: int, today: int) -> dict[int, list[int]]:
-        """Response days of every member who responded today or yesterday (the only live streaks)."""
-        rows = await self._db.fetchall(
-            "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND responses > 0 AND local_day <= ? "
-            "AND member_id IN (SELECT member_id FROM member_days WHERE guild_id = ? AND responses > 0 "
-            "AND local_day >= ? AND local_day <= ? AND member_id > 0) ORDER BY member_id, local_day",
-            (guild_id, today, guild_id, today - 1, today),
-        )
-        found: dict[int, list[int]] = {}
-        for r in rows:
-            found.setdefault(r["member_id"], []).append(r["local_day"])
-        return found

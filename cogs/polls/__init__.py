@@ -1,14 +1,14 @@
 """/poll: native Discord polls and Hearth's anonymous polls, closed on time with a charted result.
 
-Thin on purpose: input rules live in bot/engagement/polls.py, vote and close bookkeeping in
-bot/poll_service.py, SQL in bot/storage/polls.py, the chart in bot/charts/polls.py.
+Thin on purpose: input rules live in bot/features/polls/rules.py, vote and close bookkeeping in
+bot/features/polls/service.py, SQL in bot/storage/polls.py, the chart in bot/features/polls/chart.py.
+Buttons are in views.py, embeds and texts in embeds.py.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -20,165 +20,19 @@ from bot.app import Hearth
 from bot.core.checks import is_moderator, moderator_only
 from bot.core.clock import from_ms
 from bot.core.discord_helpers import NO_PINGS, POST_PERMISSIONS, discord_timestamp, missing_permissions, truncate
-from bot.core.tree import UserError, report_error
-from bot.core.views import HearthView
+from bot.core.tree import UserError
 from bot.features.polls.chart import poll_chart
-from bot.features.polls.rules import (
-    Participation,
-    PollInputError,
-    PollSpec,
-    Tally,
-    build_spec,
-    describe_vote,
-    percent,
-    tally,
-    winner_line,
-)
-from bot.features.polls.service import PollClosed, PollService, UnknownPoll
+from bot.features.polls.rules import PollInputError, PollSpec, build_spec, tally
+from bot.features.polls.service import PollService, UnknownPoll
 from bot.storage.analytics import AnalyticsRepository
 from bot.storage.polls import PollRepository, PollRow
 from bot.storage.schedules import TimerRow
+from cogs.polls.embeds import anonymous_embed, jump_url, result_embed, result_lines
+from cogs.polls.views import PollButton, anonymous_view
 
 log = logging.getLogger(__name__)
 
 TIMER_KIND = "poll.close"
-BUTTONS_PER_ROW = 5
-CLOSED_TEXT = "This poll has closed; votes are no longer accepted."
-ANONYMITY_NOTE = "Anonymous: nobody, moderators included, can see who voted for what. Counts appear when it closes."
-
-
-def jump_url(guild_id: int, channel_id: int, message_id: int | None) -> str:
-    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id or ''}"
-
-
-def _service(client: discord.Client) -> PollService:
-    cog = client.get_cog("Polls") if isinstance(client, commands.Bot) else None
-    if not isinstance(cog, Polls):
-        raise UserError("Polls are not available right now; try again in a moment.")
-    return cog.service
-
-
-CUSTOM_ID = r"hearth:poll:(?P<poll>\d+):(?P<choice>\d+|x|me)"
-
-
-class PollButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_ID):
-    """One button of an anonymous poll; the custom id carries the poll and the choice, so it survives restarts."""
-
-    def __init__(self, poll_id: int, choice: str, label: str, style: discord.ButtonStyle, row: int | None) -> None:
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"hearth:poll:{poll_id}:{choice}", row=row)
-        )
-        self.poll_id = poll_id
-        self.choice = choice
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PollButton:
-        label = getattr(item, "label", None) or "?"
-        style = getattr(item, "style", discord.ButtonStyle.secondary)
-        return cls(int(match["poll"]), match["choice"], label, style, None)
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        try:
-            await self._answer(interaction)
-        except Exception as error:  # dynamic items bypass View.on_error: route errors like commands do
-            await report_error(interaction, error)
-
-    async def _answer(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
-            raise UserError("Polls only work inside a server.")
-        service = _service(interaction.client)
-        try:
-            if self.choice == "me":
-                poll, mine = await service.current_vote(interaction.guild_id, self.poll_id, interaction.user.id)
-                text = (
-                    "Your vote: " + ", ".join(f"**{poll.options[i]}**" for i in sorted(mine)) + "."
-                    if mine
-                    else "You have not voted on this poll."
-                )
-                if not service.takes_votes(poll):
-                    text += " " + CLOSED_TEXT
-            else:
-                option = None if self.choice == "x" else int(self.choice)
-                poll, change = await service.vote(interaction.guild_id, self.poll_id, interaction.user.id, option)
-                text = describe_vote(change, poll.options)
-        except PollClosed:
-            raise UserError(CLOSED_TEXT) from None
-        except UnknownPoll:
-            raise UserError("This poll no longer exists.") from None
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-
-
-def anonymous_view(poll: PollRow) -> HearthView:
-    view = HearthView(timeout=None)
-    for index, option in enumerate(poll.options):
-        row = index // BUTTONS_PER_ROW
-        view.add_item(PollButton(poll.id, str(index), truncate(option, 80), discord.ButtonStyle.primary, row))
-    tail = (len(poll.options) - 1) // BUTTONS_PER_ROW + 1
-    view.add_item(PollButton(poll.id, "me", "My vote", discord.ButtonStyle.secondary, tail))
-    view.add_item(PollButton(poll.id, "x", "Withdraw my vote", discord.ButtonStyle.danger, tail))
-    return view
-
-
-def anonymous_embed(poll: PollRow) -> discord.Embed:
-    closes = from_ms(poll.closes_at)
-    lines = [f"{i + 1}. {option}" for i, option in enumerate(poll.options)]
-    how = "Pick as many as you like." if poll.multi else "Pick one."
-    if poll.is_open:
-        status = f"{how} Closes {discord_timestamp(closes, 'R')}."
-    else:
-        status = f"Closed {discord_timestamp(from_ms(poll.closed_at or poll.closes_at), 'R')}: results below."
-    embed = discord.Embed(
-        title=truncate(f"📊 {poll.question}", 256),
-        description="\n".join(lines) + f"\n\n{status}",
-        colour=discord.Colour.blurple() if poll.is_open else discord.Colour.dark_grey(),
-    )
-    embed.set_footer(text=f"Poll #{poll.id} · {ANONYMITY_NOTE}")
-    return embed
-
-
-def result_lines(result: Tally, multi: bool) -> list[str]:
-    winners = set(result.winners)
-    lines = []
-    for i, option in enumerate(result.options):
-        count = result.counts[i]
-        medal = " 🏆" if i in winners else ""
-        lines.append(f"**{option}**: {count} vote{'s' if count != 1 else ''} ({result.percentages[i]:.0f}%){medal}")
-    lines.append("")
-    lines.append(winner_line(result))
-    if multi:
-        lines.append("Percentages are shares of voters; each voter could pick several options.")
-    return lines
-
-
-def participation_text(voters: int, figures: Participation) -> str:
-    if figures.active_base:
-        base = (
-            f"{percent(figures.rate)} of active members ({figures.responders} of the {figures.active_base} "
-            "active in the 28 days before)"
-        )
-    else:
-        base = f"{figures.responders} responder(s), nobody was active in the 28 days before"
-    reach = (
-        f"{percent(figures.reach)} of all {figures.member_count} members"
-        if figures.member_count
-        else "member count unknown"
-    )
-    return f"{voters} voter{'s' if voters != 1 else ''}. Participation: {base}; {reach}."
-
-
-def result_embed(poll: PollRow, result: Tally, figures: Participation, filename: str) -> discord.Embed:
-    embed = discord.Embed(
-        title=truncate(f"📊 Results: {poll.question}", 256),
-        description="\n".join(result_lines(result, poll.multi))[:4000],
-        colour=discord.Colour.green(),
-    )
-    embed.add_field(name="Turnout", value=participation_text(result.voters, figures), inline=False)
-    embed.set_image(url=f"attachment://{filename}")
-    kind = "anonymous poll: Hearth never stores who chose what" if poll.anonymous else "Discord poll"
-    embed.set_footer(text=f"Poll #{poll.id} · {kind}")
-    return embed
 
 
 class Polls(commands.Cog):
