@@ -16,7 +16,7 @@ from bot.storage.questions import SuggestionRow
 from cogs.questions.embeds import list_embed, review_embed
 
 if TYPE_CHECKING:
-    from cogs.questions import Questions
+    from cogs.questions.cog import Questions
 
 
 @contextmanager

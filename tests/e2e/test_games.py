@@ -9,7 +9,7 @@ from typing import Any
 from bot.features.trivia.bank import load_shipped_bank
 from bot.sandbox.localdiscord.world import Member, Message
 from cogs.number_game import NumberGame
-from cogs.trivia import Trivia
+from cogs.trivia.cog import Trivia
 from tests.e2e.conftest import World
 
 BANK = {q.question: q for q in load_shipped_bank()}

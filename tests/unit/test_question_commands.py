@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord import app_commands
 
 from bot.core.checks import is_moderator_only
-from cogs.questions import Questions
+from cogs.questions.cog import Questions
 
 MEMBER_COMMANDS = {"suggest"}
 
