@@ -198,7 +198,7 @@ async def main() -> None:
 
         apply_endpoints(args.api, args.gateway)
     client = build_client(args)
-    if args.kind == "hearth":  # as `hearth run` does (bot/cli.py)
+    if args.kind == "hearth":  # as `hearth run` does (bot/cli/run.py)
         gc.collect()
         gc.freeze()
     start = asyncio.create_task(client.start(args.token))

@@ -124,7 +124,7 @@ async def rebuild(count: int) -> dict[str, float]:
         read = time.perf_counter() - started
         assert len(rows) == count
         gc.collect()
-        gc.freeze()  # as `hearth run` does before connecting (bot/cli.py)
+        gc.freeze()  # as `hearth run` does before connecting (bot/cli/run.py)
         scheduler = Scheduler(repo, guilds, SystemClock(), SchedulerSettings(), drive_jobs=True)
         scheduler.on_schedule("bench", post_nothing)
         async with LagMeter() as meter:

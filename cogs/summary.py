@@ -1,7 +1,7 @@
 """/summary and the weekly summary post: the Discord side of bot/summary.
 
 Thin: the schedule lives in ``SummaryService``, the figures in bot/analytics (one
-``weekly_figures`` call), the wording in ``bot.summary.content``; this cog turns the content into
+``weekly_figures`` call), the wording in ``bot.features.summary.content``; this cog turns the content into
 one embed plus one chart and posts it without pinging anyone.
 
 The default schedule is created right after a successful ``/hearth setup`` that leaves the guild

@@ -1,4 +1,4 @@
-"""Choosing the next question and the low-bank warning: the pure rules in bot/engagement/questions.py."""
+"""Choosing the next question and the low-bank warning: the pure rules in bot/features/questions/rules.py."""
 
 from __future__ import annotations
 

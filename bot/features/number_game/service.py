@@ -1,6 +1,6 @@
 """The daily number game as a service: one game per guild and local day, guesses stored and recorded.
 
-Rules live in ``bot.engagement.number_game``; the games cog posts the message with 25 buttons and
+Rules live in ``bot.features.number_game.rules``; the number game cog posts the message with 25 buttons and
 answers each click privately with the hint this service returns.
 """
 

@@ -1,7 +1,7 @@
 """Response streaks per member, read from the ``member_days`` rollup (METRICS.md "Streaks").
 
 A day counts when the member responded to at least one Hearth post that local day
-(``member_days.responses > 0``); the rules themselves are in ``bot.engagement.streaks``.
+(``member_days.responses > 0``); the rules themselves are in ``bot.analytics.streaks``.
 The weekly summary uses ``top_streaks(guild_id, today)``.
 """
 

@@ -125,7 +125,7 @@ class SummaryContent:
     streaks: Sequence[tuple[int, int]] = ()  # (member id, current streak in days), longest first
     winners: Sequence[Winner] = ()
     warnings: Sequence[str] = ()
-    experiments: Sequence[str] = ()  # running and recently ended A/B tests (bot.experiment_service)
+    experiments: Sequence[str] = ()  # running and recently ended A/B tests (bot.features.experiments)
     thin: ThinData | None = None
     chart: SummaryChart | None = None
     late: bool = False

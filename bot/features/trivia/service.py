@@ -1,6 +1,6 @@
 """Trivia as a service: picking questions, running rounds, answers, leaderboards, seasons, imports.
 
-No Discord here: messages go out through the games cog's adapters (``TriviaOutputs``). Rounds
+No Discord here: messages go out through the trivia cog's adapters (``TriviaOutputs``). Rounds
 are ``TriviaSession`` objects kept in a ``SessionRegistry``; answers are stored once per member
 and question and recorded as ``trivia_answer`` activities on the question's Hearth post.
 """
@@ -60,7 +60,7 @@ class GameError(Exception):
 
 
 class TriviaOutputs(Protocol):
-    """Where trivia posts go (the games cog): a channel's round output, and season boards."""
+    """Where trivia posts go (the trivia cog): a channel's round output, and season boards."""
 
     async def round_output(self, guild_id: int, channel_id: int) -> RoundOutput: ...
 

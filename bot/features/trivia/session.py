@@ -70,7 +70,7 @@ Standings = list[tuple[int, list[int], int]]
 
 
 class RoundOutput(Protocol):
-    """The Discord side of a round (implemented by the games cog)."""
+    """The Discord side of a round (implemented by the trivia cog)."""
 
     async def post_question(
         self, round_: RoundRow, index: int, question: TriviaQuestion, choices: list[str], closes_at: datetime
