@@ -16,6 +16,7 @@ import discord
 from discord.ext import commands
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.entropy import Entropy
 from bot.core.endpoints import apply_endpoints
 from bot.core.settings import Settings
 from bot.core.tree import HearthTree
@@ -73,7 +74,9 @@ class Hearth(commands.Bot):
     posts: PostService
     scheduler: Scheduler
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, **options: Any) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, entropy: Entropy | None = None, **options: Any
+    ) -> None:
         apply_endpoints(settings.discord.api_base, settings.discord.gateway_url)
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         # Hearth reads raw events and partial messages only. discord.py's message cache would
@@ -88,6 +91,7 @@ class Hearth(commands.Bot):
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self.entropy = entropy or Entropy()  # seeded only in the sandbox
         self.synced_commands = False
         self._shutdown: asyncio.Task[None] | None = None
         self.warning_sources: list[WarningSource] = []
@@ -101,7 +105,7 @@ class Hearth(commands.Bot):
         await self.guilds_repo.load_all()
         self.activities = ActivityRepository(self.db)
         self.meta = MetaRepository(self.db)
-        self.privacy = PrivacyService(OptOutRepository(self.db), self.activities, self.meta, self.clock)
+        self.privacy = PrivacyService(OptOutRepository(self.db), self.activities, self.meta, self.clock, self.entropy)
         await self.privacy.load()
         self.recorder = Recorder(self.activities, self.guilds_repo, self.privacy, self.clock, self.settings.recorder)
         self.recorder.start()

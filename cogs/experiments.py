@@ -167,6 +167,7 @@ class Experiments(commands.Cog):
             bot.clock,
             QuestionRepository(bot.db),
             flush=bot.recorder.flush,
+            entropy=bot.entropy,
         )
         bot.scheduler.set_due_time(SCHEDULE_KIND, self.service.due_time)
         bot.scheduler.wrap_schedule(SCHEDULE_KIND, self._around_question)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 
+from bot.core.entropy import Entropy
 from bot.core.clock import Clock, to_ms
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
 
@@ -19,8 +19,14 @@ KEY_NAME = "privacy_hash_key"
 
 class PrivacyService:
     def __init__(
-        self, optouts: OptOutRepository, activities: ActivityRepository, meta: MetaRepository, clock: Clock
+        self,
+        optouts: OptOutRepository,
+        activities: ActivityRepository,
+        meta: MetaRepository,
+        clock: Clock,
+        entropy: Entropy | None = None,
     ) -> None:
+        self._entropy = entropy or Entropy()
         self._optouts = optouts
         self._activities = activities
         self._meta = meta
@@ -33,7 +39,7 @@ class PrivacyService:
     async def load(self) -> None:
         key = await self._meta.get(KEY_NAME)
         if key is None:
-            key = secrets.token_hex(32)
+            key = self._entropy.token_hex(32, "privacy key")
             await self._meta.set(KEY_NAME, key)
         self._key = bytes.fromhex(key)
         self._opted_out = set(await self._optouts.all())

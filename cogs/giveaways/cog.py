@@ -42,7 +42,7 @@ class Giveaways(commands.Cog):
     def __init__(self, bot: Hearth) -> None:
         self.bot = bot
         self.repo = GiveawayRepository(bot.db)
-        self.service = GiveawayService(self.repo, bot.clock, bot.recorder)
+        self.service = GiveawayService(self.repo, bot.clock, bot.recorder, bot.entropy)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(GiveawayButton)

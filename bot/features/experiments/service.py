@@ -17,13 +17,13 @@ how a verdict reads in ``text.py``. docs/experiments.md explains it for moderato
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import date, time, timedelta
 from typing import Any, Protocol
 
 from bot.analytics.report import post_figures
 from bot.analytics.rollups import excluded_members
+from bot.core.entropy import Entropy
 from bot.core.clock import Clock, from_ms, to_ms
 from bot.core.localtime import format_weekdays, occurrence_at, parse_time_of_day
 from bot.features.experiments.model import ArmFigures, Decision, Experiment, ExperimentStatus, InvalidExperiment
@@ -63,8 +63,10 @@ class ExperimentService:
         *,
         flush: Callable[[], Awaitable[None]] | None = None,
         analytics: AnalyticsRepository | None = None,
+        entropy: Entropy | None = None,
     ) -> None:
         self.repo = repo
+        self._entropy = entropy or Entropy()
         self._analytics = analytics or AnalyticsRepository(repo.db)
         self._scheduler = scheduler
         self._privacy = privacy
@@ -170,7 +172,7 @@ class ExperimentService:
         days = plan_dates(schedule, times, now, tz, posts, taken)
         if len(days) < posts:
             raise InvalidExperiment(f"Schedule #{schedule.id} has too few upcoming posts to plan {posts}.")
-        seed = secrets.token_hex(8)
+        seed = self._entropy.token_hex(8, "experiment arms")
         arms = assign_arms(posts, seed)
         last_arm_time = parse_time_of_day(arm_a if arms[-1] == "A" else arm_b) if factor == "slot" else None
         ends_at = occurrence_at(days[-1], last_arm_time or schedule.local_time, tz) + RESPONSE_WINDOW

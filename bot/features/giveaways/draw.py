@@ -18,15 +18,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import secrets
 from collections.abc import Iterable
+
+from bot.core.entropy import Entropy
 
 log = logging.getLogger(__name__)
 
 
-def new_seed() -> str:
-    """A fresh secret seed: 32 random bytes from the OS CSPRNG, as 64 hex characters."""
-    return secrets.token_hex(32)
+def new_seed(entropy: Entropy | None = None) -> str:
+    """A fresh secret seed: 32 random bytes (the OS CSPRNG unless the sandbox seeds it), as 64 hex characters."""
+    return (entropy or Entropy()).token_hex(32, "giveaway seed")
 
 
 def commitment(seed: str) -> str:

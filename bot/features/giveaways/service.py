@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.core.entropy import Entropy
 from bot.core.clock import Clock, to_ms
 from bot.core.limits import RuleError
 from bot.features.giveaways import rules
@@ -29,8 +30,11 @@ def requirements_of(row: GiveawayRow) -> rules.Requirements:
 class GiveawayService:
     """Giveaway state changes; every write goes through the repository, every entry to the recorder."""
 
-    def __init__(self, repo: GiveawayRepository, clock: Clock, recorder: Recorder) -> None:
+    def __init__(
+        self, repo: GiveawayRepository, clock: Clock, recorder: Recorder, entropy: Entropy | None = None
+    ) -> None:
         self.repo = repo
+        self.entropy = entropy or Entropy()
         self.clock = clock
         self.recorder = recorder
         self._locks: dict[int, asyncio.Lock] = {}
@@ -52,7 +56,7 @@ class GiveawayService:
         length: timedelta,
     ) -> int:
         """Store a new giveaway with a fresh secret seed and its published commitment."""
-        seed = new_seed()
+        seed = new_seed(self.entropy)
         return await self.repo.create(
             guild_id,
             channel_id=channel_id,
