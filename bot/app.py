@@ -16,8 +16,8 @@ import discord
 from discord.ext import commands
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.entropy import Entropy
 from bot.core.endpoints import apply_endpoints
+from bot.core.entropy import Entropy
 from bot.core.settings import Settings
 from bot.core.tree import HearthTree
 from bot.platform.posts import PostService

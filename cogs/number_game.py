@@ -93,6 +93,7 @@ class NumberGame(commands.Cog):
             recorder=bot.recorder,
             guilds=bot.guilds_repo,
             clock=bot.clock,
+            rng=bot.entropy.rng("number game"),
         )
         bot.scheduler.on_schedule(DAILY_GAME_KIND, self._scheduled_daily_game)
         bot.privacy.on_forget(self.service.repo.forget_member)

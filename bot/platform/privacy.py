@@ -7,8 +7,8 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.core.entropy import Entropy
 from bot.core.clock import Clock, to_ms
+from bot.core.entropy import Entropy
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
 
 log = logging.getLogger(__name__)

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from bot.app import INTERACTION_TASKS, Hearth
 from bot.core.clock import FakeClock
+from bot.core.entropy import Entropy
 from bot.sandbox.community import (
     Action,
     CommunityModel,
@@ -36,7 +37,6 @@ from bot.sandbox.community import (
     Respond,
     Say,
 )
-from bot.sandbox.determinism import seed_bot
 from bot.sandbox.hearth_runner import local_settings, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.interactions import InteractionResult, walk_components
@@ -149,7 +149,6 @@ class Sandbox:
         self._live_until: datetime | None = None
         self._progress_at = 0.0
         self._log_since: datetime | None = None
-        self._unseed: Callable[[], None] | None = None
 
     # ---- life cycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Sandbox:
@@ -185,13 +184,10 @@ class Sandbox:
             self.members[persona.index] = member
         settings = local_settings(s, self.database).replace("intents", members=True)
         settings = settings.replace("bot", database=str(self.database), default_timezone=self.tz_name)
-        self.bot, self.runner = await start_hearth(s, settings, self.clock)
-        self._unseed = await seed_bot(self.bot, self.settings.seed)
+        # Every draw the bot makes (questions, trivia, secrets) follows the sandbox's seed.
+        self.bot, self.runner = await start_hearth(s, settings, self.clock, entropy=Entropy(self.settings.seed))
 
     async def stop(self) -> None:
-        if self._unseed is not None:
-            self._unseed()
-            self._unseed = None
         if hasattr(self, "runner"):
             await self.runner.stop()
         if hasattr(self, "server"):

@@ -38,7 +38,13 @@ class Questions(commands.Cog):
     def __init__(self, bot: Hearth) -> None:
         self.bot = bot
         self.service = QuestionService(
-            QuestionRepository(bot.db), bot.scheduler, bot.posts, bot.guilds_repo, bot.clock, bot.settings.questions
+            QuestionRepository(bot.db),
+            bot.scheduler,
+            bot.posts,
+            bot.guilds_repo,
+            bot.clock,
+            bot.settings.questions,
+            rng=bot.entropy.rng("questions"),
         )
         self.service.publisher = DiscordQuestionPublisher(bot)
 

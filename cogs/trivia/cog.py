@@ -63,6 +63,7 @@ class Trivia(commands.Cog):
             scheduler=bot.scheduler,
             clock=bot.clock,
             outputs=self,
+            rng=bot.entropy.rng("trivia"),
         )
         bot.scheduler.on_schedule(TRIVIA_KIND, self._scheduled_trivia)
         bot.scheduler.on_timer(SEASON_TIMER, self.service.end_season)

@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 from bot.analytics.report import post_figures
 from bot.analytics.rollups import excluded_members
-from bot.core.entropy import Entropy
 from bot.core.clock import Clock, from_ms, to_ms
+from bot.core.entropy import Entropy
 from bot.core.localtime import format_weekdays, occurrence_at, parse_time_of_day
 from bot.features.experiments.model import ArmFigures, Decision, Experiment, ExperimentStatus, InvalidExperiment
 from bot.features.experiments.planning import MAX_POSTS, MIN_POSTS, normalise_name, parse_arms, plan_dates

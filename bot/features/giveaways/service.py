@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.core.entropy import Entropy
 from bot.core.clock import Clock, to_ms
+from bot.core.entropy import Entropy
 from bot.core.limits import RuleError
 from bot.features.giveaways import rules
 from bot.features.giveaways.draw import commitment, draw_winners, new_seed
