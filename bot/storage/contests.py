@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
-
-
-def _row(cls: Any, row: Any) -> Any:
-    return cls(**{f.name: row[f.name] for f in fields(cls)})
+from bot.storage.rows import as_row
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ class ContestRepository:
 
     async def get(self, guild_id: int, contest_id: int) -> ContestRow | None:
         row = await self._db.fetchone("SELECT * FROM contests WHERE guild_id = ? AND id = ?", (guild_id, contest_id))
-        return _row(ContestRow, row) if row else None
+        return as_row(ContestRow, row) if row else None
 
     async def list(
         self, guild_id: int, *, statuses: tuple[str, ...] = ("submissions", "voting"), limit: int = 25
@@ -125,13 +122,13 @@ class ContestRepository:
             f"SELECT * FROM contests WHERE guild_id = ? AND status IN ({marks}) ORDER BY id DESC LIMIT ?",
             (guild_id, *statuses, limit),
         )
-        return [_row(ContestRow, r) for r in rows]
+        return [as_row(ContestRow, r) for r in rows]
 
     async def by_thread(self, guild_id: int, thread_id: int) -> ContestRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM contests WHERE guild_id = ? AND thread_id = ?", (guild_id, thread_id)
         )
-        return _row(ContestRow, row) if row else None
+        return as_row(ContestRow, row) if row else None
 
     async def voting_poll_messages(self) -> set[tuple[int, int]]:
         """(guild, message) of every contest whose vote is a native poll still open."""
@@ -145,7 +142,7 @@ class ContestRepository:
         row = await self._db.fetchone(
             "SELECT * FROM contests WHERE guild_id = ? AND voting_message_id = ?", (guild_id, message_id)
         )
-        return _row(ContestRow, row) if row else None
+        return as_row(ContestRow, row) if row else None
 
     # -- entries ------------------------------------------------------------------------------
     async def add_entry(
@@ -190,13 +187,13 @@ class ContestRepository:
             "SELECT * FROM contest_entries WHERE guild_id = ? AND contest_id = ? AND member_id = ?",
             (guild_id, contest_id, member_id),
         )
-        return _row(EntryRow, row) if row else None
+        return as_row(EntryRow, row) if row else None
 
     async def entry(self, guild_id: int, entry_id: int) -> EntryRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM contest_entries WHERE guild_id = ? AND id = ?", (guild_id, entry_id)
         )
-        return _row(EntryRow, row) if row else None
+        return as_row(EntryRow, row) if row else None
 
     async def entries(self, guild_id: int, contest_id: int) -> list[EntryRow]:
         rows = await self._db.fetchall(
@@ -204,7 +201,7 @@ class ContestRepository:
             "ORDER BY COALESCE(number, 1000000), submitted_at, id",
             (guild_id, contest_id),
         )
-        return [_row(EntryRow, r) for r in rows]
+        return [as_row(EntryRow, r) for r in rows]
 
     async def entry_counts(self, guild_id: int, contest_ids: list[int]) -> dict[int, int]:
         if not contest_ids:

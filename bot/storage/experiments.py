@@ -6,9 +6,9 @@ import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.rows import as_row
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,6 @@ class ExperimentPost:
     kind: str
     posted_at: int
     local_day: int
-
-
-def _row(row: Any) -> ExperimentRow:
-    return ExperimentRow(**{k: row[k] for k in ExperimentRow.__dataclass_fields__})
 
 
 class ExperimentRepository:
@@ -119,11 +115,11 @@ class ExperimentRepository:
         row = await self._db.fetchone(
             "SELECT * FROM experiments WHERE guild_id = ? AND id = ?", (guild_id, experiment_id)
         )
-        return _row(row) if row else None
+        return as_row(ExperimentRow, row) if row else None
 
     async def by_name(self, guild_id: int, name: str) -> ExperimentRow | None:
         row = await self._db.fetchone("SELECT * FROM experiments WHERE guild_id = ? AND name = ?", (guild_id, name))
-        return _row(row) if row else None
+        return as_row(ExperimentRow, row) if row else None
 
     async def list(self, guild_id: int) -> list[ExperimentRow]:
         """Running tests first, then the rest, newest first."""
@@ -132,21 +128,21 @@ class ExperimentRepository:
             "ORDER BY CASE WHEN status = 'running' THEN 0 ELSE 1 END, started_at DESC, id DESC",
             (guild_id,),
         )
-        return [_row(r) for r in rows]
+        return [as_row(ExperimentRow, r) for r in rows]
 
     async def running(self, guild_id: int | None = None) -> list[ExperimentRow]:
         sql, params = "SELECT * FROM experiments WHERE status = 'running'", []
         if guild_id is not None:
             sql += " AND guild_id = ?"
             params.append(guild_id)
-        return [_row(r) for r in await self._db.fetchall(sql + " ORDER BY id", params)]
+        return [as_row(ExperimentRow, r) for r in await self._db.fetchall(sql + " ORDER BY id", params)]
 
     async def running_for_schedule(self, guild_id: int, schedule_id: int) -> ExperimentRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM experiments WHERE guild_id = ? AND schedule_id = ? AND status = 'running'",
             (guild_id, schedule_id),
         )
-        return _row(row) if row else None
+        return as_row(ExperimentRow, row) if row else None
 
     async def ended_since(self, guild_id: int, since_ms: int) -> list[ExperimentRow]:
         rows = await self._db.fetchall(
@@ -154,7 +150,7 @@ class ExperimentRepository:
             "ORDER BY ended_at DESC, id DESC",
             (guild_id, since_ms),
         )
-        return [_row(r) for r in rows]
+        return [as_row(ExperimentRow, r) for r in rows]
 
     async def plan(self, guild_id: int, experiment_id: int) -> list[PlannedPost]:
         rows = await self._db.fetchall(

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from bot.storage.database import Database
-
-
-def _row(cls: Any, row: Any) -> Any:
-    return cls(**{f.name: row[f.name] for f in fields(cls)})
+from bot.storage.rows import as_row
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ class GiveawayRepository:
 
     async def get(self, guild_id: int, giveaway_id: int) -> GiveawayRow | None:
         row = await self._db.fetchone("SELECT * FROM giveaways WHERE guild_id = ? AND id = ?", (guild_id, giveaway_id))
-        return _row(GiveawayRow, row) if row else None
+        return as_row(GiveawayRow, row) if row else None
 
     async def list(self, guild_id: int, *, statuses: tuple[str, ...] = ("open",), limit: int = 25) -> list[GiveawayRow]:
         marks = ", ".join("?" for _ in statuses)
@@ -102,11 +98,11 @@ class GiveawayRepository:
             f"SELECT * FROM giveaways WHERE guild_id = ? AND status IN ({marks}) ORDER BY id DESC LIMIT ?",
             (guild_id, *statuses, limit),
         )
-        return [_row(GiveawayRow, r) for r in rows]
+        return [as_row(GiveawayRow, r) for r in rows]
 
     async def open_with_role(self) -> list[GiveawayRow]:
         rows = await self._db.fetchall("SELECT * FROM giveaways WHERE status = 'open' AND required_role_id IS NOT NULL")
-        return [_row(GiveawayRow, r) for r in rows]
+        return [as_row(GiveawayRow, r) for r in rows]
 
     async def set_status(self, guild_id: int, giveaway_id: int, status: str, ended_at: int | None) -> None:
         await self._db.execute(

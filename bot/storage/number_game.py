@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.rows import as_row
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class DailyGameRow:
 
 
 def _daily_game(row: Any) -> DailyGameRow:
-    return DailyGameRow(**{name: row[name] for name in DailyGameRow.__dataclass_fields__})
+    return as_row(DailyGameRow, row)
 
 
 class DailyGameRepository:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.rows import as_row
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,11 @@ class SuggestionRow:
 
 
 def _question(row: Any) -> QuestionRow:
-    return QuestionRow(**{name: row[name] for name in QuestionRow.__dataclass_fields__})
+    return as_row(QuestionRow, row)
 
 
 def _suggestion(row: Any) -> SuggestionRow:
-    return SuggestionRow(**{name: row[name] for name in SuggestionRow.__dataclass_fields__})
+    return as_row(SuggestionRow, row)
 
 
 @dataclass(frozen=True)

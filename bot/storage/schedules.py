@@ -9,6 +9,7 @@ from datetime import time
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.rows import as_row
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _schedule(row: Any) -> ScheduleRow:
 
 
 def _occurrence(row: Any) -> OccurrenceRow:
-    return OccurrenceRow(**{k: row[k] for k in OccurrenceRow.__dataclass_fields__})
+    return as_row(OccurrenceRow, row)
 
 
 class ScheduleRepository:

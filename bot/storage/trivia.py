@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.rows import as_row
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,6 @@ class SeasonRow:
     ends_at: int
     status: str
 
-
-def _row(cls: type, row: Any) -> Any:
-    return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
 class TriviaRepository:
@@ -144,7 +141,7 @@ class TriviaRepository:
 
     async def round(self, guild_id: int, round_id: int) -> RoundRow | None:
         row = await self._db.fetchone("SELECT * FROM trivia_rounds WHERE guild_id = ? AND id = ?", (guild_id, round_id))
-        return _row(RoundRow, row) if row else None
+        return as_row(RoundRow, row) if row else None
 
     async def finish_round(self, guild_id: int, round_id: int, status: str, now_ms: int) -> None:
         await self._db.execute(
@@ -205,17 +202,17 @@ class TriviaRepository:
         row = await self._db.fetchone(
             "SELECT * FROM trivia_seasons WHERE guild_id = ? AND status = 'active' ORDER BY number DESC", (guild_id,)
         )
-        return _row(SeasonRow, row) if row else None
+        return as_row(SeasonRow, row) if row else None
 
     async def season(self, guild_id: int, season_id: int) -> SeasonRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM trivia_seasons WHERE guild_id = ? AND id = ?", (guild_id, season_id)
         )
-        return _row(SeasonRow, row) if row else None
+        return as_row(SeasonRow, row) if row else None
 
     async def seasons(self, guild_id: int) -> list[SeasonRow]:
         rows = await self._db.fetchall("SELECT * FROM trivia_seasons WHERE guild_id = ? ORDER BY number", (guild_id,))
-        return [_row(SeasonRow, r) for r in rows]
+        return [as_row(SeasonRow, r) for r in rows]
 
     async def add_season(
         self, guild_id: int, length: str, channel_id: int, started_at: int, ends_at: int
@@ -239,7 +236,7 @@ class TriviaRepository:
             row = await self._db.fetchone(
                 "SELECT * FROM trivia_seasons WHERE guild_id = ? AND number = ?", (guild_id, number)
             )
-        return _row(SeasonRow, row)
+        return as_row(SeasonRow, row)
 
     async def update_season(self, guild_id: int, season_id: int, *, length: str, channel_id: int, ends_at: int) -> None:
         await self._db.execute(
