@@ -99,7 +99,8 @@ class Hearth(commands.Bot):
         self.caught_up = asyncio.Event()  # set after the first sweep of overdue work on ready
 
     async def setup_hook(self) -> None:
-        self.db = await Database.open(self.settings.bot.database_path)
+        self.db = await Database.open(self.settings.database_url)
+        log.info("database: %s", self.db.url)  # DatabaseUrl hides the password
         await self.db.migrate()
         self.guilds_repo = GuildRepository(self.db, self.settings.bot.default_timezone)
         await self.guilds_repo.load_all()

@@ -103,6 +103,8 @@ class Admin(commands.Cog):
                 f"{stats.written_rows:,} activities stored this run, {self.bot.recorder.pending} waiting, "
                 f"{stats.dropped:,} dropped"
                 + (f", {stats.rejected:,} refused by the database (see the log)" if stats.rejected else "")
+                + f". Database: {self.bot.db.engine}"
+                + ("" if stats.database_ok else f", ⚠️ unreachable: retrying ({stats.retries} retries), nothing is lost")
                 + f". Members intent: {'on' if self.bot.intents.members else 'off'}."
             ),
             inline=False,

@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from bot.core.settings import Settings, load_settings
-from bot.storage import Database
+from bot.storage import Database, DatabaseUrl
+from bot.storage.database import DatabaseUrlError
 
 Handler = Callable[[argparse.Namespace], int]
 Subcommands = argparse._SubParsersAction  # type: ignore[type-arg]
@@ -31,9 +31,12 @@ def settings_of(args: argparse.Namespace) -> Settings:
     return load_settings(getattr(args, "config", None))
 
 
-def database_path(args: argparse.Namespace) -> Path:
-    """``--db``, or the database named in config.toml."""
-    return Path(args.db) if getattr(args, "db", None) else settings_of(args).bot.database_path
+def database_url(args: argparse.Namespace) -> DatabaseUrl:
+    """``--db`` (a file or a URL), or the database of the settings (config.toml, HEARTH_DATABASE_URL)."""
+    try:
+        return DatabaseUrl.parse(args.db if getattr(args, "db", None) else settings_of(args).database_url)
+    except DatabaseUrlError as exc:
+        raise SystemExit(fail(str(exc))) from None
 
 
 def default_timezone(args: argparse.Namespace) -> str:
@@ -41,13 +44,16 @@ def default_timezone(args: argparse.Namespace) -> str:
     return "UTC" if getattr(args, "db", None) else settings_of(args).bot.default_timezone
 
 
-def with_database(path: Path, work: Callable[[Database], Awaitable[int]]) -> int:
-    """Open an existing database file (brought up to date), run ``work`` on it, close it."""
-    if not path.exists():
-        return fail(f"no database at {path} (use --db FILE)")
+def with_database(url: DatabaseUrl, work: Callable[[Database], Awaitable[int]]) -> int:
+    """Open an existing database (brought up to date), run ``work`` on it, close it."""
+    if url.engine == "sqlite" and not url.path.exists():
+        return fail(f"no database at {url.path} (use --db FILE or --db postgresql://...)")
 
     async def opened() -> int:
-        db = await Database.open(path)
+        try:
+            db = await Database.open(url)
+        except (ConnectionError, OSError, DatabaseUrlError) as exc:
+            return fail(str(exc))
         try:
             await db.migrate()
             return await work(db)

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from bot.analytics.rollups import RollupJob
-from bot.cli.common import Subcommands, database_path, default_timezone, with_database
+from bot.cli.common import Subcommands, database_url, default_timezone, with_database
 from bot.cli.offline import load_privacy
 from bot.core.clock import SystemClock
 from bot.storage import Database
@@ -18,15 +18,15 @@ def register(sub: Subcommands, parents: list[argparse.ArgumentParser]) -> None:
     db = sub.add_parser("db", help="database maintenance")
     actions = db.add_subparsers(dest="db_command", metavar="ACTION")
     upgrade = actions.add_parser("upgrade", parents=parents, help="apply pending schema migrations")
-    upgrade.add_argument("--db", help="database file (default: from config)")
+    upgrade.add_argument("--db", help="database file or URL (default: from config)")
     upgrade.set_defaults(handler=cmd_upgrade)
     rebuild = actions.add_parser("rebuild-rollups", parents=parents, help="recompute every rollup from raw activities")
-    rebuild.add_argument("--db", help="database file (default: from config)")
+    rebuild.add_argument("--db", help="database file or URL (default: from config)")
     rebuild.set_defaults(handler=cmd_rebuild_rollups)
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    path = database_path(args)
+    path = database_url(args)
 
     async def upgrade() -> int:
         db = await Database.open(path)
@@ -56,4 +56,4 @@ def cmd_rebuild_rollups(args: argparse.Namespace) -> int:
         print(f"rebuilt rollups from raw activities; analytics days per guild: {done or 'none'}")
         return 0
 
-    return with_database(database_path(args), work)
+    return with_database(database_url(args), work)

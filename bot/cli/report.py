@@ -10,7 +10,7 @@ from bot.analytics.export import csv_files, report_json
 from bot.analytics.from_database import ReportUnavailable, report_from_database
 from bot.analytics.report import SECTIONS, Report
 from bot.analytics.text import render
-from bot.cli.common import Subcommands, database_path, default_timezone, fail, with_database
+from bot.cli.common import Subcommands, database_url, default_timezone, fail, with_database
 from bot.cli.offline import load_privacy
 from bot.core.clock import SystemClock
 from bot.storage import Database
@@ -29,7 +29,7 @@ def register(sub: Subcommands, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="database file (default: from config)")
+    parser.add_argument("--db", help="database file or URL (default: from config)")
     parser.add_argument("--guild", type=int, help="guild id (default: the only guild in the database)")
     parser.add_argument("--period", default="last week", help="week, last week, 28 days, 90 days or 2026-W47")
     parser.add_argument("--out", help="output file (report) or folder (CSV); default: standard output")
@@ -54,7 +54,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         built.append(report)
         return 0
 
-    code = with_database(database_path(args), work)
+    code = with_database(database_url(args), work)
     if code or not built:
         return code
     report = built[0]

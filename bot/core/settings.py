@@ -41,6 +41,13 @@ class BotSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    # sqlite:///relative.db, sqlite:////absolute.db or postgresql://user@host:port/db; empty: the
+    # SQLite file of [bot] (database, or <data_dir>/hearth.db). HEARTH_DATABASE_URL overrides it.
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class IntentSettings:
     members: bool = False
 
@@ -84,6 +91,7 @@ class PrivacySettings:
 @dataclass(frozen=True)
 class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     intents: IntentSettings = field(default_factory=IntentSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
@@ -91,6 +99,11 @@ class Settings:
     questions: QuestionSettings = field(default_factory=QuestionSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+
+    @property
+    def database_url(self) -> str:
+        """Where the database is, as a URL (may hold a password: never log it, see DatabaseUrl)."""
+        return self.database.url or f"sqlite:///{self.bot.database_path}"
 
     def replace(self, section: str, **changes: Any) -> Settings:
         """A copy with some keys of one section changed (tests, sandbox)."""
@@ -141,8 +154,10 @@ def _one_of(choices: tuple[str, ...], *, fold: Callable[[str], str] = str.lower)
     return check
 
 
-def _url(schemes: tuple[str, ...]) -> Callable[[str], str | None]:
+def _url(schemes: tuple[str, ...], *, empty: bool = False) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
+        if empty and not value:
+            return None
         return None if value.startswith(schemes) else f"must start with {' or '.join(schemes)}"
 
     return check
@@ -152,6 +167,7 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], str | None]:
 VALIDATORS: dict[str, Callable[[Any], str | None]] = {
     "bot.default_timezone": _timezone,
     "bot.log_level": _one_of(LOG_LEVELS, fold=str.upper),
+    "database.url": _url(("sqlite:///", "postgresql://", "postgres://"), empty=True),
     "discord.api_base": _url(("http://", "https://")),
     "discord.gateway_url": _url(("ws://", "wss://")),
     "recorder.flush_interval_seconds": _between(0.01, 60),
@@ -234,14 +250,28 @@ def load_settings(path: Path | str | None = None, *, required: bool = False) -> 
     if not path.exists():
         if required or path != DEFAULT_CONFIG_PATH:
             raise SettingsError([ConfigProblem(str(path), "(file)", "not found")])
-        return Settings()
+        return with_environment(Settings())
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError([ConfigProblem(str(path), "(syntax)", f"not valid TOML: {exc}")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError([ConfigProblem(str(path), "(file)", f"cannot be read: {exc}")]) from None
-    return settings_from_mapping(data, str(path))
+    return with_environment(settings_from_mapping(data, str(path)))
+
+
+DATABASE_URL_ENV = "HEARTH_DATABASE_URL"
+
+
+def with_environment(settings: Settings) -> Settings:
+    """Settings with what the environment overrides: ``HEARTH_DATABASE_URL`` (passwords stay out of files)."""
+    url = os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        return settings
+    reason = VALIDATORS["database.url"](url)
+    if reason:
+        raise SettingsError([ConfigProblem(DATABASE_URL_ENV, "(environment)", reason)])
+    return settings.replace("database", url=url)
 
 
 def load_token(env_file: str | Path | None = ".env") -> str | None:

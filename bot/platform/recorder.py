@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import sqlite3
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from bot.core.clock import Clock, to_ms
 from bot.core.localtime import day_and_hour_of_week
 from bot.core.settings import RecorderSettings
 from bot.platform.privacy import PrivacyService
+from bot.storage import dialect
 from bot.storage.activity import ActivityRepository
 from bot.storage.guilds import GuildRepository
 
@@ -48,8 +48,9 @@ COUNTING_KINDS = frozenset(
 NON_COUNTING_KINDS = frozenset({"reaction_remove", "poll_unvote", "join", "leave"})
 KINDS = COUNTING_KINDS | NON_COUNTING_KINDS
 DROP_LOG_INTERVAL_S = 60.0
-# What SQLite raises for a row it refuses (a constraint): every retry would fail the same way.
-REFUSED_ROW = (sqlite3.IntegrityError, sqlite3.DataError)
+MAX_BACKOFF_S = 30.0  # retry a failing database at least this often
+# What the database raises for a row it refuses (a constraint): every retry would fail the same way.
+REFUSED_ROW = dialect.REFUSED_ROW
 MS_PER_HOUR = 3_600_000  # utc_hour = epoch ms // MS_PER_HOUR (bot.localtime.utc_hour)
 
 
@@ -83,7 +84,14 @@ class RecorderStats:
     dropped: int = 0
     opted_out: int = 0
     write_errors: int = 0
-    rejected: int = 0  # rows SQLite refused (a bug), set aside so they can't block the rest
+    rejected: int = 0  # rows the database refused (a bug), set aside so they can't block the rest
+    retries: int = 0  # flushes retried after the database failed (restart, network, disk)
+    failing_since: float | None = None  # monotonic time of the first failure of the current run of them
+    last_error: str | None = None
+
+    @property
+    def database_ok(self) -> bool:
+        return self.failing_since is None
 
 
 class Recorder:
@@ -171,16 +179,41 @@ class Recorder:
             self._writer = asyncio.create_task(self._run(), name="hearth-recorder")
 
     async def _run(self) -> None:
+        failures = 0
         while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
             self._wake.clear()
             try:
                 await self.flush()
-            except Exception:
-                # Rows stay queued and are retried on the next tick; the bot keeps running.
-                log.exception("recorder could not write a batch; will retry")
-                await asyncio.sleep(self._interval)
+            except Exception as exc:
+                # Rows stay queued and are retried with backoff (a reconnect for PostgreSQL: the
+                # pool replaces dead connections); the bot keeps running.
+                failures += 1
+                self._note_failure(exc, failures)
+                await asyncio.sleep(self.backoff(failures))
+            else:
+                if failures:
+                    log.warning("recorder: the database is back after %d retries; queue written", failures)
+                failures = 0
+                self.stats.failing_since = None
+
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` failed flushes in a row: doubling, capped."""
+        return min(self._interval * 2 ** min(failures - 1, 16), MAX_BACKOFF_S)
+
+    def _note_failure(self, exc: Exception, failures: int) -> None:
+        self.stats.retries += 1
+        self.stats.last_error = f"{type(exc).__name__}: {exc}"[:200]
+        if self.stats.failing_since is None:
+            self.stats.failing_since = time.monotonic()
+        if isinstance(exc, dialect.CONNECTION_LOST):
+            log.warning(
+                "recorder: database unreachable (%s); %d activities kept, retry %d in %.1fs",
+                type(exc).__name__, len(self._queue), failures, self.backoff(failures),
+            )
+        else:
+            log.exception("recorder could not write a batch; will retry")
 
     async def flush(self) -> int:
         """Write everything queued now; returns the rows written."""

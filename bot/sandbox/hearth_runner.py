@@ -15,9 +15,11 @@ from bot.sandbox.localdiscord.testing import BotRunner
 FAST_READY = 0.05  # seconds discord.py waits after the last GUILD_CREATE
 
 
-def local_settings(server: LocalDiscord, database: Path, base: Settings | None = None) -> Settings:
-    """Settings that point the bot at ``server`` and keep its database in ``database``."""
+def local_settings(server: LocalDiscord, database: Path | str, base: Settings | None = None) -> Settings:
+    """Settings that point the bot at ``server`` and keep its database in ``database`` (a file or a URL)."""
     settings = (base or Settings()).replace("bot", database=str(database))
+    if "://" in str(database):
+        settings = settings.replace("bot", database="").replace("database", url=str(database))
     return settings.replace("discord", api_base=server.api_base, gateway_url=server.gateway_url)
 
 

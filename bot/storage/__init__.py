@@ -1,5 +1,5 @@
-"""Storage: one aiosqlite connection, numbered migrations and one repository per aggregate."""
+"""Storage: one Database API over SQLite or PostgreSQL, numbered migrations and one repository per aggregate."""
 
-from bot.storage.database import Database, DatabaseTooNew, MigrationError
+from bot.storage.database import Database, DatabaseTooNew, DatabaseUrl, MigrationError
 
-__all__ = ["Database", "DatabaseTooNew", "MigrationError"]
+__all__ = ["Database", "DatabaseTooNew", "DatabaseUrl", "MigrationError"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -59,6 +59,79 @@ def insert_plan(rows: Sequence[Sequence[Any]]) -> list[tuple[str, list[list[Any]
     return plan
 
 
+async def _insert_sqlite(db: Database, rows: Sequence[Sequence[Any]]) -> None:
+    """Multi-row INSERTs; the AFTER INSERT triggers of 0002_activity.sql keep the rollups."""
+    async with db.transaction():
+        for statement, chunks in insert_plan(rows):
+            await db.executemany(statement, chunks)
+
+
+_COLUMNS = ", ".join(ACTIVITY_COLUMNS)
+POSTGRES_STAGING = (
+    f"CREATE TEMP TABLE IF NOT EXISTS activities_staging ON COMMIT DELETE ROWS AS "
+    f"SELECT {_COLUMNS} FROM activities WITH NO DATA"
+)
+# One statement per batch: insert what is new (a replayed event key is skipped), then roll up
+# exactly the rows inserted, set-based: the same sums the SQLite triggers make row by row.
+POSTGRES_BATCH_INSERT = f"""
+WITH new AS (
+    INSERT INTO activities ({_COLUMNS})
+    SELECT {_COLUMNS} FROM activities_staging
+    ON CONFLICT (guild_id, event_key) DO NOTHING
+    RETURNING *
+), counted AS (
+    SELECT * FROM new WHERE counts = 1
+), days AS (
+    INSERT INTO member_days AS m
+        (guild_id, local_day, member_id, activities, messages, responses, replies, member_replies)
+    SELECT guild_id, local_day, member_id, COUNT(*),
+           COUNT(*) FILTER (WHERE kind = 'message'),
+           COUNT(*) FILTER (WHERE post_id IS NOT NULL),
+           COUNT(*) FILTER (WHERE reply_to_member_id IS NOT NULL OR reply_to_bot = 1),
+           COUNT(*) FILTER (WHERE reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id)
+    FROM counted GROUP BY guild_id, local_day, member_id
+    ON CONFLICT (guild_id, local_day, member_id) DO UPDATE SET
+        activities = m.activities + excluded.activities,
+        messages = m.messages + excluded.messages,
+        responses = m.responses + excluded.responses,
+        replies = m.replies + excluded.replies,
+        member_replies = m.member_replies + excluded.member_replies
+), hours AS (
+    INSERT INTO guild_hours AS h (guild_id, utc_hour, local_day, local_hour_of_week, activities)
+    SELECT guild_id, utc_hour, MIN(local_day), MIN(local_hour_of_week), COUNT(*)
+    FROM counted GROUP BY guild_id, utc_hour
+    ON CONFLICT (guild_id, utc_hour) DO UPDATE SET activities = h.activities + excluded.activities
+), responders AS (
+    INSERT INTO post_responders AS r (guild_id, post_id, member_id, first_at)
+    SELECT guild_id, post_id, member_id, MIN(at) FROM counted WHERE post_id IS NOT NULL
+    GROUP BY guild_id, post_id, member_id
+    ON CONFLICT (guild_id, post_id, member_id) DO UPDATE SET first_at = LEAST(r.first_at, excluded.first_at)
+), pairs AS (
+    INSERT INTO reply_pairs AS p (guild_id, local_day, member_a, member_b, replies)
+    SELECT guild_id, local_day, LEAST(member_id, reply_to_member_id), GREATEST(member_id, reply_to_member_id), COUNT(*)
+    FROM counted WHERE reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id
+    GROUP BY 1, 2, 3, 4
+    ON CONFLICT (guild_id, local_day, member_a, member_b) DO UPDATE SET replies = p.replies + excluded.replies
+)
+SELECT COUNT(*) FROM new
+"""
+
+
+async def _insert_postgres(db: Database, rows: Sequence[Sequence[Any]]) -> None:
+    """COPY into a per-connection staging table, then one idempotent insert with its rollups."""
+    async with db.transaction():
+        await db.execute(POSTGRES_STAGING)
+        await db.copy_rows("activities_staging", ACTIVITY_COLUMNS, rows)  # type: ignore[attr-defined]
+        await db.execute(POSTGRES_BATCH_INSERT)
+
+
+# Triggers vs set-based rollups: the one place the recorder's write path differs by engine.
+BATCH_WRITERS: dict[str, Callable[[Database, Sequence[Sequence[Any]]], Awaitable[None]]] = {
+    "sqlite": _insert_sqlite,
+    "postgresql": _insert_postgres,
+}
+
+
 POST_COLUMNS = (
     "guild_id",
     "kind",
@@ -98,10 +171,10 @@ class ActivityRepository:
         back after every statement, so a writer thread stepping row by row and a busy event loop
         hand the GIL to and fro. A 1,000-row statement runs its rows, and their rollup triggers,
         inside SQLite while the event loop keeps going (bench/recorder.py, docs/performance.md).
+        On PostgreSQL the batch is COPYed into a staging table and inserted with its rollups in
+        one statement (POSTGRES_BATCH_INSERT); a replayed batch inserts and counts nothing.
         """
-        async with self._db.transaction():
-            for statement, chunks in insert_plan(rows):
-                await self._db.executemany(statement, chunks)
+        await BATCH_WRITERS[self._db.engine](self._db, rows)
 
     async def count(self, guild_id: int) -> int:
         return int(await self._db.fetchval("SELECT COUNT(*) FROM activities WHERE guild_id = ?", (guild_id,)) or 0)

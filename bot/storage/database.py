@@ -1,38 +1,46 @@
-"""The process's single SQLite connection, its pragmas and its numbered migrations.
+"""The database: one API (``Database``) over embedded SQLite or PostgreSQL, and the migrations.
 
-SQLite has one writer, so Hearth opens one connection per process and every repository shares
-it. Migrations are ``migrations/NNNN_name.sql`` files applied in order, each in one transaction
-together with ``PRAGMA user_version = NNNN``, so a failed migration leaves the database as it was.
+``Database.open(url)`` takes ``sqlite:///path`` (or a bare path) or ``postgresql://...`` and
+returns the backend for it. Every repository uses only ``execute``, ``execute_rowcount``,
+``executemany``, ``fetchone``, ``fetchall``, ``fetchval`` and ``transaction()`` with ``?``
+placeholders in portable SQL; the dialect differences live in ``bot.storage.dialect``.
+
+SQLite has one writer, so a process opens one connection and transactions take turns under an
+asyncio lock. PostgreSQL gets a small pool; inside ``transaction()`` every query of the task
+goes to the transaction's connection.
+
+Migrations are ``migrations/NNNN_name.sql`` files applied in order, each in one transaction
+together with the new version, so a failed migration leaves the database as it was. SQLite keeps
+the version in ``PRAGMA user_version``, PostgreSQL in the ``hearth_schema`` table. On PostgreSQL a
+file is translated by ``dialect.postgres_ddl`` unless ``migrations/postgresql/`` has its own
+version of it (where the semantics differ, like the rollup triggers).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
+import asyncpg
+
+from bot.storage import dialect
 
 log = logging.getLogger(__name__)
 
-# Set on every connection; the benchmarks give their plain-sqlite3 limit the same ones.
-CONNECTION_PRAGMAS = (
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
-    "PRAGMA temp_store = MEMORY",
-    "PRAGMA cache_size = -65536",  # 64 MiB: rollup upserts stay in memory
-    "PRAGMA wal_autocheckpoint = 10000",  # checkpoint less often: +10-15% inserts (bench/recorder.py)
-)
-
+CONNECTION_PRAGMAS = dialect.SQLITE_PRAGMAS  # the name the benchmarks import
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+ENGINES = ("sqlite", "postgresql")
 
 
 class MigrationError(RuntimeError):
@@ -43,6 +51,62 @@ class DatabaseTooNew(RuntimeError):
     """The database was written by a newer Hearth than this one."""
 
 
+class DatabaseUrlError(ValueError):
+    """A database URL Hearth cannot use."""
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """Where the database is. ``str()`` and ``repr()`` never show a password."""
+
+    engine: str  # "sqlite" or "postgresql"
+    target: str  # the SQLite path, or the full PostgreSQL DSN (with its password)
+
+    @classmethod
+    def parse(cls, value: str | Path | DatabaseUrl) -> DatabaseUrl:
+        """``sqlite:///relative.db``, ``sqlite:////absolute.db``, a bare path, or ``postgresql://...``."""
+        if isinstance(value, DatabaseUrl):
+            return value
+        text = str(value)
+        if text.startswith(("postgresql://", "postgres://")):
+            parts = urlsplit(text)
+            if not parts.hostname and "host=" not in parts.query:
+                raise DatabaseUrlError(f"{redact(text)}: a PostgreSQL URL needs a host, like postgresql://user@host/db")
+            return cls("postgresql", text)
+        if text.startswith("sqlite:"):
+            rest = text[len("sqlite://") :] if text.startswith("sqlite://") else ""
+            if not rest.startswith("/") or len(rest) < 2:
+                raise DatabaseUrlError(f"{text}: use sqlite:///relative/path.db or sqlite:////absolute/path.db")
+            return cls("sqlite", rest[1:])
+        if "://" in text:
+            raise DatabaseUrlError(f"{redact(text)}: the database URL must start with sqlite:/// or postgresql://")
+        return cls("sqlite", text)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.target)
+
+    def __str__(self) -> str:
+        return redact(self.target) if self.engine == "postgresql" else f"sqlite:///{self.target}"
+
+    def __repr__(self) -> str:
+        return f"DatabaseUrl({str(self)!r})"
+
+
+def redact(url: str) -> str:
+    """A URL with its password replaced by ``***`` (in the netloc and in a ``password=`` query)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable database URL>"
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.split(':', 1)[0]}:***@{host}"
+    query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -50,13 +114,33 @@ class Migration:
     sql: str
 
 
-def available_migrations() -> list[Migration]:
-    """Every migration shipped with this version of Hearth, oldest first."""
+def available_migrations(engine: str = "sqlite") -> list[Migration]:
+    """Every migration shipped with this version of Hearth for ``engine``, oldest first.
+
+    On PostgreSQL a file in ``migrations/postgresql/`` replaces the one with the same name;
+    every other file is translated (and refused with a clear message if it cannot be).
+    """
+    package = resources.files("bot.storage.migrations")
     found: list[Migration] = []
-    for entry in resources.files("bot.storage.migrations").iterdir():
+    overrides = (
+        {e.name: e for e in package.joinpath("postgresql").iterdir() if MIGRATION_NAME.match(e.name)}
+        if engine == "postgresql"
+        else {}
+    )
+    for entry in package.iterdir():
         match = MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+        if not match:
+            continue
+        if entry.name in overrides:
+            sql = overrides[entry.name].read_text(encoding="utf-8")
+        else:
+            sql = entry.read_text(encoding="utf-8")
+            if engine == "postgresql":
+                try:
+                    sql = dialect.postgres_ddl(sql, entry.name)
+                except dialect.NotPortable as exc:
+                    raise MigrationError(str(exc)) from None
+        found.append(Migration(int(match.group(1)), entry.name, sql))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
@@ -69,42 +153,38 @@ def latest_version() -> int:
     return migrations[-1].version if migrations else 0
 
 
-class Database:
-    """One aiosqlite connection in autocommit mode; transactions are explicit."""
+class Database(ABC):
+    """The one storage API; ``Database.open`` picks the backend from the URL."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
-        self._conn = conn
-        self.path = path
-        # One connection: transactions from different tasks (the recorder's batch, a scheduler
-        # claim) must not overlap, or SQLite refuses the second BEGIN.
-        self._transaction_lock = asyncio.Lock()
+    engine: str
+    url: DatabaseUrl
 
-    @classmethod
-    async def open(cls, path: str | Path) -> Database:
-        path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        for pragma in CONNECTION_PRAGMAS:
-            await conn.execute(pragma)
-        return cls(conn, path)
-
-    async def close(self) -> None:
-        await self._conn.close()
+    @staticmethod
+    async def open(url: str | Path | DatabaseUrl) -> Database:
+        parsed = DatabaseUrl.parse(url)
+        if parsed.engine == "postgresql":
+            return await PostgresDatabase.connect(parsed)
+        return await SqliteDatabase.connect(parsed)
 
     @property
-    def connection(self) -> aiosqlite.Connection:
-        return self._conn
+    def path(self) -> str:
+        """What to show an operator: the SQLite path, or the URL without its password."""
+        return self.url.target if self.engine == "sqlite" else str(self.url)
+
+    @abstractmethod
+    async def close(self) -> None: ...
 
     # -- schema ---------------------------------------------------------------------------
-    async def version(self) -> int:
-        row = await self.fetchone("PRAGMA user_version")
-        return int(row[0]) if row else 0
+    @abstractmethod
+    async def version(self) -> int: ...
+
+    @abstractmethod
+    async def _apply(self, migration: Migration) -> bool:
+        """Apply one migration with its version in one transaction; False if another process did it."""
 
     async def migrate(self, target: int | None = None) -> list[int]:
         """Apply pending migrations up to ``target`` (default: all); returns the versions applied."""
-        migrations = available_migrations()
+        migrations = available_migrations(self.engine)
         newest = migrations[-1].version if migrations else 0
         current = await self.version()
         if current > newest:
@@ -116,20 +196,126 @@ class Database:
         for migration in migrations:
             if migration.version <= current or (target is not None and migration.version > target):
                 continue
-            script = f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
             try:
-                await self._conn.executescript(script)
+                done = await self._apply(migration)
+            except MigrationError:
+                raise
             except Exception as exc:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
                 raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
-            log.info("applied migration %s", migration.name)
-            applied.append(migration.version)
+            if done:
+                log.info("applied migration %s", migration.name)
+                applied.append(migration.version)
+        await self._schema_changed()
         return applied
 
+    async def _schema_changed(self) -> None:
+        """Hook for backends that cache facts about the schema."""
+        return None
+
+    async def integrity_problems(self) -> list[str]:
+        """What is broken in the stored data (empty when all is well)."""
+        return []
+
+    @abstractmethod
+    async def tables(self) -> list[str]:
+        """Hearth's tables, in name order."""
+
+    @abstractmethod
+    async def columns(self, table: str) -> list[str]:
+        """The columns of ``table``, in declaration order."""
+
     # -- queries ----------------------------------------------------------------------------
+    @abstractmethod
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; returns lastrowid (for inserts) or 0."""
+        """Run one statement; returns the new row's id (an insert into a table with an id) or 0."""
+
+    @abstractmethod
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the rows it changed."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @abstractmethod
+    def transaction(self) -> Any:
+        """``async with db.transaction():`` everything inside commits together or not at all."""
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Work that must run once across processes: yields True in the one process that holds ``name``."""
+        yield True
+
+
+class SqliteDatabase(Database):
+    """One aiosqlite connection in autocommit mode; transactions are explicit."""
+
+    engine = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection, url: DatabaseUrl) -> None:
+        self._conn = conn
+        self.url = url
+        # One connection: transactions from different tasks (the recorder's batch, a scheduler
+        # claim) must not overlap, or SQLite refuses the second BEGIN.
+        self._transaction_lock = asyncio.Lock()
+
+    @classmethod
+    async def connect(cls, url: DatabaseUrl) -> SqliteDatabase:
+        path = url.target
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        for pragma in dialect.SQLITE_PRAGMAS:
+            await conn.execute(pragma)
+        return cls(conn, url)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        return self._conn
+
+    async def version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def _apply(self, migration: Migration) -> bool:
+        script = f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+        try:
+            await self._conn.executescript(script)
+        except Exception:
+            if self._conn.in_transaction:
+                await self._conn.execute("ROLLBACK")
+            raise
+        return True
+
+    async def integrity_problems(self) -> list[str]:
+        problems = [str(tuple(r)) for r in await self.fetchall("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key: {tuple(r)}" for r in await self.fetchall("PRAGMA foreign_key_check")]
+        return problems
+
+    async def tables(self) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name"
+        )
+        return [r[0] for r in rows]
+
+    async def columns(self, table: str) -> list[str]:
+        return [r[1] for r in await self.fetchall(f'PRAGMA table_info("{table}")')]
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._conn.execute(sql, params) as cursor:
             return cursor.lastrowid or 0
 
@@ -148,12 +334,8 @@ class Database:
         async with self._conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
-    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Database]:
+    async def transaction(self) -> AsyncIterator[SqliteDatabase]:
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; one transaction at a time."""
         async with self._transaction_lock:
             await self._conn.execute("BEGIN IMMEDIATE")
@@ -164,3 +346,163 @@ class Database:
                 raise
             else:
                 await self._conn.execute("COMMIT")
+
+
+def _numeric(text: str) -> int | float:
+    """PostgreSQL's SUM of BIGINTs and AVG are NUMERIC: give Python what SQLite gives (int or float)."""
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+_ROWCOUNT = re.compile(r"(\d+)\s*$")
+
+
+class PostgresDatabase(Database):
+    """An asyncpg pool; ``transaction()`` pins the task's queries to one connection."""
+
+    engine = "postgresql"
+    POOL_SIZE = 4
+
+    def __init__(self, pool: asyncpg.Pool, url: DatabaseUrl) -> None:
+        self._pool = pool
+        self.url = url
+        self._tx: contextvars.ContextVar[asyncpg.Connection | None] = contextvars.ContextVar(
+            f"hearth-tx-{id(self)}", default=None
+        )
+        self._identity_tables: frozenset[str] = frozenset()
+
+    @classmethod
+    async def connect(cls, url: DatabaseUrl) -> PostgresDatabase:
+        async def init(conn: asyncpg.Connection) -> None:
+            await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
+
+        try:
+            pool = await asyncpg.create_pool(
+                url.target, min_size=1, max_size=cls.POOL_SIZE, init=init,
+                server_settings=dialect.POSTGRES_SETTINGS, command_timeout=300,
+            )
+        except Exception as exc:
+            # asyncpg's messages can quote the DSN; say what failed without it.
+            raise ConnectionError(f"cannot connect to {url}: {type(exc).__name__}: {redact(str(exc))}") from None
+        db = cls(pool, url)
+        await db._schema_changed()
+        return db
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        conn = self._tx.get()
+        if conn is not None:
+            yield conn
+        else:
+            async with self._pool.acquire() as conn:
+                yield conn
+
+    async def _schema_changed(self) -> None:
+        rows = await self.fetchall(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND column_name = 'id' AND is_identity = 'YES'"
+        )
+        self._identity_tables = frozenset(r[0] for r in rows)
+
+    async def version(self) -> int:
+        async with self._connection() as conn:
+            await conn.execute("CREATE TABLE IF NOT EXISTS hearth_schema (version INTEGER NOT NULL)")
+            value = await conn.fetchval("SELECT MAX(version) FROM hearth_schema")
+        return int(value or 0)
+
+    async def _apply(self, migration: Migration) -> bool:
+        async with self._pool.acquire() as conn, conn.transaction():
+            # Two processes starting together: the second waits, then finds the work done.
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", dialect.advisory_key("hearth:migrate"))
+            current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM hearth_schema")
+            if current >= migration.version:
+                return False
+            await conn.execute(migration.sql)
+            await conn.execute("DELETE FROM hearth_schema")
+            await conn.execute("INSERT INTO hearth_schema (version) VALUES ($1)", migration.version)
+        return True
+
+    async def tables(self) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' AND table_name <> 'hearth_schema' ORDER BY table_name"
+        )
+        return [r[0] for r in rows]
+
+    async def columns(self, table: str) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+        return [r[0] for r in rows]
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        returning = dialect.postgres_returning_id(sql, self._identity_tables)
+        async with self._connection() as conn:
+            if returning is not None:
+                return int(await conn.fetchval(dialect.postgres_placeholders(returning), *params) or 0)
+            await conn.execute(dialect.postgres_placeholders(sql), *params)
+        return 0
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self._connection() as conn:
+            status = await conn.execute(dialect.postgres_placeholders(sql), *params)
+        match = _ROWCOUNT.search(status or "")
+        return int(match.group(1)) if match else 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        async with self._connection() as conn:
+            await conn.executemany(dialect.postgres_placeholders(sql), rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._connection() as conn:
+            return list(await conn.fetch(dialect.postgres_placeholders(sql), *params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._connection() as conn:
+            return await conn.fetchrow(dialect.postgres_placeholders(sql), *params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresDatabase]:
+        """BEGIN ... COMMIT on one pooled connection, rolled back on any error (nested: a savepoint)."""
+        current = self._tx.get()
+        if current is not None:
+            async with current.transaction():
+                yield self
+            return
+        async with self._pool.acquire() as conn, conn.transaction():
+            token = self._tx.set(conn)
+            try:
+                yield self
+            finally:
+                self._tx.reset(token)
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """COPY ``rows`` into ``table`` (binary protocol): the fast path of the recorder."""
+        async with self._connection() as conn:
+            await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """A session advisory lock on a connection of its own; False if another process holds it."""
+        key = dialect.advisory_key(f"hearth:{name}")
+        conn = await self._pool.acquire()
+        try:
+            got = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", key))
+            try:
+                yield got
+            finally:
+                if got:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", key)
+        finally:
+            await self._pool.release(conn)

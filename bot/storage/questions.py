@@ -124,7 +124,7 @@ class QuestionRepository:
     async def tags(self, guild_id: int) -> list[tuple[str | None, int]]:
         rows = await self._db.fetchall(
             "SELECT tag, COUNT(*) AS n FROM questions WHERE guild_id = ? AND status = 'active' "
-            "GROUP BY tag ORDER BY tag",
+            "GROUP BY tag ORDER BY tag IS NOT NULL, tag",  # untagged first on both backends
             (guild_id,),
         )
         return [(r["tag"], r["n"]) for r in rows]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
@@ -93,10 +92,11 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(database_url: str) -> AsyncIterator[World]:
+    """Hearth on the shared ``database_url`` (SQLite here unless the module is marked for both backends)."""
     clock = FakeClock(START)
     async with LocalDiscord(clock=clock) as server:
-        settings = local_settings(server, tmp_path / "hearth.db")
+        settings = local_settings(server, database_url)
         w = World(server, build_community(server), clock, settings)
         await w.start()
         yield w

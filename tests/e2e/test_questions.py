@@ -12,6 +12,9 @@ from bot.sandbox.localdiscord import Message
 from bot.storage.guilds import GuildConfig
 from tests.e2e.conftest import World
 
+# Storage-heavy end-to-end paths run on both backends (tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 class Env:
     """The shared e2e ``world`` plus the /question helpers these tests use all the time."""

@@ -6,9 +6,14 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import discord
+import pytest
 
+from bot.storage import Database
 from bot.storage.guilds import GuildConfig
 from tests.e2e.conftest import World
+
+# Storage-heavy end-to-end paths run on both backends (tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 async def hearth_post(world: World, kind: str = "question", **send: object) -> tuple[int, object]:
@@ -32,7 +37,7 @@ async def test_a_message_is_stored_as_metadata_only(world: World) -> None:
     await world.server.say(world.alice, world.general, "my secret thoughts")
     ((kind, member, *_),) = await activities(world)
     assert (kind, member) == ("message", world.alice.id)
-    columns = [r[1] for r in await world.rows("PRAGMA table_info(activities)")]
+    columns = await world.bot.db.columns("activities")
     assert not any("content" in c or "text" in c for c in columns)
     dump = "".join(str(r) for r in await world.rows("SELECT * FROM activities"))
     assert "secret" not in dump
@@ -170,11 +175,12 @@ async def test_shutdown_flushes_everything_enqueued(world: World) -> None:
     await world.server.flush()
     await world.server.wait_until(lambda: world.bot.recorder.stats.accepted >= 25, timeout=5)
     assert world.bot.recorder.pending > 0  # still in memory
-    db_path = world.settings.bot.database_path
     await world.stop()
-    import sqlite3
-
-    assert sqlite3.connect(db_path).execute("SELECT COUNT(*) FROM activities").fetchone() == (25,)
+    db = await Database.open(world.settings.database_url)  # what a fresh process finds
+    try:
+        assert await db.fetchval("SELECT COUNT(*) FROM activities") == 25
+    finally:
+        await db.close()
     await world.start()
 
 

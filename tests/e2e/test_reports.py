@@ -6,10 +6,14 @@ import csv
 import io
 
 import discord
+import pytest
 
 from bot.analytics.period import parse_period
 from bot.core.localtime import zone
 from tests.e2e.conftest import World
+
+# Storage-heavy end-to-end paths run on both backends (tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 async def hearth_post(world: World, text: str, kind: str = "question") -> tuple[int, object]:

@@ -8,10 +8,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import discord
+import pytest
 
 from bot.core.localtime import zone
 from bot.sandbox.localdiscord import Message
 from tests.e2e.conftest import World
+
+# Storage-heavy end-to-end paths run on both backends (tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 TZ = "Europe/Berlin"
 TITLE_WEEK4 = "Weekly summary · 23–29 Mar 2026"

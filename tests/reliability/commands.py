@@ -254,9 +254,8 @@ def simple_options(command: app_commands.Command[Any, ..., Any], world: FuzzWorl
 
 async def snapshot(db: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table: a refused command must leave this unchanged."""
-    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", ())
     out: dict[str, list[tuple[Any, ...]]] = {}
-    for (name,) in tables:
+    for name in await db.tables():
         rows = await db.fetchall(f'SELECT * FROM "{name}"', ())
         out[name] = sorted((tuple(r) for r in rows), key=repr)
     return out

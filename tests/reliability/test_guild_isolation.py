@@ -69,7 +69,7 @@ async def rows_of(world: World, guild_id: int) -> dict[str, list[tuple[Any, ...]
     everything = await snapshot(world.bot.db)
     out = {}
     for table in everything:
-        columns = [r[1] for r in await world.bot.db.fetchall(f'PRAGMA table_info("{table}")', ())]
+        columns = await world.bot.db.columns(table)
         if "guild_id" in columns:
             index = columns.index("guild_id")
             out[table] = [row for row in everything[table] if row[index] == guild_id]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from pathlib import Path
 
 from bot.core.clock import to_ms
 from bot.core.localtime import hour_of_week, local_day, utc_hour
@@ -32,8 +31,8 @@ class GuildBuilder:
         self._message_ids = itertools.count(10_000)
 
     @classmethod
-    async def open(cls, tmp_path: Path, tz: str = "UTC", guild_id: int = 1) -> GuildBuilder:
-        db = await Database.open(tmp_path / "a.db")
+    async def open(cls, database_url: str, tz: str = "UTC", guild_id: int = 1) -> GuildBuilder:
+        db = await Database.open(database_url)
         cls.opened.append(db)
         await db.migrate()
         await db.execute(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from bot.core.clock import FakeClock
@@ -116,7 +115,7 @@ class GamesEnv:
         return [tuple(r) for r in await self.db.fetchall(sql, params)]
 
 
-async def games_env(tmp_path: Path, start: datetime, timezone: str = "UTC") -> GamesEnv:
-    db = await Database.open(tmp_path / "games.db")
+async def games_env(database_url: str, start: datetime, timezone: str = "UTC") -> GamesEnv:
+    db = await Database.open(database_url)
     await db.migrate()
     return await GamesEnv(db, FakeClock(start)).setup(timezone)

@@ -29,8 +29,8 @@ MON = datetime(2026, 6, 1, tzinfo=UTC)  # a Monday
 WEEK = week_of(MON.date())
 
 
-async def test_hand_computed_week(tmp_path: Path) -> None:
-    g = await GuildBuilder.open(tmp_path)
+async def test_hand_computed_week(database_url: str) -> None:
+    g = await GuildBuilder.open(database_url)
     # Previous week: members 1, 2, 3 active.
     for member in (1, 2, 3):
         await g.act(member, MON - timedelta(days=3))
@@ -61,9 +61,9 @@ async def test_hand_computed_week(tmp_path: Path) -> None:
     assert "Posts on schedule: 50.0%" in text and "Member pairs who replied to each other: 1" in text
 
 
-async def test_dst_week_files_late_sunday_activity_in_its_local_week(tmp_path: Path) -> None:
+async def test_dst_week_files_late_sunday_activity_in_its_local_week(database_url: str) -> None:
     tz = "Europe/Berlin"  # clocks go forward on Sunday 2026-03-29
-    g = await GuildBuilder.open(tmp_path, tz=tz)
+    g = await GuildBuilder.open(database_url, tz=tz)
     week = week_of(date(2026, 3, 23))
     await g.act(1, datetime(2026, 3, 29, 21, 30, tzinfo=UTC))  # 23:30 CEST Sunday: this week
     await g.act(2, datetime(2026, 3, 29, 22, 30, tzinfo=UTC))  # 00:30 CEST Monday: next week
@@ -77,8 +77,8 @@ async def test_dst_week_files_late_sunday_activity_in_its_local_week(tmp_path: P
     assert report.figures.active == 1
 
 
-async def test_opted_out_members_count_nowhere(tmp_path: Path) -> None:
-    g = await GuildBuilder.open(tmp_path)
+async def test_opted_out_members_count_nowhere(database_url: str) -> None:
+    g = await GuildBuilder.open(database_url)
     for member in (1, 2, 9):
         await g.act(member, MON - timedelta(days=2))
     post = await g.post(MON + timedelta(hours=9))
@@ -96,8 +96,8 @@ async def test_opted_out_members_count_nowhere(tmp_path: Path) -> None:
     assert "not enough data yet" in render(everyone, "overview")
 
 
-async def test_new_guild_and_thin_data_never_divide_by_zero(tmp_path: Path) -> None:
-    g = await GuildBuilder.open(tmp_path)
+async def test_new_guild_and_thin_data_never_divide_by_zero(database_url: str) -> None:
+    g = await GuildBuilder.open(database_url)
     now = MON + timedelta(days=3)
     for text in ("week", "last week", "28 days", "90 days", "2026-W47"):
         report = await build_report(g.db, 1, parse_period(text, now.date()), "UTC", now=now, member_count=0)
@@ -125,10 +125,10 @@ def test_periods_parse_to_local_days() -> None:
         parse_period("2026-W60", today)
 
 
-async def _random_guild(tmp_path: Path, seed: int = 7) -> tuple[GuildBuilder, list[tuple], list[tuple]]:
+async def _random_guild(database_url: str, seed: int = 7) -> tuple[GuildBuilder, list[tuple], list[tuple]]:
     """Ten weeks of random activity; returns the raw activity and post lists for recomputation."""
     rng = random.Random(seed)
-    g = await GuildBuilder.open(tmp_path, tz="America/New_York")
+    g = await GuildBuilder.open(database_url, tz="America/New_York")
     start = MON - timedelta(weeks=9)
     acts: list[tuple] = []
     posts: list[tuple] = []
@@ -156,8 +156,8 @@ async def _random_guild(tmp_path: Path, seed: int = 7) -> tuple[GuildBuilder, li
     return g, acts, posts
 
 
-async def test_report_equals_an_independent_recomputation_from_raw_activities(tmp_path: Path) -> None:
-    g, acts, posts = await _random_guild(tmp_path)
+async def test_report_equals_an_independent_recomputation_from_raw_activities(database_url: str) -> None:
+    g, acts, posts = await _random_guild(database_url)
     tz, excluded = g.tz, {5}
     now = MON + timedelta(days=9)
     counting = [a for a in acts if a[2] not in ("reaction_remove", "join") and a[0] not in excluded]
@@ -205,8 +205,8 @@ def _tz(name: str):  # type: ignore[no-untyped-def]
     return of
 
 
-async def test_rebuild_reproduces_the_trigger_rollups(tmp_path: Path) -> None:
-    g, _, _ = await _random_guild(tmp_path, seed=3)
+async def test_rebuild_reproduces_the_trigger_rollups(database_url: str) -> None:
+    g, _, _ = await _random_guild(database_url, seed=3)
     tables = ("member_days", "guild_hours", "post_responders", "reply_pairs")
     before = {t: sorted(map(tuple, await g.db.fetchall(f"SELECT * FROM {t}"))) for t in tables}
     await g.db.execute("DELETE FROM member_days WHERE local_day % 2 = 0")
@@ -215,8 +215,8 @@ async def test_rebuild_reproduces_the_trigger_rollups(tmp_path: Path) -> None:
     assert after == before
 
 
-async def _streak_guild(tmp_path: Path) -> GuildBuilder:
-    g = await GuildBuilder.open(tmp_path)
+async def _streak_guild(database_url: str) -> GuildBuilder:
+    g = await GuildBuilder.open(database_url)
     for d in range(7):
         pid = await g.post(MON + timedelta(days=d, hours=9))
         await g.act(1, MON + timedelta(days=d, hours=10), "reaction", post_id=pid)
@@ -225,8 +225,8 @@ async def _streak_guild(tmp_path: Path) -> GuildBuilder:
     return g
 
 
-async def test_top_streaks_count_consecutive_response_days(tmp_path: Path) -> None:
-    g = await _streak_guild(tmp_path)
+async def test_top_streaks_count_consecutive_response_days(database_url: str) -> None:
+    g = await _streak_guild(database_url)
     report = await build_report(g.db, 1, WEEK, "UTC", now=MON + timedelta(days=6, hours=20))
     assert [(s.member_id, s.current, s.longest) for s in report.streaks] == [(1, 7, 7), (2, 3, 3)]
     later = await build_report(g.db, 1, WEEK, "UTC", now=MON + timedelta(days=7, hours=20))
@@ -235,17 +235,17 @@ async def test_top_streaks_count_consecutive_response_days(tmp_path: Path) -> No
     assert gone.streaks == []
 
 
-def test_cli_report_export_and_rebuild(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_report_export_and_rebuild(database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import asyncio
 
     from bot.cli.main import main
 
     async def build() -> None:
-        await _streak_guild(tmp_path)
+        await _streak_guild(database_url)
         await GuildBuilder.close_all()
 
     asyncio.run(build())
-    db = str(tmp_path / "a.db")
+    db = database_url
     assert main(["report", "--db", db, "--period", "2026-W23", "--section", "posts"]) == 0
     assert "question" in capsys.readouterr().out
     assert main(["export", "--db", db, "--period", "2026-W23", "--out", str(tmp_path / "csv")]) == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,8 @@ G = 1
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "h.db")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.open(database_url)
     await database.migrate()
     yield database
     await database.close()

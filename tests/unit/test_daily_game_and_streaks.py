@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,8 @@ ALICE, BOB = 31, 32
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[GamesEnv]:
-    env = await games_env(tmp_path, SAT_2330, timezone=TZ)
+async def env(database_url: str) -> AsyncIterator[GamesEnv]:
+    env = await games_env(database_url, SAT_2330, timezone=TZ)
     yield env
     await env.recorder.close()
     await env.db.close()

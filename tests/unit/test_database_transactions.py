@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
 from bot.storage import Database
 
 
-async def test_concurrent_transactions_all_commit(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "t.db")
+async def test_concurrent_transactions_all_commit(database_url: str) -> None:
+    db = await Database.open(database_url)
     await db.execute("CREATE TABLE t (n INTEGER)")
 
     async def write(n: int) -> None:
@@ -25,8 +24,8 @@ async def test_concurrent_transactions_all_commit(tmp_path: Path) -> None:
     await db.close()
 
 
-async def test_a_failed_transaction_rolls_back_and_frees_the_next(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "t.db")
+async def test_a_failed_transaction_rolls_back_and_frees_the_next(database_url: str) -> None:
+    db = await Database.open(database_url)
     await db.execute("CREATE TABLE t (n INTEGER)")
     with pytest.raises(ValueError):
         async with db.transaction():

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -123,8 +122,8 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    db = await Database.open(tmp_path / "h.db")
+async def world(database_url: str) -> AsyncIterator[World]:
+    db = await Database.open(database_url)
     await db.migrate()
     w = World(db)
     await w.guilds.load_all()

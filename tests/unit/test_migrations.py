@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.storage import Database, DatabaseTooNew
 from bot.storage.database import available_migrations, latest_version
 
 
-async def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "h.db")
+async def test_fresh_database_gets_every_migration(database_url: str) -> None:
+    db = await Database.open(database_url)
     applied = await db.migrate()
     assert applied == [m.version for m in available_migrations()]
     assert await db.version() == latest_version()
-    assert await db.fetchval("PRAGMA journal_mode") == "wal"
-    assert await db.fetchval("PRAGMA foreign_keys") == 1
+    if db.engine == "sqlite":
+        assert await db.fetchval("PRAGMA journal_mode") == "wal"
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
+    else:
+        assert await db.fetchval("SELECT COUNT(*) FROM hearth_schema") == 1
     await db.close()
 
 
 @pytest.mark.parametrize("start", [m.version for m in available_migrations()[:-1]])
-async def test_upgrade_from_each_older_version(tmp_path: Path, start: int) -> None:
-    db = await Database.open(tmp_path / "h.db")
+async def test_upgrade_from_each_older_version(database_url: str, start: int) -> None:
+    db = await Database.open(database_url)
     await db.migrate(target=start)
     assert await db.version() == start
     await db.execute(
@@ -34,16 +35,20 @@ async def test_upgrade_from_each_older_version(tmp_path: Path, start: int) -> No
     await db.close()
 
 
-async def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "h.db")
-    await db.execute(f"PRAGMA user_version = {latest_version() + 1}")
+async def test_newer_database_is_refused_with_a_clear_message(database_url: str) -> None:
+    db = await Database.open(database_url)
+    if db.engine == "sqlite":
+        await db.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    else:
+        await db.version()  # creates hearth_schema
+        await db.execute("INSERT INTO hearth_schema (version) VALUES (?)", (latest_version() + 1,))
     with pytest.raises(DatabaseTooNew, match="upgrade Hearth"):
         await db.migrate()
     await db.close()
 
 
-async def test_migrating_twice_applies_nothing(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "h.db")
+async def test_migrating_twice_applies_nothing(database_url: str) -> None:
+    db = await Database.open(database_url)
     await db.migrate()
     assert await db.migrate() == []
     await db.close()
@@ -55,11 +60,11 @@ def test_migrations_are_numbered_without_duplicates() -> None:
     assert versions[0] == 1
 
 
-async def test_transactions_from_two_tasks_take_turns(tmp_path: Path) -> None:
+async def test_transactions_from_two_tasks_take_turns(database_url: str) -> None:
     """The recorder's batch and a scheduler claim can overlap on the one connection."""
     import asyncio
 
-    db = await Database.open(tmp_path / "tx.db")
+    db = await Database.open(database_url)
     try:
         await db.execute("CREATE TABLE t (n INTEGER)")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -46,8 +45,8 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    db = await Database.open(tmp_path / "h.db")
+async def world(database_url: str) -> AsyncIterator[World]:
+    db = await Database.open(database_url)
     await db.migrate()
     clock = FakeClock(START)
     guilds = GuildRepository(db, "UTC")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -90,8 +89,8 @@ class World:
 
 
 @pytest.fixture
-async def w(tmp_path: Path) -> AsyncIterator[World]:
-    db = await Database.open(tmp_path / "h.db")
+async def w(database_url: str) -> AsyncIterator[World]:
+    db = await Database.open(database_url)
     await db.migrate()
     world = World(db, FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC)))  # a Monday
     await world.guilds.save(GuildConfig(GUILD, "UTC"), 0)

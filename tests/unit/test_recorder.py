@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.core.clock import FakeClock
@@ -17,6 +17,7 @@ from bot.platform.recorder import Activity, Recorder
 from bot.storage import Database
 from bot.storage.activity import INSERT_CHUNKS, ActivityRepository, MetaRepository, OptOutRepository, insert_plan
 from bot.storage.guilds import GuildConfig, GuildRepository
+from tests.conftest import DatabaseUrls
 
 GUILD = 5
 T0 = datetime(2026, 3, 7, 23, 30, tzinfo=UTC)  # Saturday 23:30 UTC
@@ -31,8 +32,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    db = await Database.open(tmp_path / "h.db")
+async def env(database_url: str) -> AsyncIterator[Env]:
+    db = await Database.open(database_url)
     await db.migrate()
     clock = FakeClock(T0)
     guilds = GuildRepository(db, "UTC")
@@ -76,7 +77,9 @@ def test_a_batch_is_cut_into_the_fewest_statements_and_keeps_every_row_in_order(
     assert flat == [value for row in rows for value in row]
 
 
-async def test_a_large_batch_with_replays_rolls_up_exactly_like_single_rows(env: Env, tmp_path: Path) -> None:
+async def test_a_large_batch_with_replays_rolls_up_exactly_like_single_rows(
+    env: Env, database_urls: DatabaseUrls
+) -> None:
     def mix(n: int) -> Activity:
         kind = ("message", "reaction", "poll_vote", "reaction_remove")[n % 4]
         return Activity(GUILD, kind, 100 + n % 37, T0 + timedelta(minutes=n % 900), f"k:{n % 1_900}", channel_id=1,
@@ -87,7 +90,7 @@ async def test_a_large_batch_with_replays_rolls_up_exactly_like_single_rows(env:
     for n in range(2_345):  # keys repeat after 1,900: replays inside one statement and across statements
         recorder.record(mix(n))
     assert await recorder.flush() == 2_345
-    one_by_one = await Database.open(tmp_path / "single.db")
+    one_by_one = await Database.open(await database_urls("single"))
     await one_by_one.migrate()
     repo = ActivityRepository(one_by_one)
     for n in range(2_345):
@@ -162,11 +165,19 @@ async def test_close_flushes_everything_enqueued(env: Env) -> None:
 
 async def test_batch_that_fails_to_write_is_kept_for_the_next_try(env: Env) -> None:
     env.recorder.record(message(1))
-    await env.db.execute("PRAGMA query_only = ON")  # as a read-only or full disk would refuse
-    with pytest.raises(sqlite3.OperationalError):
-        await env.recorder.flush()
+    if env.db.engine == "sqlite":
+        await env.db.execute("PRAGMA query_only = ON")  # as a read-only or full disk would refuse
+        with pytest.raises(sqlite3.OperationalError):
+            await env.recorder.flush()
+    else:
+        await env.db.execute("ALTER TABLE member_days RENAME TO member_days_away")  # the batch's statement fails
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await env.recorder.flush()
     assert env.recorder.pending == 1
-    await env.db.execute("PRAGMA query_only = OFF")
+    if env.db.engine == "sqlite":
+        await env.db.execute("PRAGMA query_only = OFF")
+    else:
+        await env.db.execute("ALTER TABLE member_days_away RENAME TO member_days")
     assert await env.recorder.flush() == 1
 
 

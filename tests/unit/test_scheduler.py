@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -59,8 +58,8 @@ class Harness:
 
 
 @pytest.fixture
-async def h(tmp_path: Path) -> AsyncIterator[Harness]:
-    db = await Database.open(tmp_path / "h.db")
+async def h(database_url: str) -> AsyncIterator[Harness]:
+    db = await Database.open(database_url)
     await db.migrate()
     harness = Harness(db, FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC)))  # a Monday
     await harness.scheduler.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,8 @@ A, B, C, D = 21, 22, 23, 24
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[GamesEnv]:
-    env = await games_env(tmp_path, T0, timezone=TZ)
+async def env(database_url: str) -> AsyncIterator[GamesEnv]:
+    env = await games_env(database_url, T0, timezone=TZ)
     yield env
     await env.recorder.close()
     await env.db.close()

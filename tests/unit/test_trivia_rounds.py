@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,8 @@ ALICE, BOB, CAROL, DAVE = 11, 12, 13, 14
 
 
 @pytest.fixture
-async def env(tmp_path: Path) -> AsyncIterator[GamesEnv]:
-    env = await games_env(tmp_path, T0)
+async def env(database_url: str) -> AsyncIterator[GamesEnv]:
+    env = await games_env(database_url, T0)
     yield env
     await env.trivia.sessions.close()
     await env.recorder.close()
