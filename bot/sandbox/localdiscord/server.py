@@ -24,6 +24,7 @@ from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
 from .invites import InviteBook, InvitesMixin, add_invite_routes
+from .oauth2 import OAuth2, OAuth2Routes
 from .rest import RestCall, build_app
 from .snowflakes import SnowflakeGenerator, to_ms
 from .validation import (
@@ -89,6 +90,8 @@ class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
         self.app_owner = User(id=owner_id, name="app-owner")
         self.bot_user = User(id=self.ids.next(), name=bot_name, bot=True)
         self.application_id = self.bot_user.id
+        self.oauth = OAuth2(client_id=self.application_id)
+        self.oauth_routes = OAuth2Routes(self)
         self.guilds: dict[int, Guild] = {}
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user, owner_id: self.app_owner}
         self.channels: dict[int, Channel] = {}
