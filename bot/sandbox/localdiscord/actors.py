@@ -115,15 +115,11 @@ class ActorsMixin:
             for other in poll.voters_of(member.id):
                 if other != answer_id:
                     del poll.answers[other].voters[member.id]
-                    self.gateway.emit(
-                        "MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, other)
-                    )
+                    self.gateway.emit("MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, other))
         answer = poll.answers[answer_id]
         if member.id not in answer.voters:
             answer.voters[member.id] = None
-            self.gateway.emit(
-                "MESSAGE_POLL_VOTE_ADD", payloads.poll_vote_event(message, member.id, answer_id)
-            )
+            self.gateway.emit("MESSAGE_POLL_VOTE_ADD", payloads.poll_vote_event(message, member.id, answer_id))
         self._bump()
         await self.flush()
 
@@ -133,9 +129,7 @@ class ActorsMixin:
             raise ValueError("no open poll on that message")
         self._last_action_mark = self._message_order
         if poll.answers[answer_id].voters.pop(member.id, 0) is None:
-            self.gateway.emit(
-                "MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, answer_id)
-            )
+            self.gateway.emit("MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, answer_id))
         self._bump()
         await self.flush()
 
@@ -269,9 +263,7 @@ class ActorsMixin:
             data=data,
         )
 
-    async def click(
-        self: LocalDiscord, member: Member, message: Message, custom_id: str
-    ) -> InteractionResult:  # type: ignore[misc]
+    async def click(self: LocalDiscord, member: Member, message: Message, custom_id: str) -> InteractionResult:  # type: ignore[misc]
         """Press a button on ``message``."""
         component = find_component(message, custom_id)
         channel = self.channels[message.channel_id]

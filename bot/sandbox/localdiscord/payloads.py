@@ -100,8 +100,7 @@ def channel(c: Channel) -> dict[str, Any]:
     else:
         data["topic"] = c.topic
         data["permission_overwrites"] = [
-            {"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)}
-            for o in c.overwrites.values()
+            {"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)} for o in c.overwrites.values()
         ]
     return data
 
@@ -234,9 +233,7 @@ def poll(p: Poll, me_id: int) -> dict[str, Any]:
     }
 
 
-def mentions(
-    content: str, guild: Guild | None, allowed: dict[str, Any] | None
-) -> tuple[list[int], list[int], bool]:
+def mentions(content: str, guild: Guild | None, allowed: dict[str, Any] | None) -> tuple[list[int], list[int], bool]:
     """Users, roles and @everyone that ``content`` pings under ``allowed_mentions`` (Discord's rules)."""
     parse = None if allowed is None else set(allowed.get("parse") or [])
     allowed_users = {int(u) for u in (allowed or {}).get("users") or []}

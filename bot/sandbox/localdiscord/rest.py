@@ -18,10 +18,16 @@ from aiohttp import web
 
 from . import payloads
 from .interactions import ACK_DEADLINE, TOKEN_LIFETIME, CallbackType, InteractionKind, InteractionResult
+from .limits import limit
 from .validation import (
     ApiError,
     already_acknowledged,
+    check_autocomplete,
+    check_channel_patch,
+    check_commands,
     check_message_body,
+    check_modal,
+    check_thread_body,
     empty_message,
     missing_permissions,
     unknown_interaction,
@@ -73,9 +79,7 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[tuple[st
                 body = json.loads(await part.text())  # type: ignore[union-attr]
             elif getattr(part, "filename", None):
                 data = bytes(await part.read())  # type: ignore[union-attr]
-                files.append(
-                    (part.name or "", part.filename or "file", data, part.headers.get("Content-Type"))
-                )
+                files.append((part.name or "", part.filename or "file", data, part.headers.get("Content-Type")))
         return body, files
     if request.can_read_body:
         raw = await request.read()
@@ -104,25 +108,18 @@ class RestApi:
                 s.unknown_routes.append((method, path))
                 log.warning("local Discord has no route %s %s", method, path)
                 response = json_response({"message": "404: Not Found", "code": 0}, 404)
-            elif (
-                not path.startswith(NO_AUTH_PREFIXES)
-                and request.headers.get("Authorization") != f"Bot {s.token}"
-            ):
+            elif not path.startswith(NO_AUTH_PREFIXES) and request.headers.get("Authorization") != f"Bot {s.token}":
                 response = json_response({"message": "401: Unauthorized", "code": 0}, 401)
             else:
                 try:
                     response = await handler(request)
                 except ApiError as exc:
                     response = json_response(exc.body(), exc.status)
-        s.rest_log.append(
-            RestCall(method, path, response.status, s.now(), dict(request.query), request[JSON_BODY])
-        )
+        s.rest_log.append(RestCall(method, path, response.status, s.now(), dict(request.query), request[JSON_BODY]))
         s._bump()
         return response
 
-    async def body(
-        self, request: web.Request
-    ) -> tuple[dict[str, Any], list[tuple[str, str, bytes, str | None]]]:
+    async def body(self, request: web.Request) -> tuple[dict[str, Any], list[tuple[str, str, bytes, str | None]]]:
         body, files = await read_body(request)
         request[JSON_BODY] = body
         return body, files
@@ -155,9 +152,7 @@ class RestApi:
 
     def kept_attachments(self, msg: Message, body: dict[str, Any]) -> list[Attachment]:
         existing = {str(a.id): a for a in msg.attachments}
-        return [
-            existing[str(a.get("id"))] for a in body.get("attachments") or [] if str(a.get("id")) in existing
-        ]
+        return [existing[str(a.get("id"))] for a in body.get("attachments") or [] if str(a.get("id")) in existing]
 
     def reply_target(self, channel: Channel, body: dict[str, Any]) -> Message | None:
         ref = body.get("message_reference")
@@ -188,13 +183,11 @@ class RestApi:
         ephemeral_ok: bool = False,
         interaction: InteractionResult | None = None,
         type: int = 0,
+        prefix: list[str | int] | None = None,
     ) -> Message:
         """Validate a create body and store the message the bot sends."""
-        check_message_body(body)
-        if (
-            not any(body.get(k) for k in ("content", "embeds", "poll", "components", "sticker_ids"))
-            and not files
-        ):
+        check_message_body(body, prefix)
+        if not any(body.get(k) for k in ("content", "embeds", "poll", "components", "sticker_ids")) and not files:
             raise empty_message()
         flags = int(body.get("flags") or 0)
         flags &= ALLOWED_MESSAGE_FLAGS | (Message.EPHEMERAL if ephemeral_ok else 0)
@@ -226,8 +219,10 @@ class RestApi:
             interaction_metadata=metadata,
         )
 
-    def apply_edit(self, msg: Message, body: dict[str, Any], files: list[Any]) -> Message:
-        check_message_body({k: v for k, v in body.items() if k != "poll"})
+    def apply_edit(
+        self, msg: Message, body: dict[str, Any], files: list[Any], prefix: list[str | int] | None = None
+    ) -> Message:
+        check_message_body({k: v for k, v in body.items() if k != "poll"}, prefix)
         changes: dict[str, Any] = {}
         for key in ("content", "embeds", "components", "allowed_mentions"):
             if key in body:
@@ -268,9 +263,7 @@ class RestApi:
         )
 
     # ---- commands -------------------------------------------------------------------------------------
-    def _store_commands(
-        self, scope: int | None, commands: list[dict[str, Any]], *, replace: bool
-    ) -> list[Any]:
+    def _store_commands(self, scope: int | None, commands: list[dict[str, Any]], *, replace: bool) -> list[Any]:
         s = self.s
         old = s.commands.get(scope, {})
         new = {} if replace else dict(old)
@@ -296,14 +289,17 @@ class RestApi:
 
     async def put_commands(self, request: web.Request) -> web.Response:
         body, _ = await self.body(request)
+        check_commands(body, bulk=True)
         scope = int(request.match_info["guild_id"]) if "guild_id" in request.match_info else None
-        return json_response(
-            self._store_commands(scope, body if isinstance(body, list) else [], replace=True)
-        )
+        return json_response(self._store_commands(scope, body, replace=True))
 
     async def post_command(self, request: web.Request) -> web.Response:
         body, _ = await self.body(request)
+        check_commands(body, bulk=False)
         scope = int(request.match_info["guild_id"]) if "guild_id" in request.match_info else None
+        existing = self.s.commands.get(scope, {})
+        if body["name"] not in existing and len(existing) >= limit("command.count"):
+            raise ApiError(400, 30032, "Maximum number of application commands reached (100)")
         return json_response(self._store_commands(scope, [body], replace=False)[0], 201)
 
     async def get_commands(self, request: web.Request) -> web.Response:
@@ -365,10 +361,12 @@ class RestApi:
         s = self.s
         c = s.channel(request.match_info["channel_id"])
         body, _ = await self.body(request)
+        check_channel_patch(body, thread=c.is_thread)
         if c.is_thread:
             if c.owner_id != s.bot_user.id:
                 s.require(c, s.bot_user, Perm.MANAGE_THREADS)
             c.name = body.get("name", c.name)
+            c.auto_archive_duration = int(body.get("auto_archive_duration") or c.auto_archive_duration)
             if "archived" in body:
                 c.archived = bool(body["archived"])
                 c.archive_timestamp = s.now()
@@ -550,13 +548,14 @@ class RestApi:
         channel = s.channel(request.match_info["channel_id"])
         msg = s.message(channel.id, request.match_info["message_id"])
         body, _ = await self.body(request)
+        check_thread_body(body)
         s.require(channel, s.bot_user, Perm.CREATE_PUBLIC_THREADS)
         if msg.thread_id is not None:
             raise ApiError(400, 160004, "A thread has already been created for this message")
         thread = s.create_thread(
             channel,
             s.bot_user,
-            str(body.get("name") or "thread"),
+            str(body["name"]),
             message=msg,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
@@ -566,12 +565,13 @@ class RestApi:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
         body, _ = await self.body(request)
+        check_thread_body(body)
         private = int(body.get("type") or ChannelType.PUBLIC_THREAD) == ChannelType.PRIVATE_THREAD
         s.require(channel, s.bot_user, Perm.CREATE_PRIVATE_THREADS if private else Perm.CREATE_PUBLIC_THREADS)
         thread = s.create_thread(
             channel,
             s.bot_user,
-            str(body.get("name") or "thread"),
+            str(body["name"]),
             private=private,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
@@ -620,6 +620,7 @@ class RestApi:
                 ephemeral_ok=True,
                 interaction=result,
                 type=20 if result.kind == InteractionKind.APPLICATION_COMMAND else 0,
+                prefix=["data"],
             )
             result.original = message
         elif kind == CallbackType.DEFERRED_MESSAGE:
@@ -652,23 +653,21 @@ class RestApi:
             message = result.source_message
             result.original = message
             if kind == CallbackType.UPDATE_MESSAGE:
-                self.apply_edit(message, data, files)
+                self.apply_edit(message, data, files, prefix=["data"])
         elif kind == CallbackType.MODAL:
             if result.kind in (InteractionKind.MODAL_SUBMIT, InteractionKind.AUTOCOMPLETE):
                 raise ApiError(400, 50035, "Invalid Form Body")
+            check_modal(data)
             result.modal = data
         elif kind == CallbackType.AUTOCOMPLETE_RESULT:
+            check_autocomplete(data)
             result.choices = list(data.get("choices") or [])
         else:
             raise ApiError(
                 400,
                 50035,
                 "Invalid Form Body",
-                {
-                    "type": {
-                        "_errors": [{"code": "BASE_TYPE_CHOICES", "message": f"Value {kind} is not valid"}]
-                    }
-                },
+                {"type": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": f"Value {kind} is not valid"}]}},
             )
         result.type = kind
         result.callback_body = body

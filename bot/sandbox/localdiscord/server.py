@@ -242,9 +242,7 @@ class LocalDiscord(ActorsMixin):
     ) -> Member:
         """Put a person in the guild silently (world building); ``join`` announces it."""
         u = name if isinstance(name, User) else self.add_user(name, bot=bot, created_at=created_at)
-        m = Member(
-            u, guild.id, [r if isinstance(r, int) else r.id for r in roles], joined_at or self.now(), nick
-        )
+        m = Member(u, guild.id, [r if isinstance(r, int) else r.id for r in roles], joined_at or self.now(), nick)
         guild.members[u.id] = m
         return m
 
@@ -340,9 +338,7 @@ class LocalDiscord(ActorsMixin):
     def messages_in(self, channel: Channel, *, include_deleted: bool = False) -> list[Message]:
         return [m for m in self.channel_messages.get(channel.id, []) if include_deleted or not m.deleted]
 
-    def sent_by_bot(
-        self, channel: Channel | None = None, *, include_ephemeral: bool = False
-    ) -> list[Message]:
+    def sent_by_bot(self, channel: Channel | None = None, *, include_ephemeral: bool = False) -> list[Message]:
         pool = self.channel_messages.get(channel.id, []) if channel else self.messages.values()
         return [
             m
@@ -355,9 +351,7 @@ class LocalDiscord(ActorsMixin):
         return self._message_order
 
     def rest_calls(self, method: str | None = None, path_contains: str = "") -> list[RestCall]:
-        return [
-            c for c in self.rest_log if (method is None or c.method == method) and path_contains in c.path
-        ]
+        return [c for c in self.rest_log if (method is None or c.method == method) and path_contains in c.path]
 
     def pings(self, msg: Message) -> tuple[list[int], list[int], bool]:
         """Users, roles and @everyone this message notifies, after its ``allowed_mentions``."""
@@ -392,11 +386,7 @@ class LocalDiscord(ActorsMixin):
         include_ephemeral: bool = False,
     ) -> Message:
         """The first message created after ``after`` (default: since the last test action) that matches."""
-        since = (
-            after.order
-            if isinstance(after, Message)
-            else (self._last_action_mark if after is None else after)
-        )
+        since = after.order if isinstance(after, Message) else (self._last_action_mark if after is None else after)
 
         def find() -> Message | None:
             if channel is None or include_ephemeral:
@@ -493,9 +483,7 @@ class LocalDiscord(ActorsMixin):
 
     # ---- gateway glue ------------------------------------------------------------------------------
     def _ready_payload(self, session_id: str) -> dict[str, Any]:
-        return payloads.ready(
-            self.bot_user, self.application_id, list(self.guilds), session_id, self.gateway_url
-        )
+        return payloads.ready(self.bot_user, self.application_id, list(self.guilds), session_id, self.gateway_url)
 
     def _guild_create_payloads(self, intents: int, only: Guild | None = None) -> list[str]:
         out = []
@@ -528,9 +516,7 @@ class LocalDiscord(ActorsMixin):
         else:
             query = (d.get("query") or "").lower()
             limit = int(d.get("limit") or 0)
-            members = [
-                m for m in guild.members.values() if not query or m.user.name.lower().startswith(query)
-            ]
+            members = [m for m in guild.members.values() if not query or m.user.name.lower().startswith(query)]
             if limit:
                 members = members[:limit]
         chunks = [members[i : i + CHUNK_SIZE] for i in range(0, len(members), CHUNK_SIZE)] or [[]]
@@ -720,9 +706,7 @@ class LocalDiscord(ActorsMixin):
         del reaction.users[who.id]
         if not reaction.users:
             del msg.reactions[key]
-        self.gateway.emit(
-            "MESSAGE_REACTION_REMOVE", payloads.reaction_event(msg, who, reaction.emoji, add=False)
-        )
+        self.gateway.emit("MESSAGE_REACTION_REMOVE", payloads.reaction_event(msg, who, reaction.emoji, add=False))
         self._bump()
         return True
 
