@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.analytics import metrics as m
 from bot.analytics.model import HEADLINES, PeriodFigures, Report
+from bot.analytics.voice import VOICE_CSV_HEADER, voice_json, voice_rows
 from bot.core.localtime import zone
 
 WEEK_COLUMNS = (
@@ -83,6 +84,7 @@ def csv_files(report: Report) -> dict[str, str]:
         f"{stem}-posts.csv": posts_csv(report),
         f"{stem}-days.csv": days_csv(report),
         f"{stem}-weeks.csv": weeks_csv(report),
+        f"{stem}-voice.csv": _csv(VOICE_CSV_HEADER, voice_rows(report.voice)),
     }
 
 
@@ -127,6 +129,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "peak": {str(k): v for k, v in sorted(report.peak.items())},
         "streaks": [{"member_id": s.member_id, "current": s.current, "longest": s.longest} for s in report.streaks],
         "headline_names": [h.name for h in HEADLINES],
+        "voice": voice_json(report.voice),
     }
 
 

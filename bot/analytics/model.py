@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.analytics import metrics as m
 from bot.analytics.period import Period
@@ -16,7 +16,10 @@ from bot.analytics.stats import Rate
 from bot.analytics.streaks import Streak
 from bot.analytics.weaker_side import HeadlineFigure, WeakerSide
 
-SECTIONS = ("overview", "posts", "timing", "content", "members")
+if TYPE_CHECKING:
+    from bot.analytics.voice import VoiceFigures
+
+SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,8 @@ class Report:
     experiments: list[str] = field(default_factory=list)
     """Lines about running and recently ended A/B tests, filled by the caller (the /report cog):
     the experiments feature lives outside analytics, which only shows its lines."""
+    voice: VoiceFigures | None = None
+    """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
 
     @property
     def best_post(self) -> m.PostFigures | None:

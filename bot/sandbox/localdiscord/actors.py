@@ -172,6 +172,14 @@ class ActorsMixin:
         self._bump()
         await self.flush()
 
+    async def set_roles(self: LocalDiscord, member: Member, roles: Iterable[Any]) -> Member:  # type: ignore[misc]
+        """An admin changes someone's roles (GUILD_MEMBER_UPDATE, members intent only)."""
+        member.roles = [r if isinstance(r, int) else r.id for r in roles]
+        self.gateway.emit("GUILD_MEMBER_UPDATE", payloads.member_add_event(member))
+        self._bump()
+        await self.flush()
+        return member
+
     # ---- interactions -----------------------------------------------------------------------------
     def _text_channel(self: LocalDiscord, where: Guild | Channel) -> tuple[Guild, Channel]:  # type: ignore[misc]
         if isinstance(where, Channel):

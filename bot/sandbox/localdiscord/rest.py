@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import payloads
+from . import oauth2, payloads
 from .interactions import ACK_DEADLINE, TOKEN_LIFETIME, CallbackType, InteractionKind, InteractionResult
 from .limits import limit
 from .validation import (
@@ -108,7 +108,14 @@ class RestApi:
                 s.unknown_routes.append((method, path))
                 log.warning("local Discord has no route %s %s", method, path)
                 response = json_response({"message": "404: Not Found", "code": 0}, 404)
-            elif not path.startswith(NO_AUTH_PREFIXES) and request.headers.get("Authorization") != f"Bot {s.token}":
+            elif path in oauth2.NO_AUTH_PATHS:
+                response = await handler(request)  # client credentials in the body
+            elif request.headers.get("Authorization", "").startswith("Bearer "):
+                response = await s.oauth_routes.bearer(path, request)
+            elif (
+                not path.startswith(NO_AUTH_PREFIXES)
+                and request.headers.get("Authorization") != f"Bot {s.token}"
+            ):
                 response = json_response({"message": "401: Unauthorized", "code": 0}, 401)
             else:
                 try:
@@ -800,6 +807,7 @@ def build_app(server: LocalDiscord) -> web.Application:
         r.add_route("GET", app_cmds + scope + "/commands", api.get_commands)
         r.add_route("POST", app_cmds + scope + "/commands", api.post_command)
         r.add_route("DELETE", app_cmds + scope + "/commands/{command_id}", api.delete_command)
+    oauth2.add_routes(r, server.oauth_routes, p)
     r.add_route("GET", "/gateway", server.gateway.handle)
     r.add_route("GET", "/attachments/{attachment_id}/{filename}", api.attachment_bytes)
     return app

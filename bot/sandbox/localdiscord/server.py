@@ -22,6 +22,7 @@ from .actors import ActorsMixin
 from .faults import FaultPlan, RestFault
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
+from .oauth2 import OAuth2, OAuth2Routes
 from .rest import RestCall, build_app
 from .snowflakes import SnowflakeGenerator, to_ms
 from .validation import (
@@ -87,6 +88,8 @@ class LocalDiscord(ActorsMixin):
         self.app_owner = User(id=owner_id, name="app-owner")
         self.bot_user = User(id=self.ids.next(), name=bot_name, bot=True)
         self.application_id = self.bot_user.id
+        self.oauth = OAuth2(client_id=self.application_id)
+        self.oauth_routes = OAuth2Routes(self)
         self.guilds: dict[int, Guild] = {}
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user, owner_id: self.app_owner}
         self.channels: dict[int, Channel] = {}
