@@ -79,7 +79,9 @@ async def test_two_clients_receive_the_same_events(local_discord, community, sta
     assert seen == {"a": [msg.id], "b": [msg.id]}
 
 
-async def test_resume_after_drop_replays_missed_events_once_in_order(local_discord, community, start_bot) -> None:
+async def test_resume_after_drop_replays_missed_events_once_in_order(
+    local_discord, community, start_bot
+) -> None:
     got: list[int] = []
     resumed: list[bool] = []
     bot = make_bot()

@@ -17,7 +17,9 @@ class Feedback(discord.ui.Modal, title="Feedback"):
     note = discord.ui.TextInput(label="Note", custom_id="note", required=False)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(f"thanks: {self.answer.value} / {self.note.value}", ephemeral=True)
+        await interaction.response.send_message(
+            f"thanks: {self.answer.value} / {self.note.value}", ephemeral=True
+        )
 
 
 class Panel(discord.ui.View):
@@ -91,7 +93,9 @@ async def test_sync_echoes_commands_and_remembers_their_ids(local_discord, commu
     assert result.payload["data"]["id"] == str(next(c.id for c in synced if c.name == "panel"))
 
 
-async def test_slash_command_with_typed_options_answers_ephemerally(local_discord, community, start_bot) -> None:
+async def test_slash_command_with_typed_options_answers_ephemerally(
+    local_discord, community, start_bot
+) -> None:
     runner = await start_bot(build_bot())
     await runner.bot.tree.sync()
     result = await local_discord.run_command(
@@ -109,7 +113,9 @@ async def test_slash_command_with_typed_options_answers_ephemerally(local_discor
     )
     await result.response()
     assert result.type == CallbackType.MESSAGE and result.ephemeral
-    assert await result.text() == ("added Best tea? w=3 who=bob where=announcements role=Moderator file=q.txt:hello")
+    assert await result.text() == (
+        "added Best tea? w=3 who=bob where=announcements role=Moderator file=q.txt:hello"
+    )
     assert local_discord.messages_in(community.general) == []  # ephemeral: not in the channel
 
 
@@ -124,7 +130,9 @@ async def test_subcommand_group_with_defer_and_followup(local_discord, community
     assert result.followups[0].ephemeral
 
 
-async def test_defer_then_edit_original_is_visible_in_the_channel(local_discord, community, start_bot) -> None:
+async def test_defer_then_edit_original_is_visible_in_the_channel(
+    local_discord, community, start_bot
+) -> None:
     runner = await start_bot(build_bot())
     await runner.bot.tree.sync()
     result = await local_discord.run_command(community.alice, community.general, "slow")
@@ -181,7 +189,9 @@ async def test_late_or_double_answers_get_discords_errors() -> None:
             await interaction.response.send_message("once")
             try:
                 await bot.http.request(
-                    discord.http.Route("POST", "/interactions/{i}/{t}/callback", i=interaction.id, t=interaction.token),
+                    discord.http.Route(
+                        "POST", "/interactions/{i}/{t}/callback", i=interaction.id, t=interaction.token
+                    ),
                     json={"type": 4, "data": {"content": "twice"}},
                 )
             except discord.HTTPException as exc:

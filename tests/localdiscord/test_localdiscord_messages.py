@@ -13,7 +13,9 @@ from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.testing import ManualClock, build_community, collect, make_bot, run_bot
 
 
-async def test_bot_message_with_embed_and_file_is_stored_and_echoed(local_discord, community, start_bot) -> None:
+async def test_bot_message_with_embed_and_file_is_stored_and_echoed(
+    local_discord, community, start_bot
+) -> None:
     own: list[discord.Message] = []
     bot = make_bot()
     bot.add_listener(collect(own), "on_message")
@@ -235,8 +237,10 @@ async def test_server_errors_surface(local_discord, community, start_bot) -> Non
 async def test_unknown_route_is_answered_404_and_recorded(local_discord, community, start_bot) -> None:
     runner = await start_bot()
     with pytest.raises(discord.NotFound):
-        await runner.bot.http.request(Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=community.guild.id))
-    assert local_discord.unknown_routes == [("GET", f"/guilds/{community.guild.id}/audit-logs")]
+        await runner.bot.http.request(
+            Route("GET", "/guilds/{guild_id}/bans", guild_id=community.guild.id)
+        )
+    assert local_discord.unknown_routes == [("GET", f"/guilds/{community.guild.id}/bans")]
 
 
 async def test_message_content_needs_its_intent_unless_the_bot_is_mentioned(

@@ -115,11 +115,15 @@ class ActorsMixin:
             for other in poll.voters_of(member.id):
                 if other != answer_id:
                     del poll.answers[other].voters[member.id]
-                    self.gateway.emit("MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, other))
+                    self.gateway.emit(
+                        "MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, other)
+                    )
         answer = poll.answers[answer_id]
         if member.id not in answer.voters:
             answer.voters[member.id] = None
-            self.gateway.emit("MESSAGE_POLL_VOTE_ADD", payloads.poll_vote_event(message, member.id, answer_id))
+            self.gateway.emit(
+                "MESSAGE_POLL_VOTE_ADD", payloads.poll_vote_event(message, member.id, answer_id)
+            )
         self._bump()
         await self.flush()
 
@@ -129,7 +133,9 @@ class ActorsMixin:
             raise ValueError("no open poll on that message")
         self._last_action_mark = self._message_order
         if poll.answers[answer_id].voters.pop(member.id, 0) is None:
-            self.gateway.emit("MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, answer_id))
+            self.gateway.emit(
+                "MESSAGE_POLL_VOTE_REMOVE", payloads.poll_vote_event(message, member.id, answer_id)
+            )
         self._bump()
         await self.flush()
 
@@ -153,8 +159,13 @@ class ActorsMixin:
         return thread
 
     # ---- membership -------------------------------------------------------------------------------
-    async def join(self: LocalDiscord, guild: Guild, member: Member | User | str) -> Member:  # type: ignore[misc]
-        """Someone joins (GUILD_MEMBER_ADD, members intent only)."""
+    async def join(  # type: ignore[misc]
+        self: LocalDiscord, guild: Guild, member: Member | User | str, *, invite: str | None = None
+    ) -> Member:
+        """Someone joins (GUILD_MEMBER_ADD, members intent only), through ``invite`` (a live code or
+        the vanity URL: its uses go up by one first) when given."""
+        if invite is not None:
+            self.use_code(guild, invite)
         if isinstance(member, str):
             m = self.add_member(guild, member)
         else:
@@ -271,7 +282,9 @@ class ActorsMixin:
             data=data,
         )
 
-    async def click(self: LocalDiscord, member: Member, message: Message, custom_id: str) -> InteractionResult:  # type: ignore[misc]
+    async def click(
+        self: LocalDiscord, member: Member, message: Message, custom_id: str
+    ) -> InteractionResult:  # type: ignore[misc]
         """Press a button on ``message``."""
         component = find_component(message, custom_id)
         channel = self.channels[message.channel_id]

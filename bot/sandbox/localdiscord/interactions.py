@@ -154,7 +154,11 @@ class InteractionResult:
 
     def visible_messages(self) -> list[Message]:
         out = []
-        if self.original is not None and not self.original.flags & Message.LOADING and not self.original.deleted:
+        if (
+            self.original is not None
+            and not self.original.flags & Message.LOADING
+            and not self.original.deleted
+        ):
             out.append(self.original)
         out.extend(m for m in self.followups if not m.deleted)
         return out
@@ -166,7 +170,10 @@ class InteractionResult:
             return str((self.modal or {}).get("title", ""))
         if self.type in (CallbackType.DEFERRED_MESSAGE, CallbackType.DEFERRED_UPDATE):
             await self._wait(
-                lambda: bool(self.followups) or (self.original is not None and self.original.edited_at is not None),
+                lambda: (
+                    bool(self.followups)
+                    or (self.original is not None and self.original.edited_at is not None)
+                ),
                 timeout,
                 "the deferred answer never arrived",
             )
@@ -222,7 +229,9 @@ def build_command_data(
         entry: dict[str, Any] = {
             "type": opt["type"],
             "name": name,
-            "value": _option_value(server, guild, channel, member, opt["type"], value, resolved, raw=name == focused),
+            "value": _option_value(
+                server, guild, channel, member, opt["type"], value, resolved, raw=name == focused
+            ),
         }
         if name == focused:
             entry["focused"] = True

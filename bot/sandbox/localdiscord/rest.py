@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from . import oauth2, payloads
+from .forwards import FORWARD, forward_body_errors
 from .interactions import ACK_DEADLINE, TOKEN_LIFETIME, CallbackType, InteractionKind, InteractionResult
 from .limits import limit
 from .validation import (
@@ -397,7 +398,15 @@ class RestApi:
         channel = s.channel(request.match_info["channel_id"])
         body, files = await self.body(request)
         s.check_send(channel, s.bot_user, files=bool(files), poll=bool(body.get("poll")))
-        msg = self.new_message(channel, body, files)
+        ref = body.get("message_reference") or {}
+        if ref.get("type") == FORWARD:
+            forward_body_errors(body)
+            original = self.reply_target(channel, body)
+            if original is None:
+                raise unknown_message()
+            msg = s.forward_message(original, channel, s.bot_user)
+        else:
+            msg = self.new_message(channel, body, files)
         return json_response(s.message_payload(msg))
 
     async def get_message(self, request: web.Request) -> web.Response:

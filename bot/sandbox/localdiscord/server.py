@@ -20,8 +20,10 @@ from aiohttp import web
 from . import payloads
 from .actors import ActorsMixin
 from .faults import FaultPlan, RestFault
+from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
+from .invites import InviteBook, InvitesMixin, add_invite_routes
 from .oauth2 import OAuth2, OAuth2Routes
 from .rest import RestCall, build_app
 from .snowflakes import SnowflakeGenerator, to_ms
@@ -66,7 +68,7 @@ class _UTCClock:
         return datetime.now(UTC)
 
 
-class LocalDiscord(ActorsMixin):
+class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
     """A protocol-faithful Discord for one bot application, served on 127.0.0.1."""
 
     def __init__(
@@ -104,6 +106,7 @@ class LocalDiscord(ActorsMixin):
         self.gateway = GatewayHub(self, resume_buffer=resume_buffer)
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
+        self.invite_book = InviteBook()
         self._message_order = 0
         self._last_action_mark = 0
         self._changed = asyncio.Event()
@@ -113,7 +116,9 @@ class LocalDiscord(ActorsMixin):
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> LocalDiscord:
-        self._runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+        app = build_app(self)
+        add_invite_routes(app, self)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -245,7 +250,9 @@ class LocalDiscord(ActorsMixin):
     ) -> Member:
         """Put a person in the guild silently (world building); ``join`` announces it."""
         u = name if isinstance(name, User) else self.add_user(name, bot=bot, created_at=created_at)
-        m = Member(u, guild.id, [r if isinstance(r, int) else r.id for r in roles], joined_at or self.now(), nick)
+        m = Member(
+            u, guild.id, [r if isinstance(r, int) else r.id for r in roles], joined_at or self.now(), nick
+        )
         guild.members[u.id] = m
         return m
 
@@ -341,7 +348,9 @@ class LocalDiscord(ActorsMixin):
     def messages_in(self, channel: Channel, *, include_deleted: bool = False) -> list[Message]:
         return [m for m in self.channel_messages.get(channel.id, []) if include_deleted or not m.deleted]
 
-    def sent_by_bot(self, channel: Channel | None = None, *, include_ephemeral: bool = False) -> list[Message]:
+    def sent_by_bot(
+        self, channel: Channel | None = None, *, include_ephemeral: bool = False
+    ) -> list[Message]:
         pool = self.channel_messages.get(channel.id, []) if channel else self.messages.values()
         return [
             m
@@ -354,7 +363,9 @@ class LocalDiscord(ActorsMixin):
         return self._message_order
 
     def rest_calls(self, method: str | None = None, path_contains: str = "") -> list[RestCall]:
-        return [c for c in self.rest_log if (method is None or c.method == method) and path_contains in c.path]
+        return [
+            c for c in self.rest_log if (method is None or c.method == method) and path_contains in c.path
+        ]
 
     def pings(self, msg: Message) -> tuple[list[int], list[int], bool]:
         """Users, roles and @everyone this message notifies, after its ``allowed_mentions``."""
@@ -389,7 +400,11 @@ class LocalDiscord(ActorsMixin):
         include_ephemeral: bool = False,
     ) -> Message:
         """The first message created after ``after`` (default: since the last test action) that matches."""
-        since = after.order if isinstance(after, Message) else (self._last_action_mark if after is None else after)
+        since = (
+            after.order
+            if isinstance(after, Message)
+            else (self._last_action_mark if after is None else after)
+        )
 
         def find() -> Message | None:
             if channel is None or include_ephemeral:
@@ -486,7 +501,9 @@ class LocalDiscord(ActorsMixin):
 
     # ---- gateway glue ------------------------------------------------------------------------------
     def _ready_payload(self, session_id: str) -> dict[str, Any]:
-        return payloads.ready(self.bot_user, self.application_id, list(self.guilds), session_id, self.gateway_url)
+        return payloads.ready(
+            self.bot_user, self.application_id, list(self.guilds), session_id, self.gateway_url
+        )
 
     def _guild_create_payloads(self, intents: int, only: Guild | None = None) -> list[str]:
         out = []
@@ -519,7 +536,9 @@ class LocalDiscord(ActorsMixin):
         else:
             query = (d.get("query") or "").lower()
             limit = int(d.get("limit") or 0)
-            members = [m for m in guild.members.values() if not query or m.user.name.lower().startswith(query)]
+            members = [
+                m for m in guild.members.values() if not query or m.user.name.lower().startswith(query)
+            ]
             if limit:
                 members = members[:limit]
         chunks = [members[i : i + CHUNK_SIZE] for i in range(0, len(members), CHUNK_SIZE)] or [[]]
@@ -585,6 +604,8 @@ class LocalDiscord(ActorsMixin):
                 stripped = dict(data)
                 stripped.update(content="", embeds=[], attachments=[], components=[])
                 stripped.pop("poll", None)
+                if "message_snapshots" in stripped:
+                    stripped["message_snapshots"] = payloads.strip_snapshots(stripped["message_snapshots"])
                 return dumps(stripped)
 
         self.gateway.emit(event, data_json=dumps(data), without_content=without)
@@ -606,6 +627,7 @@ class LocalDiscord(ActorsMixin):
         webhook_id: int | None = None,
         interaction_metadata: dict[str, Any] | None = None,
         tts: bool = False,
+        forward_of: Message | None = None,
     ) -> Message:
         """Store a message and announce it with MESSAGE_CREATE (ephemeral ones stay private)."""
         mid = self.ids.next()
@@ -620,6 +642,8 @@ class LocalDiscord(ActorsMixin):
             }
             if type == 0:
                 type = 19
+        elif forward_of is not None:
+            ref = forward_reference(forward_of)
         msg = Message(
             id=mid,
             channel_id=channel.id,
@@ -640,6 +664,7 @@ class LocalDiscord(ActorsMixin):
             application_id=self.application_id if webhook_id else None,
             interaction_metadata=interaction_metadata,
             order=self._message_order,
+            snapshots=[snapshot(forward_of, self.base_url)] if forward_of is not None else None,
         )
         self.messages[mid] = msg
         if poll is not None:
@@ -709,7 +734,9 @@ class LocalDiscord(ActorsMixin):
         del reaction.users[who.id]
         if not reaction.users:
             del msg.reactions[key]
-        self.gateway.emit("MESSAGE_REACTION_REMOVE", payloads.reaction_event(msg, who, reaction.emoji, add=False))
+        self.gateway.emit(
+            "MESSAGE_REACTION_REMOVE", payloads.reaction_event(msg, who, reaction.emoji, add=False)
+        )
         self._bump()
         return True
 
