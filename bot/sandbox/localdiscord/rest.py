@@ -80,7 +80,9 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[tuple[st
                 body = json.loads(await part.text())  # type: ignore[union-attr]
             elif getattr(part, "filename", None):
                 data = bytes(await part.read())  # type: ignore[union-attr]
-                files.append((part.name or "", part.filename or "file", data, part.headers.get("Content-Type")))
+                files.append(
+                    (part.name or "", part.filename or "file", data, part.headers.get("Content-Type"))
+                )
         return body, files
     if request.can_read_body:
         raw = await request.read()
@@ -123,11 +125,15 @@ class RestApi:
                     response = await handler(request)
                 except ApiError as exc:
                     response = json_response(exc.body(), exc.status)
-        s.rest_log.append(RestCall(method, path, response.status, s.now(), dict(request.query), request[JSON_BODY]))
+        s.rest_log.append(
+            RestCall(method, path, response.status, s.now(), dict(request.query), request[JSON_BODY])
+        )
         s._bump()
         return response
 
-    async def body(self, request: web.Request) -> tuple[dict[str, Any], list[tuple[str, str, bytes, str | None]]]:
+    async def body(
+        self, request: web.Request
+    ) -> tuple[dict[str, Any], list[tuple[str, str, bytes, str | None]]]:
         body, files = await read_body(request)
         request[JSON_BODY] = body
         return body, files
@@ -160,7 +166,9 @@ class RestApi:
 
     def kept_attachments(self, msg: Message, body: dict[str, Any]) -> list[Attachment]:
         existing = {str(a.id): a for a in msg.attachments}
-        return [existing[str(a.get("id"))] for a in body.get("attachments") or [] if str(a.get("id")) in existing]
+        return [
+            existing[str(a.get("id"))] for a in body.get("attachments") or [] if str(a.get("id")) in existing
+        ]
 
     def reply_target(self, channel: Channel, body: dict[str, Any]) -> Message | None:
         ref = body.get("message_reference")
@@ -195,7 +203,10 @@ class RestApi:
     ) -> Message:
         """Validate a create body and store the message the bot sends."""
         check_message_body(body, prefix)
-        if not any(body.get(k) for k in ("content", "embeds", "poll", "components", "sticker_ids")) and not files:
+        if (
+            not any(body.get(k) for k in ("content", "embeds", "poll", "components", "sticker_ids"))
+            and not files
+        ):
             raise empty_message()
         flags = int(body.get("flags") or 0)
         flags &= ALLOWED_MESSAGE_FLAGS | (Message.EPHEMERAL if ephemeral_ok else 0)
@@ -271,7 +282,9 @@ class RestApi:
         )
 
     # ---- commands -------------------------------------------------------------------------------------
-    def _store_commands(self, scope: int | None, commands: list[dict[str, Any]], *, replace: bool) -> list[Any]:
+    def _store_commands(
+        self, scope: int | None, commands: list[dict[str, Any]], *, replace: bool
+    ) -> list[Any]:
         s = self.s
         old = s.commands.get(scope, {})
         new = {} if replace else dict(old)
@@ -683,7 +696,11 @@ class RestApi:
                 400,
                 50035,
                 "Invalid Form Body",
-                {"type": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": f"Value {kind} is not valid"}]}},
+                {
+                    "type": {
+                        "_errors": [{"code": "BASE_TYPE_CHOICES", "message": f"Value {kind} is not valid"}]
+                    }
+                },
             )
         result.type = kind
         result.callback_body = body
