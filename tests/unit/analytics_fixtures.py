@@ -34,7 +34,7 @@ class GuildBuilder:
     @classmethod
     async def open(cls, database_url: str | Path, tz: str = "UTC", guild_id: int = 1) -> GuildBuilder:
         """A migrated database with one guild: ``database_url`` (the shared fixture), or a folder for ``a.db``."""
-        if isinstance(database_url, Path) and database_url.is_dir():
+        if isinstance(database_url, Path) and database_url.suffix != ".db":  # a folder (tmp_path)
             database_url = database_url / "a.db"
         db = await Database.open(database_url)
         cls.opened.append(db)
