@@ -82,6 +82,10 @@ class Hearth(commands.Bot):
         # Hearth reads raw events and partial messages only. discord.py's message cache would
         # cost a linear search of 1,000 messages per reaction and poll vote, and their memory.
         options.setdefault("max_messages", None)
+        self.shard_plan = settings.shard_plan
+        if self.shard_plan.sharded:  # only ShardedHearth (an AutoShardedBot) takes these
+            options.setdefault("shard_count", self.shard_plan.count)
+            options.setdefault("shard_ids", list(self.shard_plan.shard_ids))
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=build_intents(settings),
@@ -101,6 +105,9 @@ class Hearth(commands.Bot):
     async def setup_hook(self) -> None:
         self.db = await Database.open(self.settings.database_url)
         log.info("database: %s", self.db.url)  # DatabaseUrl hides the password
+        problem = self.shard_plan.database_problem(self.db.engine)
+        if problem:
+            raise RuntimeError(problem)
         await self.db.migrate()
         self.guilds_repo = GuildRepository(self.db, self.settings.bot.default_timezone)
         await self.guilds_repo.load_all()
@@ -118,6 +125,7 @@ class Hearth(commands.Bot):
             self.clock,
             self.settings.scheduler,
             drive_jobs=isinstance(self.clock, SystemClock),
+            shards=self.shard_plan,
         )
         self.retention = Retention(self.activities, self.privacy, self.clock, self.settings.privacy.retention_days)
         self.scheduler.every(timedelta(days=1), self.retention.run, "retention")
@@ -131,10 +139,12 @@ class Hearth(commands.Bot):
         """Sync the command tree when it changed since the last sync (Discord rate-limits syncs)."""
         payload = json.dumps([c.to_dict(self.tree) for c in self.tree.get_commands()], sort_keys=True)
         digest = hashlib.sha256(payload.encode()).hexdigest()
-        if await self.meta.get(COMMAND_HASH_KEY) == digest:
-            return
-        await self.tree.sync()
-        await self.meta.set(COMMAND_HASH_KEY, digest)
+        # Several processes start together: one syncs (Discord rate-limits syncs), the others skip.
+        async with self.db.exclusive("command-sync") as mine:
+            if not mine or await self.meta.get(COMMAND_HASH_KEY) == digest:
+                return
+            await self.tree.sync()
+            await self.meta.set(COMMAND_HASH_KEY, digest)
         self.synced_commands = True
         log.info("synced %d application commands", len(self.tree.get_commands()))
 
@@ -240,3 +250,25 @@ class Hearth(commands.Bot):
         if guild.chunked:
             return sum(1 for member in guild.members if not member.bot)
         return max(guild.member_count - 1, 0)
+
+
+class ShardedHearth(Hearth, commands.AutoShardedBot):
+    """Hearth over several shards in one process (``[shards] count > 1``): discord.py's AutoShardedBot."""
+
+
+def hearth_for(settings: Settings, **options: Any) -> Hearth:
+    """The bot for these settings: sharded when ``[shards] count`` is more than 1."""
+    cls = ShardedHearth if settings.shard_plan.sharded else Hearth
+    return cls(settings, **options)
+
+
+def process_label(bot: Hearth, guild_id: int) -> str:
+    """``shard 1 of 4, process 1234 (shards 0, 1)``: what /hearth status shows about who serves a guild."""
+    import os
+
+    plan = bot.shard_plan
+    if not plan.sharded:
+        return f"process {os.getpid()} (one shard)"
+    from bot.core.shards import shard_of
+
+    return f"shard {shard_of(guild_id, plan.count)} of {plan.count}, process {os.getpid()} ({plan.describe()})"

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Hearth
+from bot.app import Hearth, process_label
 from bot.core.checks import moderator_only
 from bot.core.clock import from_ms, to_ms
 from bot.core.discord_helpers import NO_PINGS, discord_timestamp, missing_permissions
@@ -106,6 +106,7 @@ class Admin(commands.Cog):
                 + f". Database: {self.bot.db.engine}"
                 + ("" if stats.database_ok else f", ⚠️ unreachable: retrying ({stats.retries} retries), nothing is lost")
                 + f". Members intent: {'on' if self.bot.intents.members else 'off'}."
+                + f"\nServed by {process_label(self.bot, guild_id)}."
             ),
             inline=False,
         )

@@ -17,6 +17,7 @@ from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.endpoints import DISCORD_API_BASE, DISCORD_GATEWAY_URL
+from bot.core.shards import ShardPlan
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -45,6 +46,12 @@ class DatabaseSettings:
     # sqlite:///relative.db, sqlite:////absolute.db or postgresql://user@host:port/db; empty: the
     # SQLite file of [bot] (database, or <data_dir>/hearth.db). HEARTH_DATABASE_URL overrides it.
     url: str = ""
+
+
+@dataclass(frozen=True)
+class ShardSettings:
+    count: int = 1  # Discord requires sharding from 2,500 guilds
+    ids: str = ""  # "0,1": the shards this process runs (others run the rest); empty: all of them
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class PrivacySettings:
 class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    shards: ShardSettings = field(default_factory=ShardSettings)
     intents: IntentSettings = field(default_factory=IntentSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
@@ -104,6 +112,10 @@ class Settings:
     def database_url(self) -> str:
         """Where the database is, as a URL (may hold a password: never log it, see DatabaseUrl)."""
         return self.database.url or f"sqlite:///{self.bot.database_path}"
+
+    @property
+    def shard_plan(self) -> ShardPlan:
+        return ShardPlan.parse(self.shards.count, self.shards.ids)
 
     def replace(self, section: str, **changes: Any) -> Settings:
         """A copy with some keys of one section changed (tests, sandbox)."""
@@ -154,6 +166,11 @@ def _one_of(choices: tuple[str, ...], *, fold: Callable[[str], str] = str.lower)
     return check
 
 
+def _shard_ids(value: str) -> str | None:
+    ok = re.fullmatch(r"\s*(all|\d+(\s*,\s*\d+)*)?\s*", value)
+    return None if ok else "must be shard numbers separated by commas, like \"0,1\" (empty: every shard)"
+
+
 def _url(schemes: tuple[str, ...], *, empty: bool = False) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         if empty and not value:
@@ -168,6 +185,8 @@ VALIDATORS: dict[str, Callable[[Any], str | None]] = {
     "bot.default_timezone": _timezone,
     "bot.log_level": _one_of(LOG_LEVELS, fold=str.upper),
     "database.url": _url(("sqlite:///", "postgresql://", "postgres://"), empty=True),
+    "shards.count": _between(1, 100_000),
+    "shards.ids": _shard_ids,
     "discord.api_base": _url(("http://", "https://")),
     "discord.gateway_url": _url(("ws://", "wss://")),
     "recorder.flush_interval_seconds": _between(0.01, 60),
@@ -234,6 +253,11 @@ def settings_from_mapping(data: dict[str, Any], file: str = "<settings>") -> Set
             problems.append(ConfigProblem(file, name, f"unknown section (known: {', '.join(sections)})"))
             continue
         built[name] = _build_section(hints[name], raw, name, file, problems)
+    if not problems and "shards" in built:
+        try:
+            ShardPlan.parse(built["shards"].count, built["shards"].ids)
+        except ValueError as exc:
+            problems.append(ConfigProblem(file, "shards.ids", str(exc)))
     if problems:
         raise SettingsError(problems)
     return Settings(**built)

@@ -28,6 +28,7 @@ from bot.core.clock import Clock, from_ms, to_ms
 from bot.core.errors import PostFailed
 from bot.core.localtime import occurrence_at, zone
 from bot.core.settings import SchedulerSettings
+from bot.core.shards import ShardPlan
 from bot.storage.guilds import GuildRepository
 from bot.storage.schedules import ScheduleRepository, ScheduleRow, TimerRow
 
@@ -68,8 +69,11 @@ class Scheduler:
         settings: SchedulerSettings,
         *,
         drive_jobs: bool = True,
+        shards: ShardPlan | None = None,
     ) -> None:
         self.repo = schedules
+        # Several processes: each runs its own guilds' schedules and timers (docs/scaling.md).
+        self.shards = shards or ShardPlan()
         self._guilds = guilds
         self._clock = clock
         self._grace = timedelta(minutes=settings.grace_minutes)
@@ -125,35 +129,65 @@ class Scheduler:
         What is overdue runs at the first ``run_due()``, which the bot calls once it is connected:
         handlers need the guilds and channels the gateway delivers.
         """
-        for occurrence in await self.repo.interrupted_occurrences():
+        mine = self.shards.storage_filter()
+        for occurrence in await self.repo.interrupted_occurrences(mine):
             await self.repo.finish_occurrence(
                 occurrence.id, "failed", detail="interrupted while posting (Hearth stopped); not retried"
             )
-        await self.repo.reset_running_timers()
+        await self.repo.reset_running_timers(mine)
         now_ms = to_ms(self._clock.now())
         for occurrence in await self.repo.occurrences_after(now_ms):
-            self._claimed_ahead.add((occurrence.schedule_id, occurrence.occurrence_key))
+            if self.shards.owns(occurrence.guild_id):
+                self._claimed_ahead.add((occurrence.schedule_id, occurrence.occurrence_key))
         if self._drive_jobs:
             self._aps.start()
             self._aps.add_job(self.run_due, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", replace_existing=True)
             async for batch in self.repo.batches():
                 for schedule in batch:
-                    self._arm(schedule)
+                    if self.shards.owns(schedule.guild_id):
+                        self._arm(schedule)
                     await asyncio.sleep(0)  # keep the event loop responsive with thousands of schedules
             for timer in await self.repo.pending_timers():
-                self._arm_timer(timer)
+                if self.shards.owns(timer.guild_id):
+                    self._arm_timer(timer)
             for job_id, (interval, job) in self._housekeeping.items():
                 self._arm_housekeeping(job_id, interval, job)
         self.started = True
 
     def every(self, interval: timedelta, job: Callable[[], Awaitable[None]], job_id: str) -> None:
-        """A housekeeping job (retention, nightly rollups); only armed with the system clock."""
+        """A housekeeping job (retention, nightly rollups); only armed with the system clock.
+
+        It concerns every guild, so it runs once per ``interval`` across all processes
+        (``run_housekeeping``), whichever process gets there first.
+        """
         self._housekeeping[job_id] = (interval, job)
         if self._aps.running:
             self._arm_housekeeping(job_id, interval, job)
 
     def _arm_housekeeping(self, job_id: str, interval: timedelta, job: Callable[[], Awaitable[None]]) -> None:
-        self._aps.add_job(job, IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True)
+        self._aps.add_job(
+            self.run_housekeeping, IntervalTrigger(seconds=interval.total_seconds()), args=(job_id,),
+            id=job_id, replace_existing=True,
+        )
+
+    async def run_housekeeping(self, job_id: str) -> bool:
+        """Run ``job_id`` unless another process holds it or ran it within its interval; True if it ran.
+
+        Under the database's exclusive lock (a PostgreSQL advisory lock) and with the last run kept
+        in the database, so two processes never run it together and one run per interval happens
+        in total.
+        """
+        interval, job = self._housekeeping[job_id]
+        async with self.repo.exclusive(f"housekeeping:{job_id}") as mine:
+            if not mine:
+                return False
+            now_ms = to_ms(self._clock.now())
+            last = await self.repo.last_housekeeping(job_id)
+            if last is not None and now_ms - last < interval.total_seconds() * 1000 * 0.9:
+                return False
+            await job()
+            await self.repo.set_last_housekeeping(job_id, now_ms)
+            return True
 
     async def stop(self) -> None:
         """Stop waking up, and let a sweep already posting finish before the bot disconnects."""
@@ -245,7 +279,7 @@ class Scheduler:
     async def run_schedule(self, schedule_id: int, guild_id: int | None = None) -> None:
         """Post the schedule's latest due occurrence if nobody has yet (APScheduler's callback)."""
         schedule = await self._find(schedule_id, guild_id)
-        if schedule is not None:
+        if schedule is not None and self.shards.owns(schedule.guild_id):
             await self._process(schedule)
             self._arm(schedule)
 
@@ -324,7 +358,8 @@ class Scheduler:
 
     async def _run_due_timers(self) -> None:
         for timer in await self.repo.due_timers(to_ms(self._clock.now())):
-            await self._run_timer(timer)
+            if self.shards.owns(timer.guild_id):
+                await self._run_timer(timer)
 
     async def _run_timer(self, timer: TimerRow) -> None:
         handler = self._timer_handlers.get(timer.kind)
@@ -362,7 +397,8 @@ class Scheduler:
         async with self._sweep_lock:
             async for batch in self.repo.batches():
                 for n, schedule in enumerate(batch, start=1):
-                    await self._process(schedule)
+                    if self.shards.owns(schedule.guild_id):
+                        await self._process(schedule)
                     if n % SWEEP_YIELD_EVERY == 0:
                         await asyncio.sleep(0)  # nothing due means no await: let the loop breathe
             await self._run_due_timers()
@@ -370,7 +406,7 @@ class Scheduler:
     # -- APScheduler jobs (only with the system clock) ---------------------------------------
     def _arm(self, schedule: ScheduleRow) -> None:
         job_id = f"schedule:{schedule.id}"
-        if not self._drive_jobs or not self._aps.running:
+        if not self._drive_jobs or not self._aps.running or not self.shards.owns(schedule.guild_id):
             return
         due = self.next_run(schedule)
         if due is None:
@@ -385,7 +421,7 @@ class Scheduler:
         )
 
     def _arm_timer(self, timer: TimerRow) -> None:
-        if not self._drive_jobs or not self._aps.running:
+        if not self._drive_jobs or not self._aps.running or not self.shards.owns(timer.guild_id):
             return
         self._aps.add_job(
             self._run_due_timers,

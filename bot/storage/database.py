@@ -360,7 +360,7 @@ class PostgresDatabase(Database):
     """An asyncpg pool; ``transaction()`` pins the task's queries to one connection."""
 
     engine = "postgresql"
-    POOL_SIZE = 4
+    POOL_SIZE = 6  # the recorder's batch, a scheduler claim, commands, a held advisory lock
 
     def __init__(self, pool: asyncpg.Pool, url: DatabaseUrl) -> None:
         self._pool = pool

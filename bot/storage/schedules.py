@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.storage.database import Database
 from bot.storage.rows import as_row
+from bot.storage.shards import Shards, shard_filter
 
 
 @dataclass(frozen=True)
@@ -208,9 +209,26 @@ class ScheduleRepository:
         rows = await self._db.fetchall("SELECT * FROM occurrences WHERE due_at > ?", (since_ms,))
         return [_occurrence(r) for r in rows]
 
-    async def interrupted_occurrences(self) -> list[OccurrenceRow]:
-        """Occurrences claimed but never finished (the process died while posting)."""
-        return [_occurrence(r) for r in await self._db.fetchall("SELECT * FROM occurrences WHERE status = 'pending'")]
+    async def interrupted_occurrences(self, shards: Shards = None) -> list[OccurrenceRow]:
+        """Occurrences claimed but never finished (the process died while posting), of these shards' guilds."""
+        where, params = shard_filter(shards)
+        rows = await self._db.fetchall(f"SELECT * FROM occurrences WHERE status = 'pending'{where}", params)
+        return [_occurrence(r) for r in rows]
+
+    async def last_housekeeping(self, job_id: str) -> int | None:
+        """When ``job_id`` (retention, nightly rollups) last ran in any process, epoch ms."""
+        value = await self._db.fetchval("SELECT value FROM meta WHERE key = ?", (f"housekeeping:{job_id}",))
+        return int(value) if value is not None else None
+
+    async def set_last_housekeeping(self, job_id: str, at_ms: int) -> None:
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (f"housekeeping:{job_id}", str(at_ms)),
+        )
+
+    def exclusive(self, name: str) -> Any:
+        """``async with repo.exclusive(name) as mine``: True in the one process holding ``name``."""
+        return self._db.exclusive(name)
 
     # -- timers -------------------------------------------------------------------------------
     async def set_timer(self, guild_id: int, kind: str, ref_id: int, due_ms: int) -> None:
@@ -242,9 +260,13 @@ class ScheduleRepository:
         )
         return [TimerRow(*tuple(r)) for r in rows]
 
-    async def reset_running_timers(self) -> None:
-        """A timer left 'running' by a crash runs again at start-up (handlers are idempotent)."""
-        await self._db.execute("UPDATE timers SET status = 'pending' WHERE status = 'running'")
+    async def reset_running_timers(self, shards: Shards = None) -> None:
+        """A timer left 'running' by a crash runs again at start-up (handlers are idempotent).
+
+        With shards, only this process's guilds: another process may be running its own timers.
+        """
+        where, params = shard_filter(shards)
+        await self._db.execute(f"UPDATE timers SET status = 'pending' WHERE status = 'running'{where}", params)
 
     async def take_timer(self, timer_id: int) -> bool:
         """Move a pending timer to running; False if someone else took it (runs it once)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.storage.database import Database
 from bot.storage.rows import as_row
+from bot.storage.shards import Shards, shard_filter
 
 
 @dataclass(frozen=True)
@@ -149,10 +150,12 @@ class TriviaRepository:
             (status, now_ms, guild_id, round_id),
         )
 
-    async def interrupt_running(self, now_ms: int) -> int:
-        """Rounds left running by a stopped process cannot resume; mark them interrupted."""
+    async def interrupt_running(self, now_ms: int, shards: Shards = None) -> int:
+        """Rounds left running by a stopped process cannot resume; mark them interrupted (these shards' guilds)."""
+        where, params = shard_filter(shards)
         return await self._db.execute_rowcount(
-            "UPDATE trivia_rounds SET status = 'interrupted', ended_at = ? WHERE status = 'running'", (now_ms,)
+            f"UPDATE trivia_rounds SET status = 'interrupted', ended_at = ? WHERE status = 'running'{where}",
+            [now_ms, *params],
         )
 
     # -- answers and scores -----------------------------------------------------------------------

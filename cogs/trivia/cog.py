@@ -71,7 +71,7 @@ class Trivia(commands.Cog):
         bot.add_dynamic_items(TriviaAnswerButton)
 
     async def cog_load(self) -> None:
-        interrupted = await self.service.recover()
+        interrupted = await self.service.recover(self.bot.scheduler.shards.storage_filter())
         if interrupted:
             log.info("%d trivia round(s) were interrupted by the last shutdown", interrupted)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
+from pathlib import Path
 
 from bot.core.clock import to_ms
 from bot.core.localtime import hour_of_week, local_day, utc_hour
@@ -31,7 +32,10 @@ class GuildBuilder:
         self._message_ids = itertools.count(10_000)
 
     @classmethod
-    async def open(cls, database_url: str, tz: str = "UTC", guild_id: int = 1) -> GuildBuilder:
+    async def open(cls, database_url: str | Path, tz: str = "UTC", guild_id: int = 1) -> GuildBuilder:
+        """A migrated database with one guild: ``database_url`` (the shared fixture), or a folder for ``a.db``."""
+        if isinstance(database_url, Path) and database_url.suffix != ".db":  # a folder (tmp_path)
+            database_url = database_url / "a.db"
         db = await Database.open(database_url)
         cls.opened.append(db)
         await db.migrate()

@@ -124,9 +124,12 @@ class TriviaService:
         self.sessions = SessionRegistry(waiter or ClockWaiter(clock))
         self._scheduled: dict[int, tuple[int, bool]] = {}  # round id -> (schedule id, on time)
 
-    async def recover(self) -> int:
-        """At start-up: rounds a stopped process left running can't resume; mark them interrupted."""
-        return await self.repo.interrupt_running(to_ms(self._clock.now()))
+    async def recover(self, shards: tuple[int, tuple[int, ...]] | None = None) -> int:
+        """At start-up: rounds a stopped process left running can't resume; mark them interrupted.
+
+        ``shards``: only this process's guilds (``ShardPlan.storage_filter()``); others run theirs.
+        """
+        return await self.repo.interrupt_running(to_ms(self._clock.now()), shards)
 
     # -- questions ----------------------------------------------------------------------------------
     async def categories(self, guild_id: int) -> list[str]:

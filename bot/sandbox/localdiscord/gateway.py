@@ -1,5 +1,12 @@
 """The gateway: websocket sessions with HELLO, IDENTIFY, READY, RESUME and event dispatch.
 
+Sharding as Discord does it: IDENTIFY with ``shard: [id, count]`` gets READY and GUILD_CREATE
+for the guilds on that shard only (``(guild_id >> 22) % count``), guild events go to the owning
+shard and events without a guild (DMs) to shard 0. A bad shard closes the socket with 4010, a
+shard with more than ``max_guilds_per_shard`` guilds with 4011 (sharding required), and, with
+``identify_rate_limit`` on, identifies faster than ``max_concurrency`` per 5 seconds (per bucket
+``id % max_concurrency``) get an invalid session (op 9) back.
+
 A *session* (what IDENTIFY creates and RESUME continues) outlives its websocket: events
 emitted while it is disconnected are numbered and buffered, and a RESUME replays every
 event after the client's sequence. Frames are JSON text (discord.py only decompresses
@@ -12,6 +19,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +71,20 @@ EVENT_INTENTS: dict[str, int] = {
 }
 
 HEARTBEAT_INTERVAL_MS = 41250
+IDENTIFY_WINDOW_S = 5.0  # Discord: max_concurrency identifies per 5 seconds
+CLOSE_INVALID_SHARD = 4010
+CLOSE_SHARDING_REQUIRED = 4011
+
+
+def shard_of(guild_id: int, count: int) -> int:
+    return (guild_id >> 22) % count
+
+
+def _valid_shard(shard: Any) -> bool:
+    return (
+        isinstance(shard, list) and len(shard) == 2 and all(isinstance(x, int) for x in shard)
+        and shard[1] >= 1 and 0 <= shard[0] < shard[1]
+    )
 CHUNK_SIZE = 1000
 
 
@@ -139,6 +161,14 @@ class Session:
     identified_at: float = 0.0
     resumes: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
+    shard: tuple[int, int] | None = None  # (id, count) from IDENTIFY; None: unsharded, every guild
+
+    def wants(self, guild_id: int | None) -> bool:
+        """Whether this session's shard receives an event of ``guild_id`` (None: a DM, shard 0)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return shard_id == 0 if guild_id is None else shard_of(guild_id, count) == shard_id
 
     def push(self, event: str, data_json: str) -> None:
         self.seq += 1
@@ -160,6 +190,14 @@ class GatewayHub:
         self.resumes = 0
         self.connection_queries: list[dict[str, str]] = []
         self._state_changed = asyncio.Event()
+        self.max_concurrency = 16  # what GET /gateway/bot reports in session_start_limit
+        # Discord refuses identifies faster than max_concurrency per 5 s. Off by default: the test
+        # harness skips discord.py's 5 s wait before a re-IDENTIFY (testing._identify_at_once), so
+        # a reconnect test would trip it; the sharding tests turn it on.
+        self.identify_rate_limit = False
+        self.max_guilds_per_shard = 2500
+        self.identify_refusals = 0
+        self._identified_at: dict[int, float] = {}  # rate-limit bucket -> last identify (monotonic)
 
     # ---- emitting -------------------------------------------------------------------------
     def emit(
@@ -170,16 +208,22 @@ class GatewayHub:
         data_json: str | None = None,
         without_content: Callable[[], str] | None = None,
         intent: int | None = None,
+        guild_id: int | None = None,
     ) -> None:
-        """Send one dispatch to every session whose intents allow it; ``d`` is encoded once."""
+        """Send one dispatch to every session whose intents and shard take it; ``d`` is encoded once."""
         if not self.sessions:
             return
+        if guild_id is None and isinstance(data, dict):
+            raw = data.get("id") if event.startswith("GUILD_CREATE") else data.get("guild_id")
+            guild_id = int(raw) if raw is not None else None
         if data_json is None:
             data_json = dumps(data)
         needed = EVENT_INTENTS.get(event, 0) if intent is None else intent
         stripped: str | None = None
         for session in self.sessions.values():
             if needed and not session.intents & needed:
+                continue
+            if not session.wants(guild_id):
                 continue
             if without_content is not None and not session.intents & Intent.MESSAGE_CONTENT:
                 if stripped is None:
@@ -262,20 +306,42 @@ class GatewayHub:
         if d.get("token") != server.token:
             asyncio.get_running_loop().create_task(conn.close(4004))
             return
+        shard = d.get("shard")
+        if shard is not None and not _valid_shard(shard):
+            asyncio.get_running_loop().create_task(conn.close(CLOSE_INVALID_SHARD))
+            return
+        shard_id, count = (shard[0], shard[1]) if shard is not None else (0, 1)
+        own = [g for g in server.guilds if shard_of(g, count) == shard_id]
+        if len(own) > self.max_guilds_per_shard:
+            asyncio.get_running_loop().create_task(conn.close(CLOSE_SHARDING_REQUIRED))
+            return
+        bucket = shard_id % self.max_concurrency
+        now = time.monotonic()
+        if self.identify_rate_limit and now - self._identified_at.get(bucket, -IDENTIFY_WINDOW_S) < IDENTIFY_WINDOW_S:
+            self.identify_refusals += 1
+            conn.send(dumps({"op": 9, "d": False, "s": None, "t": None}))
+            return
+        self._identified_at[bucket] = now
         session = Session(
             session_id=secrets.token_hex(16),
             intents=int(d.get("intents", 0)),
             buffer=deque(maxlen=self.resume_buffer),
             conn=conn,
+            shard=(shard_id, count) if shard is not None else None,
         )
         session.received.append(d)
         conn.session = session
         self.sessions[session.session_id] = session
         self.identifies += 1
-        session.push("READY", dumps(server._ready_payload(session.session_id)))
+        ready = server._ready_payload(session.session_id)
+        ready["guilds"] = [g for g in ready["guilds"] if session.wants(int(g["id"]))]
+        if shard is not None:
+            ready["shard"] = [shard_id, count]
+        session.push("READY", dumps(ready))
         if session.intents & Intent.GUILDS:
-            for guild_json in server._guild_create_payloads(session.intents):
-                session.push("GUILD_CREATE", guild_json)
+            for guild_id, guild_json in zip(server.guilds, server._guild_create_payloads(session.intents), strict=True):
+                if session.wants(guild_id):
+                    session.push("GUILD_CREATE", guild_json)
         self._changed()
 
     def _resume(self, conn: Connection, d: dict[str, Any]) -> None:

@@ -271,12 +271,13 @@ class RestApi:
         return json_response(
             {
                 "url": self.s.gateway_url,
-                "shards": 1,
+                # Discord recommends a shard per 1,000 guilds and requires one per 2,500.
+                "shards": max(1, -(-len(self.s.guilds) // 1000)),
                 "session_start_limit": {
                     "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 0,
-                    "max_concurrency": 1,
+                    "remaining": 1000 - min(self.s.gateway.identifies, 1000),
+                    "reset_after": 86_400_000,
+                    "max_concurrency": self.s.gateway.max_concurrency,
                 },
             }
         )

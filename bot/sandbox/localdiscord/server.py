@@ -192,7 +192,7 @@ class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
         guild.members[self.bot_user.id] = Member(self.bot_user, gid, [bot_role.id], self.now())
         if self.gateway.sessions:
             for data_json in self._guild_create_payloads(Intent.GUILDS, only=guild):
-                self.gateway.emit("GUILD_CREATE", data_json=data_json)
+                self.gateway.emit("GUILD_CREATE", data_json=data_json, guild_id=gid)
         return guild
 
     def add_text_channel(
@@ -608,7 +608,10 @@ class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
                     stripped["message_snapshots"] = payloads.strip_snapshots(stripped["message_snapshots"])
                 return dumps(stripped)
 
-        self.gateway.emit(event, data_json=dumps(data), without_content=without)
+        guild = data.get("guild_id")
+        self.gateway.emit(
+            event, data_json=dumps(data), without_content=without, guild_id=int(guild) if guild is not None else None
+        )
 
     def create_message(
         self,
