@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.core.clock import Clock, SystemClock
 from bot.core.endpoints import apply_endpoints
 from bot.core.entropy import Entropy
+from bot.core.http_stats import GlobalPacer, HttpStats, trace_config
 from bot.core.settings import Settings
 from bot.core.tree import HearthTree
 from bot.platform.posts import PostService
@@ -82,6 +83,10 @@ class Hearth(commands.Bot):
         # Hearth reads raw events and partial messages only. discord.py's message cache would
         # cost a linear search of 1,000 messages per reaction and poll vote, and their memory.
         options.setdefault("max_messages", None)
+        self.http_stats = HttpStats()  # 401/403/429 answers, for /hearth status
+        plan = settings.shard_plan
+        self.pacer = GlobalPacer.for_share(len(plan.shard_ids), plan.count, settings.discord.global_requests_per_second)
+        options.setdefault("http_trace", trace_config(self.http_stats, self.pacer))
         self.shard_plan = settings.shard_plan
         if self.shard_plan.sharded:  # only ShardedHearth (an AutoShardedBot) takes these
             options.setdefault("shard_count", self.shard_plan.count)

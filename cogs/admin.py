@@ -106,7 +106,9 @@ class Admin(commands.Cog):
                 + f". Database: {self.bot.db.engine}"
                 + ("" if stats.database_ok else f", ⚠️ unreachable: retrying ({stats.retries} retries), nothing is lost")
                 + f". Members intent: {'on' if self.bot.intents.members else 'off'}."
-                + f"\nServed by {process_label(self.bot, guild_id)}."
+                + f"\nServed by {process_label(self.bot, guild_id)}. Discord refusals this run: "
+                + self.bot.http_stats.summary()
+                + "."
             ),
             inline=False,
         )

@@ -63,6 +63,9 @@ class IntentSettings:
 class DiscordSettings:
     api_base: str = DISCORD_API_BASE
     gateway_url: str = DISCORD_GATEWAY_URL
+    # Discord's global limit per bot (every process together); each process paces itself at its
+    # shards' share of it (bot.core.http_stats.GlobalPacer).
+    global_requests_per_second: int = 50
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ VALIDATORS: dict[str, Callable[[Any], str | None]] = {
     "shards.ids": _shard_ids,
     "discord.api_base": _url(("http://", "https://")),
     "discord.gateway_url": _url(("ws://", "wss://")),
+    "discord.global_requests_per_second": _between(1, 100_000),
     "recorder.flush_interval_seconds": _between(0.01, 60),
     "recorder.batch_size": _between(1, 100_000),
     "recorder.max_queue": _between(1_000, 10_000_000),

@@ -20,7 +20,10 @@ def local_settings(server: LocalDiscord, database: Path | str, base: Settings | 
     settings = (base or Settings()).replace("bot", database=str(database))
     if "://" in str(database):
         settings = settings.replace("bot", database="").replace("database", url=str(database))
-    return settings.replace("discord", api_base=server.api_base, gateway_url=server.gateway_url)
+    # The local Discord's global limit is off unless a test turns it on (and then sets the pace too).
+    return settings.replace(
+        "discord", api_base=server.api_base, gateway_url=server.gateway_url, global_requests_per_second=100_000
+    )
 
 
 async def start_hearth(

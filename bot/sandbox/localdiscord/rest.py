@@ -105,7 +105,7 @@ class RestApi:
         path = request.path[len(PREFIX) :] or "/"
         method = request.method
         request[JSON_BODY] = None
-        response: web.StreamResponse | None = s.faults.take(method, path)
+        response: web.StreamResponse | None = s.faults.take(method, path) or s.global_limit.check(path)
         if response is None:
             if request.match_info.http_exception is not None:
                 s.unknown_routes.append((method, path))

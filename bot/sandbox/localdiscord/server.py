@@ -25,6 +25,7 @@ from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
 from .invites import InviteBook, InvitesMixin, add_invite_routes
 from .oauth2 import OAuth2, OAuth2Routes
+from .ratelimit import GlobalRateLimit
 from .rest import RestCall, build_app
 from .snowflakes import SnowflakeGenerator, to_ms
 from .validation import (
@@ -103,6 +104,7 @@ class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
         self.rest_log: list[RestCall] = []
         self.unknown_routes: list[tuple[str, str]] = []
         self.faults = FaultPlan()
+        self.global_limit = GlobalRateLimit()  # Discord's 50 requests/s per token; off until enabled
         self.gateway = GatewayHub(self, resume_buffer=resume_buffer)
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
