@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.app import Hearth
+from bot.app import Hearth, hearth_for
 from bot.core.clock import Clock
 from bot.core.settings import Settings
 from bot.sandbox.localdiscord import LocalDiscord
@@ -31,7 +31,7 @@ async def start_hearth(
 ) -> tuple[Hearth, BotRunner]:
     """Start Hearth against ``server`` and wait for on_ready; the runner watches bot.start()."""
     options.setdefault("guild_ready_timeout", FAST_READY)
-    bot = Hearth(settings, clock=clock, **options)
+    bot = hearth_for(settings, clock=clock, **options)
     runner = await BotRunner(server, bot).start()
     await asyncio.wait_for(bot.caught_up.wait(), timeout=10)
     return bot, runner
