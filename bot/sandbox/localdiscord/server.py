@@ -19,6 +19,7 @@ from aiohttp import web
 
 from . import payloads
 from .actors import ActorsMixin
+from .dms import DirectMessages
 from .faults import FaultPlan, RestFault
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
@@ -102,6 +103,7 @@ class LocalDiscord(ActorsMixin):
         self.unknown_routes: list[tuple[str, str]] = []
         self.faults = FaultPlan()
         self.gateway = GatewayHub(self, resume_buffer=resume_buffer)
+        self.dms = DirectMessages(self)
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
         self._message_order = 0
@@ -587,7 +589,7 @@ class LocalDiscord(ActorsMixin):
         )
 
     def _emit_message(self, event: str, msg: Message) -> None:
-        if msg.ephemeral or not self.gateway.sessions:
+        if msg.ephemeral or not self.gateway.sessions or msg.guild_id is None:  # DMs need an intent Hearth lacks
             return
         data = self.message_payload(msg)
         bot_id = self.bot_user.id
@@ -637,7 +639,7 @@ class LocalDiscord(ActorsMixin):
         msg = Message(
             id=mid,
             channel_id=channel.id,
-            guild_id=channel.guild_id,
+            guild_id=channel.guild_id or None,  # DM channels have no guild
             author=author,
             content=content,
             embeds=embeds or [],
