@@ -70,7 +70,7 @@ def overview(r: Report) -> list[str]:
     if r.weaker is None:
         lines.append("Weaker side: not enough history yet (2 weeks needed).")
     else:
-        lines.append(f"Weaker side: **{r.weaker.side}**. {r.weaker.reason}")
+        lines.append(r.weaker.markdown)
     lines.append(f"Next step: {r.next_step.text}")
     return lines
 

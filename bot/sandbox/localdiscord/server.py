@@ -21,8 +21,10 @@ from . import payloads
 from .actors import ActorsMixin
 from .dms import DirectMessages
 from .faults import FaultPlan, RestFault
+from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
+from .invites import InviteBook, InvitesMixin, add_invite_routes
 from .oauth2 import OAuth2, OAuth2Routes
 from .rest import RestCall, build_app
 from .snowflakes import SnowflakeGenerator, to_ms
@@ -67,7 +69,7 @@ class _UTCClock:
         return datetime.now(UTC)
 
 
-class LocalDiscord(ActorsMixin):
+class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
     """A protocol-faithful Discord for one bot application, served on 127.0.0.1."""
 
     def __init__(
@@ -106,6 +108,7 @@ class LocalDiscord(ActorsMixin):
         self.dms = DirectMessages(self)
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
+        self.invite_book = InviteBook()
         self._message_order = 0
         self._last_action_mark = 0
         self._changed = asyncio.Event()
@@ -115,7 +118,9 @@ class LocalDiscord(ActorsMixin):
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> LocalDiscord:
-        self._runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+        app = build_app(self)
+        add_invite_routes(app, self)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -601,6 +606,8 @@ class LocalDiscord(ActorsMixin):
                 stripped = dict(data)
                 stripped.update(content="", embeds=[], attachments=[], components=[])
                 stripped.pop("poll", None)
+                if "message_snapshots" in stripped:
+                    stripped["message_snapshots"] = payloads.strip_snapshots(stripped["message_snapshots"])
                 return dumps(stripped)
 
         self.gateway.emit(event, data_json=dumps(data), without_content=without)
@@ -622,6 +629,7 @@ class LocalDiscord(ActorsMixin):
         webhook_id: int | None = None,
         interaction_metadata: dict[str, Any] | None = None,
         tts: bool = False,
+        forward_of: Message | None = None,
     ) -> Message:
         """Store a message and announce it with MESSAGE_CREATE (ephemeral ones stay private)."""
         mid = self.ids.next()
@@ -636,6 +644,8 @@ class LocalDiscord(ActorsMixin):
             }
             if type == 0:
                 type = 19
+        elif forward_of is not None:
+            ref = forward_reference(forward_of)
         msg = Message(
             id=mid,
             channel_id=channel.id,
@@ -656,6 +666,7 @@ class LocalDiscord(ActorsMixin):
             application_id=self.application_id if webhook_id else None,
             interaction_metadata=interaction_metadata,
             order=self._message_order,
+            snapshots=[snapshot(forward_of, self.base_url)] if forward_of is not None else None,
         )
         self.messages[mid] = msg
         if poll is not None:
