@@ -28,6 +28,7 @@ DMS_CLOSED = (
     "Allow direct messages from server members (Privacy settings) to hear back."
 )
 LIST_LIMIT = 15
+DIGEST_MAX_DAYS = 90
 
 
 class Feedback(commands.Cog):
@@ -308,10 +309,12 @@ class Feedback(commands.Cog):
     async def digest(
         self,
         interaction: discord.Interaction,
-        days: app_commands.Range[int, 1, 90] = 7,
+        days: app_commands.Range[int, 1, DIGEST_MAX_DAYS] = 7,
         channel: discord.TextChannel | None = None,
     ) -> None:
         assert interaction.guild_id is not None
+        if not 1 <= days <= DIGEST_MAX_DAYS:  # Discord checks the range client-side only
+            raise UserError(f"`days` is 1 to {DIGEST_MAX_DAYS}.")
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel):
             raise UserError("Pick a text channel with the `channel:` option.")
