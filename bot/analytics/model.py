@@ -17,6 +17,7 @@ from bot.analytics.streaks import Streak
 from bot.analytics.weaker_side import HeadlineFigure, WeakerSide
 
 if TYPE_CHECKING:
+    from bot.analytics.shares import ShareFigures
     from bot.analytics.voice import VoiceFigures
 
 SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
@@ -172,6 +173,8 @@ class Report:
     the experiments feature lives outside analytics, which only shows its lines."""
     voice: VoiceFigures | None = None
     """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
+    shares: ShareFigures | None = None
+    """Share rate, "shares seen in this server" (bot.analytics.shares): pooled, by kind/tag, best post."""
 
     @property
     def best_post(self) -> m.PostFigures | None:

@@ -43,6 +43,7 @@ COUNTING_KINDS = frozenset(
         "giveaway_entry",
         "game_play",
         "button",
+        "share",
         "feedback",
         "survey_answer",
     }
