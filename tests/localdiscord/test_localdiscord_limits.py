@@ -21,7 +21,7 @@ async def call(server: LocalDiscord, method: str, path: str, body: Any = None) -
         aiohttp.ClientSession() as http,
         http.request(method, server.api_base + path, json=body, headers=headers) as r,
     ):
-        return r.status, await r.json()
+        return r.status, (await r.json() if r.status != 204 else {})
 
 
 def error_codes(answer: dict[str, Any], path: str) -> list[str]:

@@ -277,6 +277,7 @@ class Message:
     type: int = 0
     tts: bool = False
     pinned: bool = False
+    pinned_at: datetime | None = None
     edited_at: datetime | None = None
     timestamp: datetime | None = None
     webhook_id: int | None = None
