@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from bot.core.settings import Settings, load_settings
 from bot.storage import Database, DatabaseUrl
@@ -37,6 +38,15 @@ def database_url(args: argparse.Namespace) -> DatabaseUrl:
         return DatabaseUrl.parse(args.db if getattr(args, "db", None) else settings_of(args).database_url)
     except DatabaseUrlError as exc:
         raise SystemExit(fail(str(exc))) from None
+
+
+def database_path(args: argparse.Namespace) -> Path:
+    """The SQLite file of ``database_url`` (for the files kept beside it, like the names file).
+
+    A PostgreSQL database has no file: its path is one that never exists, so nothing is found beside it.
+    """
+    url = database_url(args)
+    return url.path if url.engine == "sqlite" else Path("/nonexistent/hearth-postgresql")
 
 
 def default_timezone(args: argparse.Namespace) -> str:

@@ -12,7 +12,7 @@ from bot.analytics.export import csv_files, report_json
 from bot.analytics.from_database import ReportUnavailable, report_from_database
 from bot.analytics.report import SECTIONS, Report
 from bot.analytics.text import render
-from bot.cli.common import Subcommands, database_url, default_timezone, fail, with_database
+from bot.cli.common import Subcommands, database_path, database_url, default_timezone, fail, with_database
 from bot.cli.offline import load_privacy
 from bot.core.clock import SystemClock
 from bot.core.readable import Names, readable
