@@ -20,14 +20,10 @@ from pathlib import Path
 import asyncpg
 
 from bench._common import best
-from bench.recorder import GUILD, START, make_activities
-from bot.core.clock import FakeClock
-from bot.core.settings import RecorderSettings
-from bot.platform.privacy import PrivacyService
-from bot.platform.recorder import Activity, Recorder
+from bench.recorder import GUILD, START, make_activities, through_recorder
+from bot.platform.recorder import Activity
 from bot.storage import Database
-from bot.storage.activity import ACTIVITY_COLUMNS, ActivityRepository, MetaRepository, OptOutRepository
-from bot.storage.guilds import GuildConfig, GuildRepository
+from bot.storage.activity import ACTIVITY_COLUMNS
 
 TARGET_RATE = 50_000
 TARGET_RATIO = 0.5
@@ -55,28 +51,14 @@ async def drop_schema(url: str, schema: str) -> None:
     await conn.close()
 
 
-async def through_recorder(url: str, activities: list[Activity]) -> tuple[float, list[tuple]]:
+async def recorded(url: str, activities: list[Activity]) -> tuple[float, list[tuple]]:
+    """Hearth's recorder into ``url`` (bench.recorder's run); the seconds and the rows it stored."""
+    elapsed, _ = await through_recorder(url, activities)
     db = await Database.open(url)
-    await db.migrate()
-    clock = FakeClock(START)
-    guilds = GuildRepository(db, "UTC")
-    await guilds.save(GuildConfig(GUILD, "America/New_York"), 0)
-    repo = ActivityRepository(db)
-    privacy = PrivacyService(OptOutRepository(db), repo, MetaRepository(db), clock)
-    await privacy.load()
-    recorder = Recorder(repo, guilds, privacy, clock, RecorderSettings(flush_interval_seconds=0.05,
-                                                                       max_queue=10_000_000))
-    recorder.start()
-    started = time.perf_counter()
-    for i, activity in enumerate(activities):
-        recorder.record(activity)
-        if i % 1000 == 999:
-            await asyncio.sleep(0)  # handlers run one event at a time, as on the gateway
-    await recorder.close()
-    elapsed = time.perf_counter() - started
-    rows = [tuple(r) for r in await db.fetchall(f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activities")]
-    await db.close()
-    return elapsed, rows
+    try:
+        return elapsed, [tuple(r) for r in await db.fetchall(f"SELECT {', '.join(ACTIVITY_COLUMNS)} FROM activities")]
+    finally:
+        await db.close()
 
 
 async def raw_copy(url: str, rows: list[tuple]) -> float:
@@ -97,7 +79,7 @@ async def measure_once(server: str, activities: list[Activity]) -> tuple[float, 
     recorder_schema, recorder_url = await fresh_schema(server)
     limit_schema, limit_url = await fresh_schema(server)
     try:
-        recorder_s, rows = await through_recorder(recorder_url, activities)
+        recorder_s, rows = await recorded(recorder_url, activities)
         limit_s = await raw_copy(limit_url, rows)
     finally:
         await drop_schema(server, recorder_schema)

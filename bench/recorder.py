@@ -54,7 +54,8 @@ def make_activities(count: int, members: int = 5_000, posts: int = 60, seed: int
     return out
 
 
-async def through_recorder(path: Path, activities: list[Activity]) -> tuple[float, int]:
+async def through_recorder(path: Path | str, activities: list[Activity]) -> tuple[float, int]:
+    """Seconds to record ``activities`` into the database at ``path`` (a file or a URL), and rows stored."""
     db = await Database.open(path)
     await db.migrate()
     clock = FakeClock(START)
