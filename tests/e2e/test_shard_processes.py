@@ -1,6 +1,6 @@
 """Two Hearth processes sharing the shards of one bot on one PostgreSQL, against the local Discord.
 
-Each process runs one of two shards (``hearth run --shard-count 2 --shard-ids 0`` and ``... 1``).
+Each process runs two of four shards (``hearth run --shard-count 4 --shard-ids 0,1`` and ``... 2,3``).
 Every guild's scheduled question goes out exactly once, from the process that owns the guild; a
 process that is down posts nothing for its guilds while the other keeps going, and after its
 restart the overdue posts go out once, late; work about every guild runs once in total.
@@ -31,7 +31,9 @@ class Processes:
         self.runners: dict[int, BotRunner] = {}
 
     async def start(self, shard: int) -> Hearth:
-        settings = local_settings(self.server, self.url).replace("shards", count=2, ids=str(shard))
+        """Process ``shard`` (0 or 1) runs shards 2*shard and 2*shard + 1 of 4."""
+        ids = f"{2 * shard},{2 * shard + 1}"
+        settings = local_settings(self.server, self.url).replace("shards", count=4, ids=ids)
         bot, runner = await start_hearth(self.server, settings, self.clock)
         self.bots[shard], self.runners[shard] = bot, runner
         return bot
@@ -60,6 +62,11 @@ def questions(server: LocalDiscord, community: Community) -> list[Any]:
     ]
 
 
+def owner(community: Community) -> int:
+    """The process serving a guild: 0 for shards 0 and 1, 1 for shards 2 and 3."""
+    return shard_of(community.guild.id, 4) // 2
+
+
 async def command(server: LocalDiscord, community: Community, name: str, **options: Any) -> str:
     result = await server.run_command(community.moderator, community.general, name, options)
     await result.response()
@@ -70,16 +77,16 @@ async def test_two_processes_share_the_guilds_and_post_each_question_once(databa
     clock = FakeClock(START)  # Monday 08:00 UTC
     async with LocalDiscord(clock=clock) as server:
         communities: list[Community] = []
-        while len(communities) < 4 or len({shard_of(c.guild.id, 2) for c in communities}) < 2:
+        while len(communities) < 8 or len({shard_of(c.guild.id, 4) for c in communities}) < 4:
             communities.append(build_community(server, name=f"guild {len(communities)}"))
             clock.advance(milliseconds=3)  # snowflakes carry the time: spread the guilds over both shards
         procs = Processes(server, database_url, clock)
         try:
             a, b = await procs.start(0), await procs.start(1)
-            assert isinstance(a, ShardedHearth) and a.shard_plan.shard_ids == (0,)
-            assert sorted(s.shard for s in server.gateway.sessions.values()) == [(0, 2), (1, 2)]
-            assert {g.id for g in a.guilds} == {c.guild.id for c in communities if shard_of(c.guild.id, 2) == 0}
-            assert {g.id for g in b.guilds} == {c.guild.id for c in communities if shard_of(c.guild.id, 2) == 1}
+            assert isinstance(a, ShardedHearth) and a.shard_plan.shard_ids == (0, 1)
+            assert sorted(s.shard for s in server.gateway.sessions.values()) == [(0, 4), (1, 4), (2, 4), (3, 4)]
+            assert {g.id for g in a.guilds} == {c.guild.id for c in communities if owner(c) == 0}
+            assert {g.id for g in b.guilds} == {c.guild.id for c in communities if owner(c) == 1}
             assert a.synced_commands + b.synced_commands == 1  # one process synced the commands
             for c in communities:
                 assert "Added question" in await command(server, c, "question add", text="Tea or coffee?")
@@ -98,8 +105,8 @@ async def test_two_processes_share_the_guilds_and_post_each_question_once(databa
             await procs.stop(1)
             clock.advance(days=1)  # Tuesday 09:01
             await procs.sweep()
-            down = [c for c in communities if shard_of(c.guild.id, 2) == 1]
-            up = [c for c in communities if shard_of(c.guild.id, 2) == 0]
+            down = [c for c in communities if owner(c) == 1]
+            up = [c for c in communities if owner(c) == 0]
             assert [len(questions(server, c)) for c in up] == [2] * len(up)
             assert [len(questions(server, c)) for c in down] == [1] * len(down)
             # Back 30 minutes later: the overdue posts go out once, marked late (within the grace period).
