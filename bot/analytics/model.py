@@ -19,6 +19,7 @@ from bot.analytics.weaker_side import HeadlineFigure, WeakerSide
 if TYPE_CHECKING:
     from bot.analytics.shares import ShareFigures
     from bot.analytics.voice import VoiceFigures
+    from bot.analytics.word_of_mouth import WordOfMouth
 
 SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
 
@@ -119,6 +120,12 @@ HEADLINES = (
 )
 
 
+NPS_HEADLINE = HeadlineSpec("nps", "NPS", "engagement", True, "nps")
+"""The pulse survey's NPS as an engagement headline "where measured" (METRICS v2): value -1..1 (shown
+as points), from the latest survey closed by each week's end; added to a report's headlines only
+when a survey has closed, and not part of HEADLINES (it is not a PeriodFigures attribute)."""
+
+
 @dataclass(frozen=True)
 class Headline:
     spec: HeadlineSpec
@@ -175,6 +182,8 @@ class Report:
     """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
     shares: ShareFigures | None = None
     """Share rate, "shares seen in this server" (bot.analytics.shares): pooled, by kind/tag, best post."""
+    word_of_mouth: WordOfMouth | None = None
+    """Joins by source, invited vs other members' activation and retention (bot.analytics.word_of_mouth)."""
 
     @property
     def best_post(self) -> m.PostFigures | None:
