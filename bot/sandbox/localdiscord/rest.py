@@ -422,7 +422,10 @@ class RestApi:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
         body, files = await self.body(request)
-        s.check_send(channel, s.bot_user, files=bool(files), poll=bool(body.get("poll")))
+        if channel.type == ChannelType.DM:
+            s.dms.check_send(channel)
+        else:
+            s.check_send(channel, s.bot_user, files=bool(files), poll=bool(body.get("poll")))
         ref = body.get("message_reference") or {}
         if ref.get("type") == FORWARD:
             forward_body_errors(body)
@@ -846,6 +849,7 @@ def build_app(server: LocalDiscord) -> web.Application:
         ("GET", "/gateway", api.gateway),
         ("GET", "/gateway/bot", api.gateway_bot),
         ("GET", "/users/{user_id}", api.get_user),
+        ("POST", "/users/@me/channels", server.dms.create_dm),
         ("GET", "/guilds/{guild_id}", api.get_guild),
         ("GET", "/guilds/{guild_id}/channels", api.get_guild_channels),
         ("GET", "/guilds/{guild_id}/roles", api.get_guild_roles),

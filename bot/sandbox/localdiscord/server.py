@@ -20,6 +20,7 @@ from aiohttp import web
 from . import payloads
 from .actors import ActorsMixin
 from .changes import ChangesMixin
+from .dms import DirectMessages
 from .faults import FaultPlan, RestFault
 from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
@@ -105,6 +106,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         self.unknown_routes: list[tuple[str, str]] = []
         self.faults = FaultPlan()
         self.gateway = GatewayHub(self, resume_buffer=resume_buffer)
+        self.dms = DirectMessages(self)
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
         self.invite_book = InviteBook()
@@ -596,7 +598,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         )
 
     def _emit_message(self, event: str, msg: Message) -> None:
-        if msg.ephemeral or not self.gateway.sessions:
+        if msg.ephemeral or not self.gateway.sessions or msg.guild_id is None:  # DMs need an intent Hearth lacks
             return
         data = self.message_payload(msg, gateway=True)
         bot_id = self.bot_user.id
@@ -651,7 +653,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         msg = Message(
             id=mid,
             channel_id=channel.id,
-            guild_id=channel.guild_id,
+            guild_id=channel.guild_id or None,  # DM channels have no guild
             author=author,
             content=content,
             embeds=embeds or [],
