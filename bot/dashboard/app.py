@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -62,7 +63,9 @@ async def static(request: web.Request) -> web.Response:
 
 @web.middleware
 async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Security headers on every answer; refusals as a page, or JSON under /api; no tracebacks shown."""
+    """Security headers on every answer; refusals as a page, or JSON under /api; no tracebacks shown.
+    ``Server-Timing: app;dur=`` says how long Hearth took (bench/dashboard.py reads it)."""
+    started = time.perf_counter()
     try:
         response = await handler(request)
     except Refused as exc:
@@ -79,6 +82,7 @@ async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
     except Exception:
         log.exception("dashboard request %s %s failed", request.method, request.path)
         response = _refusal(request, Refused(500, "Something went wrong", "Hearth logged the problem."))
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return add_headers(request, response)
 
 

@@ -9,8 +9,9 @@ moderator the same way, and answer with the same wording.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +55,9 @@ class Backend:
     facts: BotCacheFacts | RestFacts
     flush: Callable[[], Awaitable[None]] | None = None
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
+    report_cache_seconds: float = 30.0  # a report is reused this long (rights are never cached here)
+    monotonic: Callable[[], float] = time.monotonic
+    _reports: dict[tuple[int, str], tuple[float, Report]] = field(default_factory=dict)
 
     async def close(self) -> None:
         for close in self.closers:
@@ -64,15 +68,29 @@ class Backend:
         return (await self.guilds().get(guild_id)).timezone
 
     async def report(self, guild_id: int, period: str = DEFAULT_PERIOD) -> Report:
+        """The report of ``period``; the same one for ``report_cache_seconds`` (writes clear it)."""
+        key = (guild_id, period)
+        hit = self._reports.get(key)
+        if hit is not None and hit[0] > self.monotonic():
+            return hit[1]
         if self.flush is not None:
             await self.flush()
         try:
-            return await report_from_database(
+            report = await report_from_database(
                 self.db, self.privacy.opted_out_members, guild_id=guild_id, period=period,
                 default_timezone=(await self.guilds().get(guild_id)).timezone, now=self.clock.now(),
             )
         except ReportUnavailable as exc:
             raise ActionRefused(str(exc)) from exc
+        if self.report_cache_seconds > 0:
+            if len(self._reports) > 1_000:
+                self._reports.clear()
+            self._reports[key] = (self.monotonic() + self.report_cache_seconds, report)
+        return report
+
+    def forget_reports(self, guild_id: int) -> None:
+        for key in [k for k in self._reports if k[0] == guild_id]:
+            del self._reports[key]
 
     async def report_data(self, guild_id: int, period: str = DEFAULT_PERIOD) -> dict[str, Any]:
         return report_json(await self.report(guild_id, period))
@@ -145,6 +163,7 @@ class Backend:
             done = await service.apply(guild_id, experiment_id, by)
         except InvalidExperiment as exc:
             raise ActionRefused(str(exc)) from exc
+        self.forget_reports(guild_id)
         log.info("guild %s: member %s applied a test's winner on the dashboard", guild_id, by)
         return done
 
@@ -154,6 +173,7 @@ class Backend:
             raise ActionRefused(f"There is no schedule #{schedule_id} in this server.")
         updated = await self.scheduler.update_schedule(guild_id, schedule_id, paused=paused)
         assert updated is not None
+        self.forget_reports(guild_id)
         log.info("guild %s: member %s %s schedule %s on the dashboard", guild_id, by,
                  "paused" if paused else "resumed", schedule_id)
         verb = "Paused" if paused else "Resumed"
