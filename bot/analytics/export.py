@@ -10,6 +10,9 @@ from typing import Any
 
 from bot.analytics import metrics as m
 from bot.analytics.model import HEADLINES, PeriodFigures, Report
+from bot.analytics.shares import SHARES_CSV_HEADER, share_rows, shares_json
+from bot.analytics.voice import VOICE_CSV_HEADER, voice_json, voice_rows
+from bot.analytics.word_of_mouth import WOM_CSV_HEADER, wom_json, wom_rows
 from bot.core.localtime import zone
 
 WEEK_COLUMNS = (
@@ -44,7 +47,7 @@ def local_time(ms: int, tz: str) -> str:
 def posts_csv(report: Report) -> str:
     header = (
         "post_id", "posted_at_local", "kind", "tag", "slot", "responders", "active_base", "rate", "rate_low",
-        "rate_high", "member_count", "reach", "first_response_minutes",
+        "rate_high", "member_count", "reach", "first_response_minutes", "sharers", "share_rate",
     )
     rows = []
     for p in report.posts:
@@ -54,6 +57,7 @@ def posts_csv(report: Report) -> str:
                 p.post_id, local_time(p.posted_at, report.timezone), p.kind, p.tag or "",
                 m.slot_label(m.slot_of(p.local_hour_of_week)), p.responders, p.base, p.rate.value,
                 low if p.base else None, high if p.base else None, p.member_count, p.reach, p.first_response_minutes,
+                p.sharers, p.share_rate.value,
             )
         )
     return _csv(header, rows)
@@ -83,6 +87,9 @@ def csv_files(report: Report) -> dict[str, str]:
         f"{stem}-posts.csv": posts_csv(report),
         f"{stem}-days.csv": days_csv(report),
         f"{stem}-weeks.csv": weeks_csv(report),
+        f"{stem}-voice.csv": _csv(VOICE_CSV_HEADER, voice_rows(report.voice)),
+        f"{stem}-shares.csv": _csv(SHARES_CSV_HEADER, share_rows(report.shares)),
+        f"{stem}-word-of-mouth.csv": _csv(WOM_CSV_HEADER, wom_rows(report.word_of_mouth)),
     }
 
 
@@ -115,7 +122,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "posts": [
             {"post_id": p.post_id, "kind": p.kind, "tag": p.tag, "posted_at": local_time(p.posted_at, report.timezone),
              "responders": p.responders, "base": p.base, "rate": p.rate.value, "member_count": p.member_count,
-             "reach": p.reach, "first_response_minutes": p.first_response_minutes}
+             "reach": p.reach, "first_response_minutes": p.first_response_minutes,
+             "sharers": p.sharers, "share_rate": p.share_rate.value}
             for p in report.posts
         ],
         "by_kind": [_group(g) for g in report.by_kind],
@@ -127,6 +135,9 @@ def report_json(report: Report) -> dict[str, Any]:
         "peak": {str(k): v for k, v in sorted(report.peak.items())},
         "streaks": [{"member_id": s.member_id, "current": s.current, "longest": s.longest} for s in report.streaks],
         "headline_names": [h.name for h in HEADLINES],
+        "voice": voice_json(report.voice),
+        "shares": shares_json(report.shares),
+        "word_of_mouth": wom_json(report.word_of_mouth),
     }
 
 

@@ -47,11 +47,17 @@ class PostFigures:
     member_count: int | None
     first_response_ms: int | None
     scheduled: bool = False
+    sharers: int = 0  # distinct members who forwarded it inside the guild within W (bot.analytics.shares)
 
     @property
     def rate(self) -> Rate:
         """Responders / active base (the headline rate)."""
         return Rate(self.responders, self.base)
+
+    @property
+    def share_rate(self) -> Rate:
+        """Sharers / active base: "shares seen in this server" (METRICS "Share rate")."""
+        return Rate(min(self.sharers, self.base), self.base)
 
     @property
     def reach(self) -> float | None:

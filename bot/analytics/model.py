@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.analytics import metrics as m
 from bot.analytics.period import Period
@@ -16,7 +16,12 @@ from bot.analytics.stats import Rate
 from bot.analytics.streaks import Streak
 from bot.analytics.weaker_side import HeadlineFigure, WeakerSide
 
-SECTIONS = ("overview", "posts", "timing", "content", "members")
+if TYPE_CHECKING:
+    from bot.analytics.shares import ShareFigures
+    from bot.analytics.voice import VoiceFigures
+    from bot.analytics.word_of_mouth import WordOfMouth
+
+SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,12 @@ class Report:
     experiments: list[str] = field(default_factory=list)
     """Lines about running and recently ended A/B tests, filled by the caller (the /report cog):
     the experiments feature lives outside analytics, which only shows its lines."""
+    voice: VoiceFigures | None = None
+    """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
+    shares: ShareFigures | None = None
+    """Share rate, "shares seen in this server" (bot.analytics.shares): pooled, by kind/tag, best post."""
+    word_of_mouth: WordOfMouth | None = None
+    """Joins by source, invited vs other members' activation and retention (bot.analytics.word_of_mouth)."""
 
     @property
     def best_post(self) -> m.PostFigures | None:

@@ -43,6 +43,9 @@ COUNTING_KINDS = frozenset(
         "giveaway_entry",
         "game_play",
         "button",
+        "share",
+        "feedback",
+        "survey_answer",
     }
 )
 NON_COUNTING_KINDS = frozenset({"reaction_remove", "poll_unvote", "join", "leave"})

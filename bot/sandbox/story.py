@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core.progress import terminal
 from bot.sandbox.community import CommunitySettings
 
 if TYPE_CHECKING:
@@ -42,8 +41,9 @@ async def run(
         f"Hearth sandbox: {community.members} simulated members, {community.weeks} weeks of history, "
         f"seed {community.seed}, time zone {community.timezone}. No token: a local Discord on 127.0.0.1."
     )
-    progress = sys.stderr if sys.stderr.isatty() or os.environ.get("HEARTH_PROGRESS") else None
+    progress = terminal()
     async with Sandbox(SandboxConfig(community=community, out=out, today=today), say=say, progress=progress) as sb:
+        shown = sb.say  # names for mentions, local times for timestamps: a terminal renders neither
         say(f"Backfilling {sb.local(sb.start):%d %b %Y} to {sb.local(sb.end):%d %b %Y %H:%M} ({sb.tz_name})")
         await scenario.backfill(sb)
         posts = ", ".join(f"{n} {kind}" for kind, n in sb.stats.posts.most_common()) or "none"
@@ -55,10 +55,10 @@ async def run(
             say("\n== Live session ==")
             await scenario.live_session(sb)
         say("\n== Report ==")
-        await write_outputs(sb, say)
+        await write_outputs(sb, shown)
         if serve:
             from bot.sandbox.serve import serve_forever
 
-            await serve_forever(sb, say)
+            await serve_forever(sb, shown)
     say(f"\nFinished in {time.monotonic() - started:.1f}s. Database: {out / 'hearth.db'}")
     return sb.stats

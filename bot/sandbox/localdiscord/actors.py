@@ -159,8 +159,13 @@ class ActorsMixin:
         return thread
 
     # ---- membership -------------------------------------------------------------------------------
-    async def join(self: LocalDiscord, guild: Guild, member: Member | User | str) -> Member:  # type: ignore[misc]
-        """Someone joins (GUILD_MEMBER_ADD, members intent only)."""
+    async def join(  # type: ignore[misc]
+        self: LocalDiscord, guild: Guild, member: Member | User | str, *, invite: str | None = None
+    ) -> Member:
+        """Someone joins (GUILD_MEMBER_ADD, members intent only), through ``invite`` (a live code or
+        the vanity URL: its uses go up by one first) when given."""
+        if invite is not None:
+            self.use_code(guild, invite)
         if isinstance(member, str):
             m = self.add_member(guild, member)
         else:

@@ -17,11 +17,18 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from . import oauth2, payloads
+from .forwards import FORWARD, forward_body_errors
 from .interactions import ACK_DEADLINE, TOKEN_LIFETIME, CallbackType, InteractionKind, InteractionResult
+from .limits import limit
 from .validation import (
     ApiError,
     already_acknowledged,
+    check_autocomplete,
+    check_channel_patch,
+    check_commands,
     check_message_body,
+    check_modal,
+    check_thread_body,
     empty_message,
     missing_permissions,
     unknown_interaction,
@@ -81,6 +88,10 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[tuple[st
         raw = await request.read()
         return (json.loads(raw) if raw else {}), files
     return {}, files
+
+
+def pinned_at(m: Message) -> datetime:
+    return m.pinned_at or m.timestamp or m.created_at
 
 
 class RestApi:
@@ -192,9 +203,10 @@ class RestApi:
         ephemeral_ok: bool = False,
         interaction: InteractionResult | None = None,
         type: int = 0,
+        prefix: list[str | int] | None = None,
     ) -> Message:
         """Validate a create body and store the message the bot sends."""
-        check_message_body(body)
+        check_message_body(body, prefix)
         if (
             not any(body.get(k) for k in ("content", "embeds", "poll", "components", "sticker_ids"))
             and not files
@@ -218,7 +230,7 @@ class RestApi:
             s.bot_user,
             content=str(body.get("content") or ""),
             embeds=body.get("embeds") or [],
-            components=body.get("components") or [],
+            components=payloads.numbered_components(body.get("components") or []),
             attachments=self.attachments_from(body, files, ephemeral=bool(flags & Message.EPHEMERAL)),
             poll=s.build_poll(body["poll"]) if body.get("poll") else None,
             allowed_mentions=body.get("allowed_mentions"),
@@ -230,12 +242,16 @@ class RestApi:
             interaction_metadata=metadata,
         )
 
-    def apply_edit(self, msg: Message, body: dict[str, Any], files: list[Any]) -> Message:
-        check_message_body({k: v for k, v in body.items() if k != "poll"})
+    def apply_edit(
+        self, msg: Message, body: dict[str, Any], files: list[Any], prefix: list[str | int] | None = None
+    ) -> Message:
+        check_message_body({k: v for k, v in body.items() if k != "poll"}, prefix)
         changes: dict[str, Any] = {}
         for key in ("content", "embeds", "components", "allowed_mentions"):
             if key in body:
                 changes[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if changes.get("components"):
+            changes["components"] = payloads.numbered_components(changes["components"])
         if "attachments" in body or files:
             changes["attachments"] = self.kept_attachments(msg, body) + self.attachments_from(
                 body, files, ephemeral=msg.ephemeral
@@ -291,23 +307,30 @@ class RestApi:
                 "application_id": str(s.application_id),
                 "version": str(s.ids.next()),
             }
-            echoed.setdefault("dm_permission", True)
+            if echoed["default_member_permissions"] is not None:  # Discord answers it as a string
+                echoed["default_member_permissions"] = str(int(echoed["default_member_permissions"]))
             if scope is not None:
                 echoed["guild_id"] = str(scope)
+                echoed.pop("dm_permission", None)  # global commands only
+            else:
+                echoed.setdefault("dm_permission", True)
             new[c["name"]] = echoed
         s.commands[scope] = new
         return [new[c["name"]] for c in commands]
 
     async def put_commands(self, request: web.Request) -> web.Response:
         body, _ = await self.body(request)
+        check_commands(body, bulk=True)
         scope = int(request.match_info["guild_id"]) if "guild_id" in request.match_info else None
-        return json_response(
-            self._store_commands(scope, body if isinstance(body, list) else [], replace=True)
-        )
+        return json_response(self._store_commands(scope, body, replace=True))
 
     async def post_command(self, request: web.Request) -> web.Response:
         body, _ = await self.body(request)
+        check_commands(body, bulk=False)
         scope = int(request.match_info["guild_id"]) if "guild_id" in request.match_info else None
+        existing = self.s.commands.get(scope, {})
+        if body["name"] not in existing and len(existing) >= limit("command.count"):
+            raise ApiError(400, 30032, "Maximum number of application commands reached (100)")
         return json_response(self._store_commands(scope, [body], replace=False)[0], 201)
 
     async def get_commands(self, request: web.Request) -> web.Response:
@@ -332,7 +355,8 @@ class RestApi:
 
     async def get_guild(self, request: web.Request) -> web.Response:
         g = self._guild(request)
-        return json_response(payloads.guild_rest(g, len(g.members)))
+        with_counts = request.query.get("with_counts", "").lower() in ("1", "true")
+        return json_response(payloads.guild_rest(g, len(g.members), with_counts=with_counts))
 
     async def get_guild_channels(self, request: web.Request) -> web.Response:
         return json_response([payloads.channel(c) for c in self._guild(request).channels.values()])
@@ -369,10 +393,12 @@ class RestApi:
         s = self.s
         c = s.channel(request.match_info["channel_id"])
         body, _ = await self.body(request)
+        check_channel_patch(body, thread=c.is_thread)
         if c.is_thread:
             if c.owner_id != s.bot_user.id:
                 s.require(c, s.bot_user, Perm.MANAGE_THREADS)
             c.name = body.get("name", c.name)
+            c.auto_archive_duration = int(body.get("auto_archive_duration") or c.auto_archive_duration)
             if "archived" in body:
                 c.archived = bool(body["archived"])
                 c.archive_timestamp = s.now()
@@ -395,8 +421,19 @@ class RestApi:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
         body, files = await self.body(request)
-        s.check_send(channel, s.bot_user, files=bool(files), poll=bool(body.get("poll")))
-        msg = self.new_message(channel, body, files)
+        if channel.type == ChannelType.DM:
+            s.dms.check_send(channel)
+        else:
+            s.check_send(channel, s.bot_user, files=bool(files), poll=bool(body.get("poll")))
+        ref = body.get("message_reference") or {}
+        if ref.get("type") == FORWARD:
+            forward_body_errors(body)
+            original = self.reply_target(channel, body)
+            if original is None:
+                raise unknown_message()
+            msg = s.forward_message(original, channel, s.bot_user)
+        else:
+            msg = self.new_message(channel, body, files)
         return json_response(s.message_payload(msg))
 
     async def get_message(self, request: web.Request) -> web.Response:
@@ -451,6 +488,7 @@ class RestApi:
         msg = s.message(channel.id, request.match_info["message_id"])
         s.require(channel, s.bot_user, Perm.MANAGE_MESSAGES)
         msg.pinned = request.method == "PUT"
+        msg.pinned_at = s.now() if msg.pinned else None
         s.gateway.emit(
             "CHANNEL_PINS_UPDATE",
             {
@@ -460,6 +498,28 @@ class RestApi:
             },
         )
         return no_content()
+
+    def _pinned(self, request: web.Request) -> list[Message]:
+        s = self.s
+        channel = s.channel(request.match_info["channel_id"])
+        s.require(channel, s.bot_user, Perm.READ_MESSAGE_HISTORY)
+        msgs = [m for m in s.channel_messages.get(channel.id, []) if m.pinned and not m.deleted]
+        return sorted(msgs, key=pinned_at, reverse=True)
+
+    async def list_pins(self, request: web.Request) -> web.Response:
+        """``GET /channels/{c}/messages/pins``: ``{items: [{pinned_at, message}], has_more}``, newest first."""
+        msgs = self._pinned(request)
+        before = request.query.get("before")
+        if before:
+            cut = datetime.fromisoformat(before)
+            msgs = [m for m in msgs if pinned_at(m) < cut]
+        limit = max(1, min(int(request.query.get("limit", 50)), 50))
+        items = [{"pinned_at": payloads.iso(pinned_at(m)), "message": self.s.message_payload(m)} for m in msgs]
+        return json_response({"items": items[:limit], "has_more": len(items) > limit})
+
+    async def list_pins_deprecated(self, request: web.Request) -> web.Response:
+        """``GET /channels/{c}/pins``: the pinned messages as a plain list (the older route)."""
+        return json_response([self.s.message_payload(m) for m in self._pinned(request)])
 
     # ---- reactions ------------------------------------------------------------------------------------
     def _reaction_target(self, request: web.Request) -> tuple[Channel, Message, dict[str, Any]]:
@@ -554,13 +614,14 @@ class RestApi:
         channel = s.channel(request.match_info["channel_id"])
         msg = s.message(channel.id, request.match_info["message_id"])
         body, _ = await self.body(request)
+        check_thread_body(body)
         s.require(channel, s.bot_user, Perm.CREATE_PUBLIC_THREADS)
         if msg.thread_id is not None:
             raise ApiError(400, 160004, "A thread has already been created for this message")
         thread = s.create_thread(
             channel,
             s.bot_user,
-            str(body.get("name") or "thread"),
+            str(body["name"]),
             message=msg,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
@@ -570,12 +631,13 @@ class RestApi:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
         body, _ = await self.body(request)
+        check_thread_body(body)
         private = int(body.get("type") or ChannelType.PUBLIC_THREAD) == ChannelType.PRIVATE_THREAD
         s.require(channel, s.bot_user, Perm.CREATE_PRIVATE_THREADS if private else Perm.CREATE_PUBLIC_THREADS)
         thread = s.create_thread(
             channel,
             s.bot_user,
-            str(body.get("name") or "thread"),
+            str(body["name"]),
             private=private,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
@@ -624,6 +686,7 @@ class RestApi:
                 ephemeral_ok=True,
                 interaction=result,
                 type=20 if result.kind == InteractionKind.APPLICATION_COMMAND else 0,
+                prefix=["data"],
             )
             result.original = message
         elif kind == CallbackType.DEFERRED_MESSAGE:
@@ -656,12 +719,14 @@ class RestApi:
             message = result.source_message
             result.original = message
             if kind == CallbackType.UPDATE_MESSAGE:
-                self.apply_edit(message, data, files)
+                self.apply_edit(message, data, files, prefix=["data"])
         elif kind == CallbackType.MODAL:
             if result.kind in (InteractionKind.MODAL_SUBMIT, InteractionKind.AUTOCOMPLETE):
                 raise ApiError(400, 50035, "Invalid Form Body")
+            check_modal(data)
             result.modal = data
         elif kind == CallbackType.AUTOCOMPLETE_RESULT:
+            check_autocomplete(data)
             result.choices = list(data.get("choices") or [])
         else:
             raise ApiError(
@@ -758,6 +823,7 @@ def build_app(server: LocalDiscord) -> web.Application:
         ("GET", "/gateway", api.gateway),
         ("GET", "/gateway/bot", api.gateway_bot),
         ("GET", "/users/{user_id}", api.get_user),
+        ("POST", "/users/@me/channels", server.dms.create_dm),
         ("GET", "/guilds/{guild_id}", api.get_guild),
         ("GET", "/guilds/{guild_id}/channels", api.get_guild_channels),
         ("GET", "/guilds/{guild_id}/roles", api.get_guild_roles),
@@ -768,6 +834,10 @@ def build_app(server: LocalDiscord) -> web.Application:
         ("PATCH", "/channels/{channel_id}", api.patch_channel),
         ("POST", "/channels/{channel_id}/messages", api.post_message),
         ("GET", "/channels/{channel_id}/messages", api.get_messages),
+        ("GET", "/channels/{channel_id}/messages/pins", api.list_pins),
+        ("GET", "/channels/{channel_id}/pins", api.list_pins_deprecated),
+        ("PUT", "/channels/{channel_id}/pins/{message_id}", api.pin),
+        ("DELETE", "/channels/{channel_id}/pins/{message_id}", api.pin),
         ("PUT", "/channels/{channel_id}/messages/pins/{message_id}", api.pin),
         ("DELETE", "/channels/{channel_id}/messages/pins/{message_id}", api.pin),
         ("GET", "/channels/{channel_id}/messages/{message_id}", api.get_message),

@@ -19,9 +19,12 @@ from aiohttp import web
 
 from . import payloads
 from .actors import ActorsMixin
+from .dms import DirectMessages
 from .faults import FaultPlan, RestFault
+from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
+from .invites import InviteBook, InvitesMixin, add_invite_routes
 from .oauth2 import OAuth2, OAuth2Routes
 from .rest import RestCall, build_app
 from .snowflakes import SnowflakeGenerator, to_ms
@@ -66,7 +69,7 @@ class _UTCClock:
         return datetime.now(UTC)
 
 
-class LocalDiscord(ActorsMixin):
+class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
     """A protocol-faithful Discord for one bot application, served on 127.0.0.1."""
 
     def __init__(
@@ -102,8 +105,10 @@ class LocalDiscord(ActorsMixin):
         self.unknown_routes: list[tuple[str, str]] = []
         self.faults = FaultPlan()
         self.gateway = GatewayHub(self, resume_buffer=resume_buffer)
+        self.dms = DirectMessages(self)
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
+        self.invite_book = InviteBook()
         self._message_order = 0
         self._last_action_mark = 0
         self._changed = asyncio.Event()
@@ -113,7 +118,9 @@ class LocalDiscord(ActorsMixin):
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> LocalDiscord:
-        self._runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+        app = build_app(self)
+        add_invite_routes(app, self)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -574,7 +581,9 @@ class LocalDiscord(ActorsMixin):
         return n
 
     # ---- the core operations (REST and verbs share them) --------------------------------------------
-    def message_payload(self, msg: Message, *, include_content: bool = True) -> dict[str, Any]:
+    def message_payload(
+        self, msg: Message, *, include_content: bool = True, gateway: bool = False
+    ) -> dict[str, Any]:
         guild = self.guilds.get(msg.guild_id) if msg.guild_id else None
         referenced = self.messages.get(msg.reply_to_id) if msg.reply_to_id else None
         return payloads.message(
@@ -584,12 +593,13 @@ class LocalDiscord(ActorsMixin):
             guild=guild,
             referenced=referenced,
             include_content=include_content,
+            gateway=gateway,
         )
 
     def _emit_message(self, event: str, msg: Message) -> None:
-        if msg.ephemeral or not self.gateway.sessions:
+        if msg.ephemeral or not self.gateway.sessions or msg.guild_id is None:  # DMs need an intent Hearth lacks
             return
-        data = self.message_payload(msg)
+        data = self.message_payload(msg, gateway=True)
         bot_id = self.bot_user.id
         needs_no_intent = msg.author.id == bot_id or any(int(m["id"]) == bot_id for m in data["mentions"])
         without = None
@@ -599,6 +609,8 @@ class LocalDiscord(ActorsMixin):
                 stripped = dict(data)
                 stripped.update(content="", embeds=[], attachments=[], components=[])
                 stripped.pop("poll", None)
+                if "message_snapshots" in stripped:
+                    stripped["message_snapshots"] = payloads.strip_snapshots(stripped["message_snapshots"])
                 return dumps(stripped)
 
         self.gateway.emit(event, data_json=dumps(data), without_content=without)
@@ -620,6 +632,7 @@ class LocalDiscord(ActorsMixin):
         webhook_id: int | None = None,
         interaction_metadata: dict[str, Any] | None = None,
         tts: bool = False,
+        forward_of: Message | None = None,
     ) -> Message:
         """Store a message and announce it with MESSAGE_CREATE (ephemeral ones stay private)."""
         mid = self.ids.next()
@@ -634,10 +647,12 @@ class LocalDiscord(ActorsMixin):
             }
             if type == 0:
                 type = 19
+        elif forward_of is not None:
+            ref = forward_reference(forward_of)
         msg = Message(
             id=mid,
             channel_id=channel.id,
-            guild_id=channel.guild_id,
+            guild_id=channel.guild_id or None,  # DM channels have no guild
             author=author,
             content=content,
             embeds=embeds or [],
@@ -654,6 +669,7 @@ class LocalDiscord(ActorsMixin):
             application_id=self.application_id if webhook_id else None,
             interaction_metadata=interaction_metadata,
             order=self._message_order,
+            snapshots=[snapshot(forward_of, self.base_url)] if forward_of is not None else None,
         )
         self.messages[mid] = msg
         if poll is not None:
