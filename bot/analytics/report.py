@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from bot.analytics import metrics as m
 from bot.analytics import sections, shares, voice, word_of_mouth
 from bot.analytics.builder import ReportBuilder
-from bot.analytics.model import HEADLINES, SECTIONS, Headline, Report, WeeklyReport
+from bot.analytics.model import HEADLINES, NPS_HEADLINE, SECTIONS, Headline, Report, WeeklyReport
 from bot.analytics.period import PERIOD_CHOICES, Period, parse_period, week_of
 from bot.analytics.scope import Scope, exclusion_key
 from bot.analytics.weaker_side import weaker_side
@@ -73,6 +73,10 @@ async def build_report(
         previous, _ = await b.period(period.previous())
     # The 8 weeks before the period's last week: a week is placed against its own past weeks.
     history = await b.history(period.end)
+    voice_figures = await voice.load_voice(
+        repo.db, guild_id, first_day=period.first_day, last_day=period.last_day, today=scope.today.toordinal(),
+        now_ms=int(now.timestamp() * 1000),
+    )
     headlines = [
         Headline(
             spec,
@@ -82,6 +86,15 @@ async def build_report(
         )
         for spec in HEADLINES
     ]
+    if voice_figures.surveys:  # NPS "where measured": the latest survey closed by each week's end
+        headlines.append(
+            Headline(
+                NPS_HEADLINE,
+                voice.nps_as_of(voice_figures, figures.last_day),
+                voice.nps_as_of(voice_figures, previous.last_day),
+                [voice.nps_as_of(voice_figures, h.last_day) for h in history],
+            )
+        )
     weak = weaker_side(h.as_figure() for h in headlines)
     through = figures.through_day
     evidence_end = scope.midnight_ms(date.fromordinal(max(through, period.first_day)) + timedelta(days=1))
@@ -98,10 +111,6 @@ async def build_report(
         else []
     )
     streaks = await sections.current_streaks(repo, scope) if with_streaks else []
-    voice_figures = await voice.load_voice(
-        repo.db, guild_id, first_day=period.first_day, last_day=period.last_day, today=scope.today.toordinal(),
-        now_ms=int(now.timestamp() * 1000),
-    )
     return Report(
         guild_id=guild_id,
         timezone=tz,
@@ -119,7 +128,7 @@ async def build_report(
         best_time=best,
         peak=peak,
         streaks=streaks,
-        next_step=sections.next_step(weak, best, by_kind, figures, peak),
+        next_step=sections.next_step(weak, best, by_kind, figures, peak, survey_due=voice_figures.survey_due),
         days=days,
         voice=voice_figures,
         shares=shares.share_figures(posts, evidence),
