@@ -83,6 +83,7 @@ async def copy_database(
     for table in await _tables(source):
         await _copy_table(source, target, table, state.get(table), batch_rows, progress)
     await _move_identities(target)
+    await target.execute("ANALYZE")  # the planner's statistics for the freshly filled tables
     counts = await verify_counts(source, target)
     bad = [c for c in counts if not c.ok]
     if bad:
