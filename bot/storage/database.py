@@ -445,15 +445,17 @@ class PostgresDatabase(Database):
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         returning = dialect.postgres_returning_id(sql, self._identity_tables)
+        statement, args = dialect.postgres_statement(returning or sql, params)
         async with self._connection() as conn:
             if returning is not None:
-                return int(await conn.fetchval(dialect.postgres_placeholders(returning), *params) or 0)
-            await conn.execute(dialect.postgres_placeholders(sql), *params)
+                return int(await conn.fetchval(statement, *args) or 0)
+            await conn.execute(statement, *args)
         return 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        statement, args = dialect.postgres_statement(sql, params)
         async with self._connection() as conn:
-            status = await conn.execute(dialect.postgres_placeholders(sql), *params)
+            status = await conn.execute(statement, *args)
         match = _ROWCOUNT.search(status or "")
         return int(match.group(1)) if match else 0
 
@@ -465,12 +467,14 @@ class PostgresDatabase(Database):
             await conn.executemany(dialect.postgres_placeholders(sql), rows)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        statement, args = dialect.postgres_statement(sql, params)
         async with self._connection() as conn:
-            return list(await conn.fetch(dialect.postgres_placeholders(sql), *params))
+            return list(await conn.fetch(statement, *args))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        statement, args = dialect.postgres_statement(sql, params)
         async with self._connection() as conn:
-            return await conn.fetchrow(dialect.postgres_placeholders(sql), *params)
+            return await conn.fetchrow(statement, *args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresDatabase]:

@@ -5,7 +5,8 @@ Repositories write one portable SQL (docs/architecture.md, "Portable SQL"): ``?`
 ``INTEGER PRIMARY KEY`` ids. The backends in ``bot.storage.database`` pass every statement
 through the functions here and nowhere else decides on a dialect:
 
-- placeholders: ``?`` becomes ``$1, $2, ...`` (:func:`postgres_placeholders`);
+- placeholders: ``?`` becomes ``$1, $2, ...`` (:func:`postgres_placeholders`), and an
+  ``IN (?, ?, ...)`` list one array parameter (:func:`postgres_statement`);
 - identity columns: ``INTEGER PRIMARY KEY`` becomes an identity column and an INSERT into a table
   with one gets ``RETURNING id`` so ``execute`` returns the new id on both (:func:`postgres_ddl`,
   :func:`postgres_returning_id`);
@@ -21,7 +22,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import asyncpg
 
@@ -73,6 +76,57 @@ def postgres_placeholders(sql: str) -> str:
         return f"${n}"
 
     return _TOKENS.sub(number, sql)
+
+
+_IN_LIST = re.compile(r"\b(NOT\s+)?IN\s*\(\s*\?(?:\s*,\s*\?)+\s*\)", re.I)
+
+
+def postgres_statement(sql: str, params: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+    """``sql`` for asyncpg: ``IN (?, ?, ...)`` lists become ``= ANY($n)`` (``NOT IN``: ``<> ALL($n)``)
+    with the values as one array, then ``$n`` placeholders. One statement text then serves every list
+    length (asyncpg prepares it once), and PostgreSQL plans one array lookup instead of N ORs."""
+    if "IN" not in sql.upper() or not _IN_LIST.search(sql):
+        return postgres_placeholders(sql), params
+    out: list[Any] = []
+    parts: list[str] = []
+    position = 0  # index into params of the next placeholder
+    last = 0
+    for match in _TOKENS.finditer(sql):
+        token = match.group(0)
+        if token != "?":
+            continue
+        if match.start() < last:
+            continue
+        in_list = _IN_LIST.match(sql, _in_start(sql, match.start()))
+        if in_list is not None and in_list.end() > match.start():
+            count = in_list.group(0).count("?")
+            parts.append(sql[last : in_list.start()])
+            parts.append("<> ALL(?)" if in_list.group(1) else "= ANY(?)")
+            out.append(list(params[position : position + count]))
+            position += count
+            last = in_list.end()
+        else:
+            parts.append(sql[last : match.end()])
+            out.append(params[position])
+            position += 1
+            last = match.end()
+    parts.append(sql[last:])
+    return postgres_placeholders("".join(parts)), out
+
+
+def _in_start(sql: str, at: int) -> int:
+    """Where the ``[NOT] IN (`` before the placeholder at ``at`` starts, or ``at`` if there is none."""
+    opening = sql.rfind("(", 0, at)
+    if opening < 0 or sql[opening + 1 : at].strip():
+        return at
+    head = sql[:opening].rstrip()
+    if not head.upper().endswith("IN"):
+        return at
+    start = len(head) - 2
+    before = head[:start].rstrip()
+    if before.upper().endswith("NOT"):
+        start = len(before) - 3
+    return start
 
 
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)

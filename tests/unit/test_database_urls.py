@@ -130,3 +130,35 @@ async def test_a_real_connection_logs_no_password(
     out = capsys.readouterr()
     assert "schema version" in out.out
     assert SECRET not in out.out + out.err + caplog.text
+
+
+def test_in_lists_become_one_array_parameter_on_postgresql() -> None:
+    from bot.storage.dialect import postgres_statement
+
+    sql = "SELECT a FROM t WHERE g = ? AND d IN (?, ?, ?) AND m NOT IN (?,?) AND x = ?"
+    assert postgres_statement(sql, (1, 2, 3, 4, 5, 6, 7)) == (
+        "SELECT a FROM t WHERE g = $1 AND d = ANY($2) AND m <> ALL($3) AND x = $4",
+        [1, [2, 3, 4], [5, 6], 7],
+    )
+    assert postgres_statement("SELECT a FROM t WHERE d IN (?)", (2,)) == ("SELECT a FROM t WHERE d IN ($1)", (2,))
+    assert postgres_statement("SELECT 'IN (?, ?)' FROM t WHERE g IN (?, ?)", (1, 2)) == (
+        "SELECT 'IN (?, ?)' FROM t WHERE g = ANY($1)",
+        [[1, 2]],
+    )
+
+
+@pytest.mark.backends("postgresql")
+async def test_in_lists_of_any_length_answer_like_sqlite(database_url: str) -> None:
+    db = await Database.open(database_url)
+    try:
+        await db.execute("CREATE TABLE t (n BIGINT, s TEXT)")
+        await db.executemany("INSERT INTO t (n, s) VALUES (?, ?)", [(n, str(n)) for n in range(100)])
+        for size in (2, 3, 400, 1000):
+            ids = list(range(0, 2 * size, 2))
+            marks = ", ".join("?" * size)
+            got = await db.fetchval(f"SELECT COUNT(*) FROM t WHERE n IN ({marks})", ids)
+            assert got == len([i for i in ids if i < 100])
+            assert await db.fetchval(f"SELECT COUNT(*) FROM t WHERE n NOT IN ({marks})", ids) == 100 - got
+        assert await db.fetchval("SELECT COUNT(*) FROM t WHERE s IN (?, ?)", ("1", "2")) == 2
+    finally:
+        await db.close()
