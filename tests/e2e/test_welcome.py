@@ -23,7 +23,7 @@ async def welcoming(world: World) -> World:
 
 async def eventually(world: World, sql: str, *params: object) -> list[tuple]:
     """The rows once the bot's handler has written them (it runs after its message is echoed)."""
-    for _ in range(200):
+    for _ in range(1000):
         rows = await world.rows(sql, *params)
         if rows:
             return rows
@@ -47,7 +47,7 @@ async def test_a_newcomer_gets_one_welcome_that_pings_only_them(welcoming: World
     w = welcoming
     question = await question_of_the_day(w)
     nina = await w.server.join(w.guild, "nina")
-    await w.server.wait_until(lambda: welcomes(w))
+    await w.server.wait_until(lambda: welcomes(w), timeout=10)
     (msg,) = welcomes(w)
     assert msg.text().startswith(f"Welcome <@{nina.id}>! Tell us what you make.")
     assert (
@@ -67,13 +67,13 @@ async def test_a_newcomer_gets_one_welcome_that_pings_only_them(welcoming: World
 async def test_a_join_wave_is_batched_into_one_message_per_window(welcoming: World) -> None:
     w = welcoming
     first = await w.server.join(w.guild, "p0")
-    await w.server.wait_until(lambda: len(welcomes(w)) == 1)
+    await w.server.wait_until(lambda: len(welcomes(w)) == 1, timeout=10)
     wave = [await w.server.join(w.guild, f"p{i}") for i in range(1, 6)]
     await w.settle()
     await w.advance(minutes=1)
     assert len(welcomes(w)) == 1 and f"<@{first.id}>" in welcomes(w)[0].text()
     await w.advance(minutes=2)
-    await w.server.wait_until(lambda: len(welcomes(w)) == 2)
+    await w.server.wait_until(lambda: len(welcomes(w)) == 2, timeout=10)
     batch = welcomes(w)[1]
     assert all(f"<@{m.id}>" in batch.text() for m in wave) and f"<@{first.id}>" not in batch.text()
     assert sorted(w.server.pings(batch)[0]) == sorted(m.id for m in wave)
@@ -82,15 +82,15 @@ async def test_a_join_wave_is_batched_into_one_message_per_window(welcoming: Wor
 async def test_a_welcome_goes_out_once_per_member_across_restarts(welcoming: World) -> None:
     w = welcoming
     ola = await w.server.join(w.guild, "ola")
-    await w.server.wait_until(lambda: len(welcomes(w)) == 1)
+    await w.server.wait_until(lambda: len(welcomes(w)) == 1, timeout=10)
     waiting = await w.server.join(w.guild, "pam")  # within the window: waits for the timer
-    await w.settle()
+    assert await eventually(w, "SELECT due_at FROM timers WHERE kind = 'welcome' AND status = 'pending'")
     await w.server.leave(w.guild, ola)
     await w.restart()
     await w.server.join(w.guild, ola.user)  # a rejoin after a restart: never welcomed twice
     await w.settle()
     await w.advance(minutes=4)
-    await w.server.wait_until(lambda: len(welcomes(w)) == 2)
+    await w.server.wait_until(lambda: len(welcomes(w)) == 2, timeout=10)
     await w.restart()
     await w.advance(minutes=10)
     texts = [m.text() for m in welcomes(w)]
