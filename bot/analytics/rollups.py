@@ -130,8 +130,7 @@ class RollupJob:
         start = date.fromordinal(first - 21)  # weeks that settled or became final since the last runs
         monday = start - timedelta(days=start.weekday())
         while monday.toordinal() <= last:
-            if builder.week_is_settled(monday):
-                await builder.week(monday)  # computes and stores the settled (or final) week
+            await builder.store_week(monday)  # computes and stores the settled (or final) week
             monday += timedelta(weeks=1)
 
     async def rebuild(self, guild_ids: Collection[int] | None = None) -> dict[int, int]:
