@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.analytics import metrics as m
 from bot.analytics.model import HEADLINES, PeriodFigures, Report
+from bot.analytics.voice import VOICE_CSV_HEADER, voice_json, voice_rows
 from bot.core.localtime import zone
 
 WEEK_COLUMNS = (
@@ -84,6 +85,7 @@ def csv_files(report: Report) -> dict[str, str]:
         f"{stem}-posts.csv": posts_csv(report),
         f"{stem}-days.csv": days_csv(report),
         f"{stem}-weeks.csv": weeks_csv(report),
+        f"{stem}-voice.csv": _csv(VOICE_CSV_HEADER, voice_rows(report.voice)),
     }
 
 
@@ -188,6 +190,6 @@ def report_json(report: Report) -> dict[str, Any]:
                   "active_base_before": d.base_before, "communicators": d.communicators} for d in report.days],
         "experiments": list(report.experiments),
         "word_of_mouth": _feature(report.word_of_mouth),
-        "voice": _feature(report.voice),
         "headline_names": [h.name for h in HEADLINES],
+        "voice": voice_json(report.voice),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.analytics import metrics as m
 from bot.analytics.period import Period
@@ -16,7 +16,10 @@ from bot.analytics.stats import Rate
 from bot.analytics.streaks import Streak
 from bot.analytics.weaker_side import HeadlineFigure, WeakerSide
 
-SECTIONS = ("overview", "posts", "timing", "content", "members")
+if TYPE_CHECKING:
+    from bot.analytics.voice import VoiceFigures
+
+SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
 FIGURES_VERSION = 2
 """Stored weekly figures (analytics_weeks) of another version are recomputed, never shown."""
 
@@ -199,7 +202,8 @@ class Report:
     """The complete week the weaker side and next step were placed from (None: not placed)."""
     # Figures other features add (one optional field each; None when the feature has no data).
     word_of_mouth: Any = None  # bot.analytics.word_of_mouth.WordOfMouth (#20)
-    voice: Any = None  # bot.analytics.voice.VoiceFigures (#21)
+    voice: VoiceFigures | None = None
+    """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
 
     @property
     def established_posts(self) -> list[m.PostFigures]:

@@ -105,6 +105,11 @@ class NextStep:
     rule: str  # which rule chose it (for tests and the log)
 
 
+def _plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 member', '3 members', '1 activity' / '2 activities' (with ``many``)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
 def _pct(value: float) -> str:
     return f"{value:.0%}" if value >= 0.095 or value == 0 else f"{value:.1%}"
 
@@ -127,7 +132,7 @@ def slot_rule(x: NextStepInput) -> str | None:
     return (
         f"Posts at {best.key} drew {_times(b, c)} {current.key} ones ({_pct(b.value or 0)} against "
         f"{_pct(c.value or 0)} of active members, {best.posts} and {current.posts} posts): "
-        f"move the daily schedule to {best.key}."
+        "move the daily schedule there."
     )
 
 
@@ -168,7 +173,7 @@ def first_response_rule(x: NextStepInput) -> str | None:
     if x.current_slot is not None and x.current_slot.key == x.busiest_slot:
         return None  # already posting at the busiest time: a different slot would not help
     return (
-        f"Posts waited a median {wait} for their first response: post at {x.busiest_slot}, "
+        f"Posts waited a median of {wait} for their first response: post at {x.busiest_slot}, "
         "the busiest time of the last 28 days."
     )
 
@@ -178,8 +183,9 @@ def untested_slot_rule(x: NextStepInput) -> str | None:
     if x.busiest_untested_slot is None or x.busiest_untested_activities <= 0:
         return None
     return (
-        f"Test a post at {x.busiest_untested_slot}: members made {x.busiest_untested_activities} "
-        "activities there in the last 28 days and Hearth has not posted there yet."
+        f"Test a post at {x.busiest_untested_slot}: members made "
+        f"{_plural(x.busiest_untested_activities, 'activity', 'activities')} there in the last 28 days "
+        "and Hearth has not posted there yet."
     )
 
 
@@ -207,7 +213,10 @@ def returning_rule(x: NextStepInput) -> str | None:
     if x.previously_active <= 0:
         return None
     share = x.returning / x.previously_active
-    came = f"{_pct(share)} of the {x.previously_active} members active the week before came back ({x.returning})"
+    came = (
+        f"{_pct(share)} of the {_plural(x.previously_active, 'member')} active the week before came back "
+        f"({x.returning})"
+    )
     if x.busiest_slot is not None:
         return f"{came}: schedule a daily question at {x.busiest_slot}, when most of them are around."
     return f"{came}: start the daily number game (`/game schedule`), so a streak gives them a reason to return."
@@ -232,7 +241,7 @@ def stickiness_rule(x: NextStepInput) -> str | None:
     daily = x.stickiness * x.mau
     when = f" at {x.busiest_slot}" if x.busiest_slot else ""
     return (
-        f"Stickiness is {_pct(x.stickiness)} (about {daily:.1f} of {x.mau} monthly members on a given day): "
+        f"Stickiness is {_pct(x.stickiness)} (about {daily:.1f} of {_plural(x.mau, 'monthly member')} on a given day): "
         f"post something every day, for example a daily question{when}."
     )
 

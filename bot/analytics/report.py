@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.analytics import metrics as m
-from bot.analytics import sections
+from bot.analytics import sections, voice
 from bot.analytics.builder import ReportBuilder
 from bot.analytics.model import HEADLINES, SECTIONS, Headline, HeadlineSpec, PeriodFigures, Report, WeeklyReport
 from bot.analytics.period import PERIOD_CHOICES, Period, parse_period, week_of
@@ -100,6 +100,10 @@ async def build_report(
         else []
     )
     streaks = await sections.current_streaks(repo, scope) if with_streaks else []
+    voice_figures = await voice.load_voice(
+        repo.db, guild_id, first_day=period.first_day, last_day=period.last_day, today=scope.today.toordinal(),
+        now_ms=int(now.timestamp() * 1000),
+    )
     return Report(
         guild_id=guild_id,
         timezone=tz,
@@ -120,6 +124,7 @@ async def build_report(
         next_step=sections.next_step(weak, best, by_kind, placed_week or figures, peak),
         weaker_week=placed_week,
         days=days,
+        voice=voice_figures,
     )
 
 

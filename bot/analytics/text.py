@@ -8,6 +8,7 @@ from bot.analytics import metrics as m
 from bot.analytics.export import local_time
 from bot.analytics.model import Headline, Report
 from bot.analytics.stats import Rate
+from bot.analytics.voice import voice_lines
 
 NOT_YET = "not enough data yet"
 
@@ -69,7 +70,7 @@ def overview(r: Report) -> list[str]:
     if r.weaker is None:
         lines.append("Weaker side: not enough history yet (2 weeks needed).")
     else:
-        lines.append(f"Weaker side: **{r.weaker.side}**. {r.weaker.reason}")
+        lines.append(r.weaker.markdown)
     lines.append(f"Next step: {r.next_step.text}")
     return lines
 
@@ -127,7 +128,13 @@ def members(r: Report) -> list[str]:
     return lines
 
 
-SECTION_RENDERERS = {"overview": overview, "posts": posts, "timing": timing, "content": content, "members": members}
+def voice(r: Report) -> list[str]:
+    return voice_lines(r.voice)
+
+
+SECTION_RENDERERS = {
+    "overview": overview, "posts": posts, "timing": timing, "content": content, "members": members, "voice": voice,
+}
 
 
 def render(r: Report, section: str = "overview") -> str:

@@ -46,7 +46,15 @@ class WeakerSide:
     engagement_share: float
     worst: HeadlineFigure
     worst_fall: float  # relative fall of `worst`, positive = worse than its median
-    reason: str
+    reason: str  # one sentence, opening with `lead(side)`: "Engagement is the weaker side, with ..."
+
+    @property
+    def markdown(self) -> str:
+        """The reason with its opening in bold, for the summary and the report."""
+        opening = lead(self.side)
+        if self.reason.startswith(opening):
+            return f"**{opening}**{self.reason[len(opening) :]}"
+        return self.reason
 
 
 def _baseline(fig: HeadlineFigure) -> float | None:
@@ -111,14 +119,52 @@ def _tally(figures: Sequence[HeadlineFigure], side: Side) -> _SideTally:
     return _SideTally(side, below, placed, worst, worst_fall)
 
 
-def _describe_fall(fig: HeadlineFigure, fall: float) -> str:
+def mid_sentence(name: str) -> str:
+    """A figure's name inside a sentence: "Stickiness" -> "stickiness" (an acronym such as "MAU" stays)."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
+
+
+def lead(side: Side) -> str:
+    """How the weaker-side sentence opens: "Engagement is the weaker side"."""
+    return f"{side.capitalize()} is the weaker side"
+
+
+def _figures(below: int, placed: int) -> str:
+    """'2 of 4 figures below their 8-week median', '1 of 1 figure below its 8-week median'."""
+    noun, their = ("figure", "its") if placed == 1 else ("figures", "their")
+    return f"{below} of {placed} {noun} below {their} 8-week median"
+
+
+def _describe_fall(fall: float) -> str:
     if math.isinf(fall):
-        return f"{fig.name} moved away from a median of 0" + (" (worse)" if fall > 0 else " (better)")
+        return ("worse" if fall > 0 else "better") + " than a median of 0"
     if fall > 0:
-        return f"{fig.name} is {fall:.0%} worse than its median"
+        return f"{fall:.0%} worse than its median"
     if fall < 0:
-        return f"{fig.name} is {-fall:.0%} better than its median"
-    return f"{fig.name} is at its median"
+        return f"{-fall:.0%} better than its median"
+    return "at its median"
+
+
+def _reason(weak: _SideTally, strong: _SideTally, tie: bool) -> str:
+    """One sentence a moderator would write: the side named once, then the counts and the worst figure."""
+    assert weak.worst is not None  # placed > 0 guarantees a worst figure
+    worst = f"{mid_sentence(weak.worst.name)}, {_describe_fall(weak.worst_fall)}"
+    if not tie:
+        return (
+            f"{lead(weak.side)}, with {_figures(weak.below, weak.placed)} against {strong.below} of "
+            f"{strong.placed} for {strong.side}; its worst is {worst}."
+        )
+    if (weak.below, weak.placed) == (strong.below, strong.placed):
+        same = f"both sides have {_figures(weak.below, weak.placed)}"
+    else:
+        same = (
+            "both sides have the same share of figures below their 8-week median "
+            f"({weak.below} of {weak.placed} against {strong.below} of {strong.placed} for {strong.side})"
+        )
+    further = "fell further" if weak.worst_fall > 0 else "has the smaller margin"
+    return f"{lead(weak.side)}: {same}, and its worst {further}: {worst}."
 
 
 def weaker_side(figures: Iterable[HeadlineFigure]) -> WeakerSide | None:
@@ -137,25 +183,14 @@ def weaker_side(figures: Iterable[HeadlineFigure]) -> WeakerSide | None:
     lhs, rhs = opt.below * eng.placed, eng.below * opt.placed
     if lhs != rhs:
         weak, strong = (opt, eng) if lhs > rhs else (eng, opt)
-        why = (
-            f"{weak.side} is the weaker side: {weak.below} of {weak.placed} {weak.side} figures "
-            f"are below their 8-week median, against {strong.below} of {strong.placed} "
-            f"{strong.side} figures"
-        )
     else:
         weak, strong = (eng, opt) if eng.worst_fall > opt.worst_fall else (opt, eng)
-        why = (
-            f"{weak.side} is the weaker side: both sides have the same share of figures below "
-            f"their 8-week median ({weak.below} of {weak.placed} and {strong.below} of "
-            f"{strong.placed}), and {weak.side}'s worst figure fell most"
-        )
     assert weak.worst is not None  # placed > 0 guarantees a worst figure
-    reason = f"{why}; worst: {_describe_fall(weak.worst, weak.worst_fall)}."
     return WeakerSide(
         side=weak.side,
         optimization_share=opt.below / opt.placed,
         engagement_share=eng.below / eng.placed,
         worst=weak.worst,
         worst_fall=weak.worst_fall,
-        reason=reason,
+        reason=_reason(weak, strong, tie=lhs == rhs),
     )

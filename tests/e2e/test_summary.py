@@ -168,8 +168,8 @@ async def test_a_scripted_month_gives_the_expected_summary_on_schedule(world: Wo
     # Weaker side: engagement (member-to-member replies fell below its median, nothing else did);
     # the next step is the member-replies rule with the recomputed numbers.
     description = embed["description"]
-    assert description.startswith("**Weaker side: engagement.**")
-    assert "worst: Member-to-member replies" in description
+    assert description.startswith("**Engagement is the weaker side**, with ")
+    assert "its worst is member-to-member replies, " in description
     assert (
         f"**Next step:** Only {share:.0%} of replies were members answering each other "
         f"({this['member_replies']} of {this['replies']}, 1 pair of members): try a submission contest"

@@ -238,9 +238,9 @@ async def test_unknown_route_is_answered_404_and_recorded(local_discord, communi
     runner = await start_bot()
     with pytest.raises(discord.NotFound):
         await runner.bot.http.request(
-            Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=community.guild.id)
+            Route("GET", "/guilds/{guild_id}/bans", guild_id=community.guild.id)
         )
-    assert local_discord.unknown_routes == [("GET", f"/guilds/{community.guild.id}/audit-logs")]
+    assert local_discord.unknown_routes == [("GET", f"/guilds/{community.guild.id}/bans")]
 
 
 async def test_message_content_needs_its_intent_unless_the_bot_is_mentioned(

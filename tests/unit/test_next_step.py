@@ -38,7 +38,7 @@ def test_slot_rule_names_both_slots_the_ratio_and_the_counts() -> None:
     assert rule == "slot"
     assert text == (
         "Posts at Tue 18:00-21:00 drew 6.0x the rate of Tue 09:00-12:00 ones (30% against 5.0% of active "
-        "members, 4 and 6 posts): move the daily schedule to Tue 18:00-21:00."
+        "members, 4 and 6 posts): move the daily schedule there."
     )
 
 
@@ -86,7 +86,7 @@ def test_first_response_rule_suggests_the_busiest_slot_unless_already_there() ->
     )
     assert rule == "first_response"
     assert text == (
-        "Posts waited a median 95 minutes for their first response: post at Sat 18:00-21:00, "
+        "Posts waited a median of 95 minutes for their first response: post at Sat 18:00-21:00, "
         "the busiest time of the last 28 days."
     )
     assert "2.5 hours" in pick(first_response_minutes=150, busiest_slot="Sat 18:00-21:00")[1]

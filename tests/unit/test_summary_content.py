@@ -33,7 +33,7 @@ def full_content(**changes: object) -> SummaryContent:
             FigureLine("Member-to-member replies", "engagement", None, 0.2),
         ],
         "weaker_side": "engagement",
-        "weaker_reason": "2 of 2 engagement figures are below their 8-week median.",
+        "weaker_reason": "**Engagement is the weaker side**, with 2 of 2 figures below their 8-week median.",
         "next_step": "Only 8.0% of replies were members answering each other (4 of 50): try a submission contest.",
         "best_post": PostLine("trivia", None, message_url(1, 2, 3), 0.3, 12, 40),
         "worst_post": PostLine("question", "fun", message_url(1, 2, 4), 0.05, 2, 40),
@@ -61,7 +61,7 @@ def test_values_and_week_over_week_arrows() -> None:
 def test_full_summary_leads_with_the_weaker_side_and_the_next_step() -> None:
     r = render(full_content())
     assert r.title == "Weekly summary · 2–8 Mar 2026"
-    assert r.description.startswith("**Weaker side: engagement.** 2 of 2 engagement figures")
+    assert r.description.startswith("**Engagement is the weaker side**, with 2 of 2 figures")
     assert "**Next step:** Only 8.0% of replies" in r.description
     fields = {name: value for name, value, _ in r.fields}
     assert "Participation rate: **12%** ↑ +2.5 pts" in fields["Optimization"]

@@ -84,8 +84,11 @@ def test_side_with_larger_share_below_is_weaker_and_its_worst_figure_is_named() 
     assert result.engagement_share == pytest.approx(2 / 3)
     assert result.worst.name == "stickiness"
     assert result.worst_fall == pytest.approx(0.5)
-    assert "2 of 3 engagement figures" in result.reason
-    assert "stickiness is 50% worse than its median" in result.reason
+    assert result.reason == (
+        "Engagement is the weaker side, with 2 of 3 figures below their 8-week median against 0 of 2 for "
+        "optimization; its worst is stickiness, 50% worse than its median."
+    )
+    assert result.markdown.startswith("**Engagement is the weaker side**, with 2 of 3 figures")
 
 
 def test_tie_in_share_goes_to_the_side_whose_worst_figure_fell_most() -> None:
@@ -100,7 +103,10 @@ def test_tie_in_share_goes_to_the_side_whose_worst_figure_fell_most() -> None:
     assert result.optimization_share == result.engagement_share == 0.5
     assert result.side == "optimization"
     assert result.worst.name == "participation rate"
-    assert "same share" in result.reason
+    assert result.reason == (
+        "Optimization is the weaker side: both sides have 1 of 2 figures below their 8-week median, and its "
+        "worst fell further: participation rate, 50% worse than its median."
+    )
 
 
 def test_unplaced_figures_do_not_count_in_a_side_share() -> None:

@@ -85,7 +85,8 @@ class PostLine:
     def text(self) -> str:
         label = self.kind.capitalize() + (f" · {self.tag}" if self.tag else "")
         link = f"[{label}]({self.url})" if self.url else label
-        return f"{link}: {format_value(self.rate, '%')} of {self.base} active members ({self.responders})"
+        members = "active member" if self.base == 1 else "active members"
+        return f"{link}: {format_value(self.rate, '%')} of {self.base} {members} ({self.responders})"
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class SummaryContent:
     timezone: str
     figures: Sequence[FigureLine] = ()
     weaker_side: str | None = None
-    weaker_reason: str | None = None
+    weaker_reason: str | None = None  # one sentence in markdown (bot.analytics.weaker_side.WeakerSide.markdown)
     next_step: str | None = None
     best_post: PostLine | None = None
     worst_post: PostLine | None = None
@@ -173,7 +174,7 @@ def render(content: SummaryContent) -> Rendered:
 def _render_full(content: SummaryContent, title: str, footer: str) -> Rendered:
     lines = []
     if content.weaker_side is not None:
-        lines.append(f"**Weaker side: {content.weaker_side}.** {content.weaker_reason or ''}".rstrip())
+        lines.append(content.weaker_reason or f"**{content.weaker_side.capitalize()} is the weaker side.**")
     if content.next_step is not None:
         lines.append(f"**Next step:** {content.next_step}")
     fields = []

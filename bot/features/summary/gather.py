@@ -97,7 +97,7 @@ def content_from_report(report: Report, extras: Extras) -> SummaryContent:
         **common,  # type: ignore[arg-type]
         figures=figures,
         weaker_side=report.weaker.side,
-        weaker_reason=report.weaker.reason,
+        weaker_reason=report.weaker.markdown,
         next_step=step.text if step.evidence.get("rule") else None,
         best_post=_post_line(report, True, extras.links),
         worst_post=_post_line(report, False, extras.links),

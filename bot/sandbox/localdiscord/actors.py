@@ -159,8 +159,13 @@ class ActorsMixin:
         return thread
 
     # ---- membership -------------------------------------------------------------------------------
-    async def join(self: LocalDiscord, guild: Guild, member: Member | User | str) -> Member:  # type: ignore[misc]
-        """Someone joins (GUILD_MEMBER_ADD, members intent only)."""
+    async def join(  # type: ignore[misc]
+        self: LocalDiscord, guild: Guild, member: Member | User | str, *, invite: str | None = None
+    ) -> Member:
+        """Someone joins (GUILD_MEMBER_ADD, members intent only), through ``invite`` (a live code or
+        the vanity URL: its uses go up by one first) when given."""
+        if invite is not None:
+            self.use_code(guild, invite)
         if isinstance(member, str):
             m = self.add_member(guild, member)
         else:
@@ -177,6 +182,14 @@ class ActorsMixin:
         self.gateway.emit("GUILD_MEMBER_REMOVE", payloads.member_remove_event(guild.id, member.user))
         self._bump()
         await self.flush()
+
+    async def set_roles(self: LocalDiscord, member: Member, roles: Iterable[Any]) -> Member:  # type: ignore[misc]
+        """An admin changes someone's roles (GUILD_MEMBER_UPDATE, members intent only)."""
+        member.roles = [r if isinstance(r, int) else r.id for r in roles]
+        self.gateway.emit("GUILD_MEMBER_UPDATE", payloads.member_add_event(member))
+        self._bump()
+        await self.flush()
+        return member
 
     # ---- interactions -----------------------------------------------------------------------------
     def _text_channel(self: LocalDiscord, where: Guild | Channel) -> tuple[Guild, Channel]:  # type: ignore[misc]

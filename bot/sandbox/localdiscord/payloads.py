@@ -299,9 +299,11 @@ def message(
         data["member"] = member(author_member, with_user=False)
     if msg.poll is not None and include_content:
         data["poll"] = poll(msg.poll, me_id)
+    if msg.snapshots is not None:
+        data["message_snapshots"] = msg.snapshots if include_content else strip_snapshots(msg.snapshots)
     if msg.message_reference is not None:
         data["message_reference"] = msg.message_reference
-        if depth == 0:
+        if depth == 0 and msg.snapshots is None:
             data["referenced_message"] = (
                 message(referenced, me_id=me_id, base_url=base_url, guild=guild, depth=1)
                 if referenced is not None and not referenced.deleted
@@ -314,6 +316,14 @@ def message(
     if msg.interaction_metadata is not None:
         data["interaction_metadata"] = msg.interaction_metadata
     return data
+
+
+def strip_snapshots(snapshots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Snapshots as a bot without the message content intent gets them."""
+    return [
+        {"message": {**s["message"], "content": "", "embeds": [], "attachments": [], "components": []}}
+        for s in snapshots
+    ]
 
 
 def reaction_event(msg: Message, who: Member | User, emoji: dict[str, Any], *, add: bool) -> dict[str, Any]:

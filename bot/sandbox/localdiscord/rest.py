@@ -16,7 +16,8 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import payloads
+from . import oauth2, payloads
+from .forwards import FORWARD, forward_body_errors
 from .interactions import ACK_DEADLINE, TOKEN_LIFETIME, CallbackType, InteractionKind, InteractionResult
 from .validation import (
     ApiError,
@@ -104,6 +105,10 @@ class RestApi:
                 s.unknown_routes.append((method, path))
                 log.warning("local Discord has no route %s %s", method, path)
                 response = json_response({"message": "404: Not Found", "code": 0}, 404)
+            elif path in oauth2.NO_AUTH_PATHS:
+                response = await handler(request)  # client credentials in the body
+            elif request.headers.get("Authorization", "").startswith("Bearer "):
+                response = await s.oauth_routes.bearer(path, request)
             elif (
                 not path.startswith(NO_AUTH_PREFIXES)
                 and request.headers.get("Authorization") != f"Bot {s.token}"
@@ -392,7 +397,15 @@ class RestApi:
         channel = s.channel(request.match_info["channel_id"])
         body, files = await self.body(request)
         s.check_send(channel, s.bot_user, files=bool(files), poll=bool(body.get("poll")))
-        msg = self.new_message(channel, body, files)
+        ref = body.get("message_reference") or {}
+        if ref.get("type") == FORWARD:
+            forward_body_errors(body)
+            original = self.reply_target(channel, body)
+            if original is None:
+                raise unknown_message()
+            msg = s.forward_message(original, channel, s.bot_user)
+        else:
+            msg = self.new_message(channel, body, files)
         return json_response(s.message_payload(msg))
 
     async def get_message(self, request: web.Request) -> web.Response:
@@ -801,6 +814,7 @@ def build_app(server: LocalDiscord) -> web.Application:
         r.add_route("GET", app_cmds + scope + "/commands", api.get_commands)
         r.add_route("POST", app_cmds + scope + "/commands", api.post_command)
         r.add_route("DELETE", app_cmds + scope + "/commands/{command_id}", api.delete_command)
+    oauth2.add_routes(r, server.oauth_routes, p)
     r.add_route("GET", "/gateway", server.gateway.handle)
     r.add_route("GET", "/attachments/{attachment_id}/{filename}", api.attachment_bytes)
     return app

@@ -20,8 +20,11 @@ from aiohttp import web
 from . import payloads
 from .actors import ActorsMixin
 from .faults import FaultPlan, RestFault
+from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
+from .invites import InviteBook, InvitesMixin, add_invite_routes
+from .oauth2 import OAuth2, OAuth2Routes
 from .rest import RestCall, build_app
 from .snowflakes import SnowflakeGenerator, to_ms
 from .validation import (
@@ -65,7 +68,7 @@ class _UTCClock:
         return datetime.now(UTC)
 
 
-class LocalDiscord(ActorsMixin):
+class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
     """A protocol-faithful Discord for one bot application, served on 127.0.0.1."""
 
     def __init__(
@@ -87,6 +90,8 @@ class LocalDiscord(ActorsMixin):
         self.app_owner = User(id=owner_id, name="app-owner")
         self.bot_user = User(id=self.ids.next(), name=bot_name, bot=True)
         self.application_id = self.bot_user.id
+        self.oauth = OAuth2(client_id=self.application_id)
+        self.oauth_routes = OAuth2Routes(self)
         self.guilds: dict[int, Guild] = {}
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user, owner_id: self.app_owner}
         self.channels: dict[int, Channel] = {}
@@ -101,6 +106,7 @@ class LocalDiscord(ActorsMixin):
         self.gateway = GatewayHub(self, resume_buffer=resume_buffer)
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
+        self.invite_book = InviteBook()
         self._message_order = 0
         self._last_action_mark = 0
         self._changed = asyncio.Event()
@@ -110,7 +116,9 @@ class LocalDiscord(ActorsMixin):
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> LocalDiscord:
-        self._runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+        app = build_app(self)
+        add_invite_routes(app, self)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -596,6 +604,8 @@ class LocalDiscord(ActorsMixin):
                 stripped = dict(data)
                 stripped.update(content="", embeds=[], attachments=[], components=[])
                 stripped.pop("poll", None)
+                if "message_snapshots" in stripped:
+                    stripped["message_snapshots"] = payloads.strip_snapshots(stripped["message_snapshots"])
                 return dumps(stripped)
 
         self.gateway.emit(event, data_json=dumps(data), without_content=without)
@@ -617,6 +627,7 @@ class LocalDiscord(ActorsMixin):
         webhook_id: int | None = None,
         interaction_metadata: dict[str, Any] | None = None,
         tts: bool = False,
+        forward_of: Message | None = None,
     ) -> Message:
         """Store a message and announce it with MESSAGE_CREATE (ephemeral ones stay private)."""
         mid = self.ids.next()
@@ -631,6 +642,8 @@ class LocalDiscord(ActorsMixin):
             }
             if type == 0:
                 type = 19
+        elif forward_of is not None:
+            ref = forward_reference(forward_of)
         msg = Message(
             id=mid,
             channel_id=channel.id,
@@ -651,6 +664,7 @@ class LocalDiscord(ActorsMixin):
             application_id=self.application_id if webhook_id else None,
             interaction_metadata=interaction_metadata,
             order=self._message_order,
+            snapshots=[snapshot(forward_of, self.base_url)] if forward_of is not None else None,
         )
         self.messages[mid] = msg
         if poll is not None:

@@ -281,6 +281,7 @@ class Message:
     thread_id: int | None = None
     deleted: bool = False
     order: int = 0  # global creation counter, for "messages since" queries
+    snapshots: list[dict[str, Any]] | None = None  # a forward's copy of its original (forwards.py)
 
     EPHEMERAL = 1 << 6
     LOADING = 1 << 7
@@ -296,7 +297,9 @@ class Message:
     @property
     def reply_to_id(self) -> int | None:
         ref = self.message_reference
-        return int(ref["message_id"]) if ref and ref.get("message_id") else None
+        if not ref or not ref.get("message_id") or ref.get("type") == 1:  # a forward is no reply
+            return None
+        return int(ref["message_id"])
 
     def text(self) -> str:
         """Everything a person reads in this message: content, embeds, poll question and answers."""

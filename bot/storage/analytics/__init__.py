@@ -21,5 +21,9 @@ class AnalyticsRepository(ReportQueries, RollupStore, BaseRollupRebuild):
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @property
+    def db(self) -> Database:
+        return self._db
+
     def transaction(self):  # type: ignore[no-untyped-def]
         return self._db.transaction()
