@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from bot.analytics import metrics as m
 from bot.analytics.builder import ReportBuilder
 from bot.analytics.scope import Excluded, Scope, exclusion_key
+from bot.core.progress import Progress
 from bot.storage.analytics import AnalyticsRepository, DayRollup, PostRollup
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class RollupJob:
             except Exception:
                 log.exception("analytics rollups failed for guild %s", guild_id)
 
-    async def run_guild(self, guild_id: int, first_day: int | None = None) -> int:
+    async def run_guild(self, guild_id: int, first_day: int | None = None, progress: Progress | None = None) -> int:
         """Recompute days first_day..yesterday (default: the last NIGHTLY_DAYS); returns days stored."""
         tz = await self._timezone_of(guild_id)
         now = self._now()
@@ -79,8 +80,13 @@ class RollupJob:
             return 0
         excluded = await excluded_members(self.repo, self._opted_out, guild_id, first - 400)
         scope = Scope(guild_id, tz, now, excluded, excl_key=exclusion_key(excluded))
+        mondays = _mondays(first, last)
+        if progress is not None:
+            progress.add(1 + len(mondays))
         await self._days_and_posts(scope, first, last)
-        await self._weeks(scope, first, last)
+        if progress is not None:
+            progress.advance(note=f"guild {guild_id}: days and posts")
+        await self._weeks(scope, mondays, progress)
         return last - first + 1
 
     async def _days_and_posts(self, scope: Scope, first: int, last: int) -> None:
@@ -125,21 +131,41 @@ class RollupJob:
                 scope.now_ms,
             )
 
-    async def _weeks(self, scope: Scope, first: int, last: int) -> None:
+    async def _weeks(self, scope: Scope, mondays: list[date], progress: Progress | None) -> None:
         builder = ReportBuilder(self.repo, scope)
-        start = date.fromordinal(first - 21)  # weeks that settled or became final since the last runs
-        monday = start - timedelta(days=start.weekday())
-        while monday.toordinal() <= last:
+        for monday in mondays:
             await builder.store_week(monday)  # computes and stores the settled (or final) week
-            monday += timedelta(weeks=1)
+            if progress is not None:
+                progress.advance(note=f"guild {scope.guild_id}: week of {monday:%d %b %Y}")
 
-    async def rebuild(self, guild_ids: Collection[int] | None = None) -> dict[int, int]:
-        """Recompute the trigger rollups from raw activities, then every analytics rollup."""
-        await self.repo.rebuild_base_rollups()
+    async def rebuild(
+        self, guild_ids: Collection[int] | None = None, progress: Progress | None = None
+    ) -> dict[int, int]:
+        """Recompute the trigger rollups from raw activities, then every analytics rollup.
+
+        ``progress`` counts a step per base statement of each guild, one for its days and posts
+        and one per week (``hearth db rebuild-rollups`` draws it on a terminal).
+        """
+        bar = progress if progress is not None else Progress("rebuild", stream=None)
+        guilds = list(guild_ids or await self.repo.guilds_with_activity())
+        bar.add(len(guilds) * (self.repo.BASE_REBUILD_STEPS + 1))
+        await self.repo.rebuild_base_rollups(on_step=lambda what: bar.advance(note=what))
         done: dict[int, int] = {}
-        for guild_id in guild_ids or await self.repo.guilds_with_activity():
+        for guild_id in guilds:
             await self.repo.clear_analytics(guild_id)
             first = await self.repo.first_day(guild_id)
             if first is not None:
-                done[guild_id] = await self.run_guild(guild_id, first_day=first)
+                done[guild_id] = await self.run_guild(guild_id, first_day=first, progress=bar)
+            bar.advance(note=f"guild {guild_id}: done")
         return done
+
+
+def _mondays(first: int, last: int) -> list[date]:
+    """The weeks that settled or became final since the last runs: from 3 weeks before ``first``."""
+    start = date.fromordinal(first - 21)
+    monday = start - timedelta(days=start.weekday())
+    weeks = []
+    while monday.toordinal() <= last:
+        weeks.append(monday)
+        monday += timedelta(weeks=1)
+    return weeks

@@ -9,6 +9,7 @@ from bot.analytics.rollups import RollupJob
 from bot.cli.common import Subcommands, database_path, default_timezone, with_database
 from bot.cli.offline import load_privacy
 from bot.core.clock import SystemClock
+from bot.core.progress import Progress, terminal
 from bot.storage import Database
 from bot.storage.analytics import AnalyticsRepository
 from bot.storage.guilds import GuildRepository
@@ -52,7 +53,8 @@ def cmd_rebuild_rollups(args: argparse.Namespace) -> int:
             return guilds.timezone(guild_id)
 
         job = RollupJob(AnalyticsRepository(db), timezone_of, privacy.opted_out_members, SystemClock().now)
-        done = await job.rebuild()
+        with Progress("rebuild-rollups", stream=terminal()) as bar:
+            done = await job.rebuild(progress=bar)
         print(f"rebuilt rollups from raw activities; analytics days per guild: {done or 'none'}")
         return 0
 

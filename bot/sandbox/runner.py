@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from bot.app import INTERACTION_TASKS, Hearth
 from bot.core.clock import FakeClock
 from bot.core.entropy import Entropy
+from bot.core.progress import Progress
 from bot.sandbox.community import (
     Action,
     CommunityModel,
@@ -128,7 +129,7 @@ class Sandbox:
         self.clock = FakeClock(self.start)
         self.model = CommunityModel(self.settings, self.start)
         self._say = say or (lambda text: None)
-        self._progress = progress
+        self._progress = Progress("backfill", total=1.0, stream=progress)
         self.stats = Stats()
         self.verbose = False
         self.server: LocalDiscord
@@ -147,7 +148,6 @@ class Sandbox:
         self.contest_threads: dict[int, int] = {}  # a contest's thread (or channel) -> its number
         self._live_log: Counter[tuple[int, str]] = Counter()
         self._live_until: datetime | None = None
-        self._progress_at = 0.0
         self._log_since: datetime | None = None
 
     # ---- life cycle ----------------------------------------------------------------------
@@ -571,20 +571,11 @@ class Sandbox:
         )
 
     def _show_progress(self, fraction: float) -> None:
-        if self._progress is None:
-            return
-        now = time.monotonic()
-        if fraction < 1 and now - self._progress_at < 0.2:
-            return
-        self._progress_at = now
-        width = 30
-        filled = int(fraction * width)
-        self._progress.write(
-            f"\rbackfill [{'#' * filled}{'.' * (width - filled)}] {fraction:5.1%}  {self.stats.events:,} actions "
-        )
+        note = f"{self.stats.events:,} actions"
         if fraction >= 1:
-            self._progress.write("\n")
-        self._progress.flush()
+            self._progress.finish(note)
+        else:
+            self._progress.set(fraction, note)
 
     def post_label(self, message_id: int) -> str:
         """'the poll "Cats or dogs?"': a short name for a post in the printed story."""

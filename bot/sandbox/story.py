@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core.progress import terminal
 from bot.sandbox.community import CommunitySettings
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ async def run(
         f"Hearth sandbox: {community.members} simulated members, {community.weeks} weeks of history, "
         f"seed {community.seed}, time zone {community.timezone}. No token: a local Discord on 127.0.0.1."
     )
-    progress = sys.stderr if sys.stderr.isatty() or os.environ.get("HEARTH_PROGRESS") else None
+    progress = terminal()
     async with Sandbox(SandboxConfig(community=community, out=out, today=today), say=say, progress=progress) as sb:
         say(f"Backfilling {sb.local(sb.start):%d %b %Y} to {sb.local(sb.end):%d %b %Y %H:%M} ({sb.tz_name})")
         await scenario.backfill(sb)

@@ -19,10 +19,16 @@ from aiohttp import web
 from . import oauth2, payloads
 from .forwards import FORWARD, forward_body_errors
 from .interactions import ACK_DEADLINE, TOKEN_LIFETIME, CallbackType, InteractionKind, InteractionResult
+from .limits import limit
 from .validation import (
     ApiError,
     already_acknowledged,
+    check_autocomplete,
+    check_channel_patch,
+    check_commands,
     check_message_body,
+    check_modal,
+    check_thread_body,
     empty_message,
     missing_permissions,
     unknown_interaction,
@@ -193,9 +199,10 @@ class RestApi:
         ephemeral_ok: bool = False,
         interaction: InteractionResult | None = None,
         type: int = 0,
+        prefix: list[str | int] | None = None,
     ) -> Message:
         """Validate a create body and store the message the bot sends."""
-        check_message_body(body)
+        check_message_body(body, prefix)
         if (
             not any(body.get(k) for k in ("content", "embeds", "poll", "components", "sticker_ids"))
             and not files
@@ -231,8 +238,10 @@ class RestApi:
             interaction_metadata=metadata,
         )
 
-    def apply_edit(self, msg: Message, body: dict[str, Any], files: list[Any]) -> Message:
-        check_message_body({k: v for k, v in body.items() if k != "poll"})
+    def apply_edit(
+        self, msg: Message, body: dict[str, Any], files: list[Any], prefix: list[str | int] | None = None
+    ) -> Message:
+        check_message_body({k: v for k, v in body.items() if k != "poll"}, prefix)
         changes: dict[str, Any] = {}
         for key in ("content", "embeds", "components", "allowed_mentions"):
             if key in body:
@@ -301,14 +310,17 @@ class RestApi:
 
     async def put_commands(self, request: web.Request) -> web.Response:
         body, _ = await self.body(request)
+        check_commands(body, bulk=True)
         scope = int(request.match_info["guild_id"]) if "guild_id" in request.match_info else None
-        return json_response(
-            self._store_commands(scope, body if isinstance(body, list) else [], replace=True)
-        )
+        return json_response(self._store_commands(scope, body, replace=True))
 
     async def post_command(self, request: web.Request) -> web.Response:
         body, _ = await self.body(request)
+        check_commands(body, bulk=False)
         scope = int(request.match_info["guild_id"]) if "guild_id" in request.match_info else None
+        existing = self.s.commands.get(scope, {})
+        if body["name"] not in existing and len(existing) >= limit("command.count"):
+            raise ApiError(400, 30032, "Maximum number of application commands reached (100)")
         return json_response(self._store_commands(scope, [body], replace=False)[0], 201)
 
     async def get_commands(self, request: web.Request) -> web.Response:
@@ -370,10 +382,12 @@ class RestApi:
         s = self.s
         c = s.channel(request.match_info["channel_id"])
         body, _ = await self.body(request)
+        check_channel_patch(body, thread=c.is_thread)
         if c.is_thread:
             if c.owner_id != s.bot_user.id:
                 s.require(c, s.bot_user, Perm.MANAGE_THREADS)
             c.name = body.get("name", c.name)
+            c.auto_archive_duration = int(body.get("auto_archive_duration") or c.auto_archive_duration)
             if "archived" in body:
                 c.archived = bool(body["archived"])
                 c.archive_timestamp = s.now()
@@ -563,13 +577,14 @@ class RestApi:
         channel = s.channel(request.match_info["channel_id"])
         msg = s.message(channel.id, request.match_info["message_id"])
         body, _ = await self.body(request)
+        check_thread_body(body)
         s.require(channel, s.bot_user, Perm.CREATE_PUBLIC_THREADS)
         if msg.thread_id is not None:
             raise ApiError(400, 160004, "A thread has already been created for this message")
         thread = s.create_thread(
             channel,
             s.bot_user,
-            str(body.get("name") or "thread"),
+            str(body["name"]),
             message=msg,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
@@ -579,12 +594,13 @@ class RestApi:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
         body, _ = await self.body(request)
+        check_thread_body(body)
         private = int(body.get("type") or ChannelType.PUBLIC_THREAD) == ChannelType.PRIVATE_THREAD
         s.require(channel, s.bot_user, Perm.CREATE_PRIVATE_THREADS if private else Perm.CREATE_PUBLIC_THREADS)
         thread = s.create_thread(
             channel,
             s.bot_user,
-            str(body.get("name") or "thread"),
+            str(body["name"]),
             private=private,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
@@ -633,6 +649,7 @@ class RestApi:
                 ephemeral_ok=True,
                 interaction=result,
                 type=20 if result.kind == InteractionKind.APPLICATION_COMMAND else 0,
+                prefix=["data"],
             )
             result.original = message
         elif kind == CallbackType.DEFERRED_MESSAGE:
@@ -665,12 +682,14 @@ class RestApi:
             message = result.source_message
             result.original = message
             if kind == CallbackType.UPDATE_MESSAGE:
-                self.apply_edit(message, data, files)
+                self.apply_edit(message, data, files, prefix=["data"])
         elif kind == CallbackType.MODAL:
             if result.kind in (InteractionKind.MODAL_SUBMIT, InteractionKind.AUTOCOMPLETE):
                 raise ApiError(400, 50035, "Invalid Form Body")
+            check_modal(data)
             result.modal = data
         elif kind == CallbackType.AUTOCOMPLETE_RESULT:
+            check_autocomplete(data)
             result.choices = list(data.get("choices") or [])
         else:
             raise ApiError(

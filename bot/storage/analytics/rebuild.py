@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.storage.analytics._sql import AnalyticsTables
+
+StepDone = Callable[[str], None]
 
 
 class BaseRollupRebuild(AnalyticsTables):
     """``rebuild_base_rollups``: one transaction over every guild with raw activities."""
 
-    async def rebuild_base_rollups(self) -> dict[int, int]:
+    BASE_REBUILD_STEPS = 4
+    """Statements per guild that ``on_step`` reports (member days, hours, post responders, reply pairs)."""
+
+    async def rebuild_base_rollups(self, on_step: StepDone | None = None) -> dict[int, int]:
         """Recompute member_days, guild_hours, post_responders and reply_pairs from raw activities.
 
         One transaction. Where retention has already dropped raw rows of a guild, days before
         the first full raw day are kept as they are (they cannot be rebuilt). Returns the first
-        rebuilt local day per guild.
+        rebuilt local day per guild. ``on_step(what)`` is called after each of a guild's
+        ``BASE_REBUILD_STEPS`` statements (for a progress bar).
         """
         rebuilt: dict[int, int] = {}
         async with self._db.transaction():
@@ -32,10 +40,10 @@ class BaseRollupRebuild(AnalyticsTables):
                     continue
                 cutoff = first_raw + 1 if older else -(2**62)
                 rebuilt[guild_id] = cutoff
-                await self._rebuild_guild(guild_id, cutoff)
+                await self._rebuild_guild(guild_id, cutoff, on_step or (lambda what: None))
         return rebuilt
 
-    async def _rebuild_guild(self, guild_id: int, cutoff: int) -> None:
+    async def _rebuild_guild(self, guild_id: int, cutoff: int, on_step: StepDone) -> None:
         params = (guild_id, cutoff)
         for table in ("member_days", "guild_hours", "reply_pairs"):
             await self._db.execute(f"DELETE FROM {table} WHERE guild_id = ? AND local_day >= ?", params)
@@ -59,6 +67,7 @@ class BaseRollupRebuild(AnalyticsTables):
             """,
             params,
         )
+        on_step(f"guild {guild_id}: member days")
         await self._db.execute(
             """
             INSERT INTO guild_hours (guild_id, utc_hour, local_day, local_hour_of_week, activities)
@@ -68,6 +77,7 @@ class BaseRollupRebuild(AnalyticsTables):
             """,
             params,
         )
+        on_step(f"guild {guild_id}: hours")
         await self._db.execute(
             """
             INSERT INTO post_responders (guild_id, post_id, member_id, first_at)
@@ -78,6 +88,7 @@ class BaseRollupRebuild(AnalyticsTables):
             """,
             params,
         )
+        on_step(f"guild {guild_id}: post responders")
         await self._db.execute(
             """
             INSERT INTO reply_pairs (guild_id, local_day, member_a, member_b, replies)
@@ -94,3 +105,4 @@ class BaseRollupRebuild(AnalyticsTables):
             """,
             params,
         )
+        on_step(f"guild {guild_id}: reply pairs")
