@@ -11,6 +11,8 @@ from discord.ext import commands
 from bot.app import Hearth
 from bot.platform.recorder import Activity
 
+FORWARD = discord.MessageReferenceType.forward
+
 
 class Tracking(commands.Cog):
     def __init__(self, bot: Hearth) -> None:
@@ -47,20 +49,30 @@ class Tracking(commands.Cog):
         guild_id = message.guild.id
         thread_id = message.channel.id if isinstance(message.channel, discord.Thread) else None
         parent_id = message.channel.parent_id if isinstance(message.channel, discord.Thread) else None
-        replied_id = message.reference.message_id if message.reference else None
-        replied = message.reference.resolved if message.reference else None
+        ref = message.reference
+        kind = "message"
         reply_to_member: int | None = None
         reply_to_bot = False
-        if isinstance(replied, discord.Message):
-            if self.bot.user is not None and replied.author.id == self.bot.user.id:
-                reply_to_bot = True
-            elif not replied.author.bot:
-                reply_to_member = replied.author.id
-        post_id = self.bot.posts.for_message(guild_id, replied_id) or self.bot.posts.for_thread(guild_id, thread_id)
+        if ref is not None and ref.type is FORWARD:
+            # A forward (metadata only, never the snapshot's text): of a Hearth post of this guild a
+            # share linked to it, wherever it lands; of anything else a plain message.
+            shared = self.bot.posts.for_message(guild_id, ref.message_id) if ref.guild_id == guild_id else None
+            post_id = shared or self.bot.posts.for_thread(guild_id, thread_id)
+            if shared is not None:
+                kind = "share"
+        else:
+            replied_id = ref.message_id if ref else None
+            replied = ref.resolved if ref else None
+            if isinstance(replied, discord.Message):
+                if self.bot.user is not None and replied.author.id == self.bot.user.id:
+                    reply_to_bot = True
+                elif not replied.author.bot:
+                    reply_to_member = replied.author.id
+            post_id = self.bot.posts.for_message(guild_id, replied_id) or self.bot.posts.for_thread(guild_id, thread_id)
         self.bot.recorder.record(
             Activity(
                 guild_id=guild_id,
-                kind="message",
+                kind=kind,
                 member_id=message.author.id,
                 at=message.created_at,
                 event_key=f"m:{message.id}",

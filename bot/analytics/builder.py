@@ -66,6 +66,12 @@ class ReportBuilder:
                 if base is None:
                     base = m.active_base(await self._base_set(p.local_day), window)
                 self._posts[p.id] = _post(p, len(window), base, m.first_response(window), start)
+        if missing:
+            sharers = await self.repo.sharers(s.guild_id, [p.id for p in missing], s.excluded)
+            for p in missing:
+                count = len(m.window_responders(sharers[p.id], p.posted_at))
+                if count:
+                    self._posts[p.id] = dataclasses.replace(self._posts[p.id], sharers=count)
         return [self._posts[p.id] for p in posts]
 
     async def _rolled_base(self, day: int, responders: set[int]) -> int | None:

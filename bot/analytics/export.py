@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.analytics import metrics as m
 from bot.analytics.model import HEADLINES, PeriodFigures, Report
+from bot.analytics.shares import SHARES_CSV_HEADER, share_rows, shares_json
 from bot.analytics.voice import VOICE_CSV_HEADER, voice_json, voice_rows
 from bot.core.localtime import zone
 
@@ -46,7 +47,7 @@ def local_time(ms: int, tz: str) -> str:
 def posts_csv(report: Report) -> str:
     header = (
         "post_id", "posted_at_local", "kind", "tag", "slot", "responders", "active_base", "rate", "rate_low",
-        "rate_high", "member_count", "reach", "first_response_minutes",
+        "rate_high", "member_count", "reach", "first_response_minutes", "sharers", "share_rate",
     )
     rows = []
     for p in report.posts:
@@ -56,6 +57,7 @@ def posts_csv(report: Report) -> str:
                 p.post_id, local_time(p.posted_at, report.timezone), p.kind, p.tag or "",
                 m.slot_label(m.slot_of(p.local_hour_of_week)), p.responders, p.base, p.rate.value,
                 low if p.base else None, high if p.base else None, p.member_count, p.reach, p.first_response_minutes,
+                p.sharers, p.share_rate.value,
             )
         )
     return _csv(header, rows)
@@ -86,6 +88,7 @@ def csv_files(report: Report) -> dict[str, str]:
         f"{stem}-days.csv": days_csv(report),
         f"{stem}-weeks.csv": weeks_csv(report),
         f"{stem}-voice.csv": _csv(VOICE_CSV_HEADER, voice_rows(report.voice)),
+        f"{stem}-shares.csv": _csv(SHARES_CSV_HEADER, share_rows(report.shares)),
     }
 
 
@@ -192,4 +195,5 @@ def report_json(report: Report) -> dict[str, Any]:
         "word_of_mouth": _feature(report.word_of_mouth),
         "headline_names": [h.name for h in HEADLINES],
         "voice": voice_json(report.voice),
+        "shares": shares_json(report.shares),
     }

@@ -63,7 +63,7 @@ class PostFigures:
     first_response_ms: int | None
     scheduled: bool = False
     warming_up: bool = False  # fewer than 28 recorded days before its day: the base is incomplete
-    sharers: int = 0  # distinct members who forwarded it inside the guild within W (#20)
+    sharers: int = 0  # distinct members who forwarded it inside the guild within W (bot.analytics.shares)
 
     @property
     def rate(self) -> Rate:

@@ -17,6 +17,7 @@ from bot.analytics.streaks import Streak
 from bot.analytics.weaker_side import HeadlineFigure, WeakerSide
 
 if TYPE_CHECKING:
+    from bot.analytics.shares import ShareFigures
     from bot.analytics.voice import VoiceFigures
 
 SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
@@ -204,6 +205,8 @@ class Report:
     word_of_mouth: Any = None  # bot.analytics.word_of_mouth.WordOfMouth (#20)
     voice: VoiceFigures | None = None
     """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
+    shares: ShareFigures | None = None
+    """Share rate, "shares seen in this server" (bot.analytics.shares): pooled, by kind/tag, best post."""
 
     @property
     def established_posts(self) -> list[m.PostFigures]:

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.analytics import metrics as m
-from bot.analytics import sections, voice
+from bot.analytics import sections, shares, voice
 from bot.analytics.builder import ReportBuilder
 from bot.analytics.model import HEADLINES, SECTIONS, Headline, HeadlineSpec, PeriodFigures, Report, WeeklyReport
 from bot.analytics.period import PERIOD_CHOICES, Period, parse_period, week_of
@@ -125,6 +125,7 @@ async def build_report(
         weaker_week=placed_week,
         days=days,
         voice=voice_figures,
+        shares=shares.share_figures(posts, evidence),
     )
 
 

@@ -7,6 +7,8 @@ from datetime import date
 from bot.analytics import metrics as m
 from bot.analytics.export import local_time
 from bot.analytics.model import Headline, Report
+from bot.analytics.shares import LABEL as SHARES_LABEL
+from bot.analytics.shares import share_lines
 from bot.analytics.stats import Rate
 from bot.analytics.voice import voice_lines
 
@@ -78,13 +80,14 @@ def overview(r: Report) -> list[str]:
 def posts(r: Report) -> list[str]:
     if not r.posts:
         return [f"No Hearth posts in {r.period.label}."]
-    lines = ["`when (local)      kind      tag         resp  rate   reach`"]
+    lines = ["`when (local)      kind      tag         resp  rate   reach  shares`"]
     for p in r.posts:
         reach = "  n/a" if p.reach is None else f"{p.reach:5.1%}"
         rate = "  n/a" if p.rate.value is None else f"{p.rate.value:5.1%}"
+        shared = "  n/a" if p.share_rate.value is None else f"{p.share_rate.value:5.1%}"
         lines.append(
             f"`{local_time(p.posted_at, r.timezone)[:16]:17} {p.kind[:9]:9} {(p.tag or '-')[:11]:11} "
-            f"{p.responders:4}  {rate} {reach}`"
+            f"{p.responders:4}  {rate} {reach}  {shared}`"
         )
     best, worst = r.best_post, r.worst_post
     if best is not None:
@@ -92,6 +95,7 @@ def posts(r: Report) -> list[str]:
     if worst is not None:
         lines.append(f"Worst: {worst.kind} {worst.tag or ''} {pct(worst.rate.value)}")
     lines.append("rate = responders within 24 h / members active in the 28 days before; reach = / member count")
+    lines.append(f"shares = members who forwarded it within 24 h / the same base ({SHARES_LABEL})")
     return lines
 
 
@@ -113,6 +117,7 @@ def content(r: Report) -> list[str]:
     lines.append("**By tag**")
     lines += [f"{g.key}: {_rate(g.rate)}, {g.posts} posts" for g in r.by_tag[:10]] or ["no tags"]
     lines.append("Groups with fewer than 3 posts are shown but never recommended.")
+    lines += share_lines(r.shares)
     if r.experiments:
         lines.append("**A/B tests**")
         lines += r.experiments

@@ -208,6 +208,25 @@ class ReportQueries(AnalyticsTables):
                 found[r[0]].append((r[1], r[2]))
         return found
 
+    async def sharers(
+        self, guild_id: int, post_ids: Sequence[int], excluded: Collection[int] = ()
+    ) -> dict[int, list[tuple[int, int]]]:
+        """(member_id, first share) of each post's sharers (any time; callers apply the window)."""
+        found: dict[int, list[tuple[int, int]]] = {p: [] for p in post_ids}
+        extra, params = not_in("member_id", excluded)
+        for start in range(0, len(post_ids), 500):
+            clause, ids = in_clause("post_id", post_ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT post_id, member_id, MIN(at) FROM activities WHERE guild_id = ? AND kind = 'share' AND "
+                + clause
+                + extra
+                + " GROUP BY post_id, member_id",
+                (guild_id, *ids, *params),
+            )
+            for r in rows:
+                found[r[0]].append((r[1], r[2]))
+        return found
+
     async def latest_member_count(self, guild_id: int, until_ms: int) -> int | None:
         return await self._db.fetchval(
             "SELECT member_count FROM posts WHERE guild_id = ? AND posted_at < ? AND member_count IS NOT NULL "
