@@ -25,6 +25,7 @@ from bot.platform.privacy import PrivacyService
 from bot.platform.recorder import Recorder
 from bot.platform.retention import Retention
 from bot.platform.scheduler import Scheduler
+from bot.platform.sealing import Sealer
 from bot.storage import Database
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
 from bot.storage.guilds import GuildRepository
@@ -73,9 +74,16 @@ class Hearth(commands.Bot):
     recorder: Recorder
     posts: PostService
     scheduler: Scheduler
+    sealer: Sealer
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, entropy: Entropy | None = None, **options: Any
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        entropy: Entropy | None = None,
+        secret_key: str | None = None,
+        **options: Any,
     ) -> None:
         apply_endpoints(settings.discord.api_base, settings.discord.gateway_url)
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
@@ -92,6 +100,8 @@ class Hearth(commands.Bot):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.entropy = entropy or Entropy()  # seeded only in the sandbox
+        # The anonymity key (bot.platform.sealing): HEARTH_SECRET_KEY unless given (tests, sandbox).
+        self.sealer = Sealer.from_environment(secret_key, self.entropy)
         self.synced_commands = False
         self._shutdown: asyncio.Task[None] | None = None
         self.warning_sources: list[WarningSource] = []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.analytics.export import csv_files, report_json
 from bot.analytics.from_database import ReportUnavailable, report_from_database
@@ -13,6 +15,7 @@ from bot.analytics.text import render
 from bot.cli.common import Subcommands, database_path, default_timezone, fail, with_database
 from bot.cli.offline import load_privacy
 from bot.core.clock import SystemClock
+from bot.core.readable import Names, readable
 from bot.storage import Database
 
 
@@ -21,6 +24,13 @@ def register(sub: Subcommands, parents: list[argparse.ArgumentParser]) -> None:
     _common(report)
     report.add_argument("--section", default="all", choices=(*SECTIONS, "all"))
     report.add_argument("--format", default="text", choices=("text", "json", "csv"))
+    report.add_argument(
+        "--mentions",
+        default="auto",
+        choices=("auto", "names", "raw"),
+        help="text: show <@id> mentions as names (from <db>.names.csv, else @id) or raw; "
+        "auto = names on a terminal, raw in a file or pipe",
+    )
     report.set_defaults(handler=cmd_report)
 
     export = sub.add_parser("export", parents=parents, help="per-post, per-day and per-week CSV files")
@@ -33,6 +43,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--guild", type=int, help="guild id (default: the only guild in the database)")
     parser.add_argument("--period", default="last week", help="week, last week, 28 days, 90 days or 2026-W47")
     parser.add_argument("--out", help="output file (report) or folder (CSV); default: standard output")
+
+
+def _names_wanted(args: argparse.Namespace) -> bool:
+    """Readable mentions for a person at a terminal; raw ones where the text may be pasted or parsed."""
+    mode = getattr(args, "mentions", "raw")
+    if mode == "auto":
+        return not args.out and sys.stdout.isatty()
+    return mode == "names"
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -66,6 +84,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         sections = SECTIONS if args.section == "all" else (args.section,)
         text = "\n\n".join(render(report, s) for s in sections)
+        if _names_wanted(args):
+            names = Names.beside(database_path(args))
+            text = readable(text, names, ZoneInfo(report.timezone), report.generated_at)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
         print(f"wrote {args.out}")

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.core.readable import names_file
 from bot.sandbox.runner import Sandbox
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,11 @@ async def write_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
 
 async def analytics_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Path]:
     """The same report as ``hearth report --db <out>/hearth.db`` (same code, same period) as of
-    the simulated clock's now, printed and written with its CSV files and every section's charts."""
+    the simulated clock's now, printed and written with its CSV files and every section's charts.
+
+    ``report.txt`` is the report as Hearth would post it (mentions, as ``hearth report --out``
+    writes it); the printout shows names (``say`` is the sandbox's readable one), and
+    ``hearth.names.csv`` beside the database lets ``hearth report`` on a terminal show them too."""
     from bot.analytics.export import csv_files
     from bot.analytics.from_database import report_from_database
     from bot.analytics.report import SECTIONS
@@ -46,8 +51,9 @@ async def analytics_outputs(sb: Sandbox, say: Callable[[str], None]) -> list[Pat
     text = "\n\n".join(render(report, s) for s in SECTIONS)
     say(text)
     out = sb.config.out
-    written = [out / "report.txt"]
+    written = [out / "report.txt", names_file(sb.database)]
     written[0].write_text(text + "\n", encoding="utf-8")
+    written[1].write_text(sb.names().to_csv(), encoding="utf-8")
     for name, content in csv_files(report).items():
         path = out / name
         path.write_text(content, encoding="utf-8")

@@ -28,6 +28,7 @@ from bot.app import INTERACTION_TASKS, Hearth
 from bot.core.clock import FakeClock
 from bot.core.entropy import Entropy
 from bot.core.progress import Progress
+from bot.core.readable import Names, readable
 from bot.sandbox.community import (
     Action,
     CommunityModel,
@@ -128,7 +129,9 @@ class Sandbox:
         self.start = first_monday.astimezone(UTC)
         self.clock = FakeClock(self.start)
         self.model = CommunityModel(self.settings, self.start)
-        self._say = say or (lambda text: None)
+        shown = say or (lambda text: None)
+        self._say: Callable[[str], None] = lambda text: shown(self.readable(text))
+        self._seen: dict[int, str] = {}  # every member's display name, those who left included
         self._progress = Progress("backfill", total=1.0, stream=progress)
         self.stats = Stats()
         self.verbose = False
@@ -199,6 +202,27 @@ class Sandbox:
 
     def stamp(self, at: datetime | None = None) -> str:
         return self.local(at).strftime("%a %d %b %H:%M")
+
+    def names(self) -> Names:
+        """Display names of every member seen (nickname, else global name, else user name), role
+        and channel (threads included): what Discord would show for their mentions."""
+        if not hasattr(self, "guild"):
+            return Names()
+        for member in [*self.members.values(), *self.guild.members.values()]:
+            self._seen[member.id] = member.nick or member.user.global_name or member.name
+        channels = {c.id: c.name for c in [*self.guild.channels.values(), *self.guild.threads.values()]}
+        return Names(dict(self._seen), {r.id: r.name for r in self.guild.roles.values()}, channels)
+
+    def readable(self, text: str) -> str:
+        """``text`` as a person at a terminal should read it: names for mentions, local times for
+        timestamps (relative ones against the simulated clock)."""
+        if "<" not in text:
+            return text
+        return readable(text, self.names(), self.tz, self.clock.now())
+
+    def say(self, text: str) -> None:
+        """Print a line of the story (readable: see ``readable``)."""
+        self._say(text)
 
     def has_command(self, name: str) -> bool:
         """Whether Hearth has ``/name`` (``"poll create"`` checks the subcommand)."""

@@ -43,6 +43,7 @@ async def run(
     )
     progress = terminal()
     async with Sandbox(SandboxConfig(community=community, out=out, today=today), say=say, progress=progress) as sb:
+        shown = sb.say  # names for mentions, local times for timestamps: a terminal renders neither
         say(f"Backfilling {sb.local(sb.start):%d %b %Y} to {sb.local(sb.end):%d %b %Y %H:%M} ({sb.tz_name})")
         await scenario.backfill(sb)
         posts = ", ".join(f"{n} {kind}" for kind, n in sb.stats.posts.most_common()) or "none"
@@ -54,10 +55,10 @@ async def run(
             say("\n== Live session ==")
             await scenario.live_session(sb)
         say("\n== Report ==")
-        await write_outputs(sb, say)
+        await write_outputs(sb, shown)
         if serve:
             from bot.sandbox.serve import serve_forever
 
-            await serve_forever(sb, say)
+            await serve_forever(sb, shown)
     say(f"\nFinished in {time.monotonic() - started:.1f}s. Database: {out / 'hearth.db'}")
     return sb.stats

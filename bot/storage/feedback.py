@@ -56,6 +56,10 @@ class FeedbackRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @property
+    def db(self) -> Database:
+        return self._db
+
     # -- settings ---------------------------------------------------------------------------
     async def settings(self, guild_id: int) -> FeedbackSettingsRow:
         row = await self._db.fetchone(

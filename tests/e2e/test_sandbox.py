@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import re
 import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,6 +37,9 @@ ACTIVITIES = {  # activity kind -> the feature that records it
 }
 
 
+RAW_MENTION = re.compile(r"<(@!?|@&|#)\d+>")
+
+
 def available(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
@@ -60,6 +64,10 @@ async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
     assert "maya runs /hearth setup" in text
     assert "Hearth in #general:" in text
     assert "members on the" in text
+    # A terminal renders no Discord markup: the printout names members, roles and channels.
+    assert not RAW_MENTION.search(text), RAW_MENTION.search(text)
+    assert not re.search(r"<t:\d+", text), "a raw Discord timestamp in the printout"
+    assert "Moderator role: @Moderator" in text
     check_outputs(tmp_path)
     check_every_feature_ran(tmp_path / "hearth.db", text)
     check_opt_out_is_respected(tmp_path / "hearth.db", stats.opted_out)
@@ -70,10 +78,16 @@ async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
         monkeypatch.setattr("bot.cli.report.SystemClock", lambda: FakeClock(stats.report_at))
         code = await asyncio.to_thread(main, ["report", "--db", str(tmp_path / "hearth.db")])
         assert code == 0
-        cli_report = capsys.readouterr().out.strip()
+        cli_report = capsys.readouterr().out.strip()  # not a terminal: raw mentions, as Hearth posts them
         assert "Participation rate" in cli_report
-        assert cli_report in [p.strip() for p in printed]
         assert (tmp_path / "report.txt").read_text(encoding="utf-8").strip() == cli_report
+        # On a terminal (--mentions names, what auto picks there) it names members from the names
+        # file the sandbox wrote beside its database: the very report the sandbox printed.
+        code = await asyncio.to_thread(main, ["report", "--db", str(tmp_path / "hearth.db"), "--mentions", "names"])
+        assert code == 0
+        named = capsys.readouterr().out.strip()
+        assert named in [p.strip() for p in printed]
+        assert RAW_MENTION.search(cli_report) and not RAW_MENTION.search(named)
 
 
 def check_every_feature_ran(database: Path, text: str) -> None:

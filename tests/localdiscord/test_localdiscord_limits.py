@@ -21,7 +21,7 @@ async def call(server: LocalDiscord, method: str, path: str, body: Any = None) -
         aiohttp.ClientSession() as http,
         http.request(method, server.api_base + path, json=body, headers=headers) as r,
     ):
-        return r.status, await r.json()
+        return r.status, (await r.json() if r.status != 204 else {})
 
 
 def error_codes(answer: dict[str, Any], path: str) -> list[str]:
@@ -350,6 +350,21 @@ CALLBACK_CASES = {
         "BASE_TYPE_BAD_LENGTH",
     ),
     "a button in a modal": (modal(components=[row(button())]), f"data.{C0}.type", "UNION_TYPE_CHOICES"),
+    "label text over 45": (
+        modal(components=[{"type": 18, "label": "x" * 46, "component": text_input(label=None)}]),
+        "data.components.0.label",
+        "BASE_TYPE_BAD_LENGTH",
+    ),
+    "label description over 100": (
+        modal(components=[{"type": 18, "label": "Kind", "description": LONG, "component": text_input(label=None)}]),
+        "data.components.0.description",
+        "BASE_TYPE_MAX_LENGTH",
+    ),
+    "a button in a label": (
+        modal(components=[{"type": 18, "label": "Kind", "component": button()}]),
+        "data.components.0.component.type",
+        "UNION_TYPE_CHOICES",
+    ),
     "message content over 2000": ({"type": 4, "data": {"content": "x" * 2001}}, "data.content", "BASE_TYPE_MAX_LENGTH"),
     "message button label over 80": (
         {"type": 4, "data": in_row(button(label="x" * 81))},

@@ -92,7 +92,7 @@ async def test_every_delivered_activity_is_stored_exactly_once_through_drops_rec
         elif fault == "duplicate":
             # Discord may deliver an event twice; the recorder must not count it twice.
             for msg in rng.sample(messages, min(5, len(messages))):
-                server.dispatch("MESSAGE_CREATE", server.message_payload(msg))
+                server.dispatch("MESSAGE_CREATE", server.message_payload(msg, gateway=True))
         if rng.random() < 0.3:
             await server.wait_connected(timeout=10)
 

@@ -33,6 +33,7 @@ MEMBER_COMMANDS = frozenset(
         "giveaway list",
         "trivia leaderboard",
         "streak",
+        "feedback send",  # opens the feedback modal; the review buttons check moderators server-side
     }
 )
 

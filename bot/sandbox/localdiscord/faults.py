@@ -39,6 +39,7 @@ class RestFault:
         if self.status == 429:
             body = {
                 "message": "You are being rate limited.",
+                "code": 0,
                 "retry_after": self.retry_after,
                 "global": self.is_global,
             }

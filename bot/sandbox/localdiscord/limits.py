@@ -19,6 +19,7 @@ COMPONENTS = f"{DOCS}/components/reference"
 BUTTON = f"{DOCS}/components/reference#button"
 SELECT = f"{DOCS}/components/reference#string-select"
 TEXT_INPUT = f"{DOCS}/components/reference#text-input"
+LABEL = f"{DOCS}/components/reference#label"
 THREAD = f"{DOCS}/resources/channel#start-thread-from-message"
 CHANNEL = f"{DOCS}/resources/channel#modify-channel"
 COMMAND = f"{DOCS}/interactions/application-commands#application-command-object"
@@ -76,6 +77,8 @@ LIMITS: dict[str, Limit] = {
     "modal.title": Limit(45, "modal title", MODAL),
     "modal.rows": Limit(5, "components (action rows) in a modal", MODAL),
     "text_input.label": Limit(45, "text input label", TEXT_INPUT),
+    "label.label": Limit(45, "label text", LABEL),
+    "label.description": Limit(100, "label description", LABEL),
     "text_input.placeholder": Limit(100, "text input placeholder", TEXT_INPUT),
     "text_input.value": Limit(4000, "text input value, min_length and max_length", TEXT_INPUT),
     # threads and channels
@@ -109,6 +112,8 @@ ROW_CHILD_TYPES = (2, 3, 5, 6, 7, 8)  # COMPONENTS: button and the five selects
 SELECT_TYPES = (3, 5, 6, 7, 8)
 ACTION_ROW = 1
 TEXT_INPUT_TYPE = 4
+LABEL_TYPE = 18  # LABEL: a modal's top-level wrapper of one input
+LABEL_CHILD_TYPES = (3, 5, 6, 7, 8)  # LABEL: besides a text input, the selects
 IS_COMPONENTS_V2 = 1 << 15  # MESSAGE message flags; with it, layout components (9..17) are allowed
 # COMMAND: "^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$", lowercase where a lowercase form exists
 COMMAND_NAME_PATTERN = r"^[-_'\w\u0900-\u097F\u0E00-\u0E7F]{1,32}$"

@@ -175,12 +175,31 @@ def guild_create(g: Guild, members: list[Member], member_count: int, large: bool
     }
 
 
-def guild_rest(g: Guild, member_count: int) -> dict[str, Any]:
-    """``GET /guilds/{id}``: the guild without members, channels or threads."""
+GATEWAY_ONLY_GUILD_FIELDS = (
+    "channels",
+    "threads",
+    "members",
+    "member_count",
+    "voice_states",
+    "presences",
+    "joined_at",
+    "large",
+    "unavailable",
+    "lazy",
+    "stage_instances",
+    "guild_scheduled_events",
+    "soundboard_sounds",
+)
+
+
+def guild_rest(g: Guild, member_count: int, *, with_counts: bool = False) -> dict[str, Any]:
+    """``GET /guilds/{id}``: no gateway-only field; ``approximate_*`` counts only ``with_counts``."""
     data = guild_create(g, [], member_count, member_count > 250)
-    for key in ("channels", "threads", "members", "voice_states", "presences", "joined_at", "large"):
+    for key in GATEWAY_ONLY_GUILD_FIELDS:
         data.pop(key, None)
-    data["approximate_member_count"] = member_count
+    if with_counts:
+        data["approximate_member_count"] = member_count
+        data["approximate_presence_count"] = 0
     return data
 
 
@@ -192,11 +211,38 @@ def attachment(a: Attachment, base_url: str) -> dict[str, Any]:
         "size": a.size,
         "url": url,
         "proxy_url": url,
-        "content_type": a.content_type,
-        "description": a.description,
-        "ephemeral": a.ephemeral,
         "flags": 0,
+        # Discord omits these when they have no value
+        **({"content_type": a.content_type} if a.content_type else {}),
+        **({"description": a.description} if a.description else {}),
+        **({"ephemeral": True} if a.ephemeral else {}),
     }
+
+
+def numbered_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies with the numeric ``id`` Discord gives every component that has none (1, 2, ... in
+    depth-first order, skipping ids the sender chose)."""
+    taken: set[int] = set()
+
+    def collect(items: list[dict[str, Any]]) -> None:
+        for c in items:
+            if isinstance(c.get("id"), int):
+                taken.add(c["id"])
+            collect(c.get("components") or [])
+
+    collect(components)
+    counter = iter(i for i in range(1, 10_000) if i not in taken)
+
+    def number(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for c in items:
+            copy = {**c, "id": c["id"] if isinstance(c.get("id"), int) else next(counter)}
+            if "components" in c:
+                copy["components"] = number(c["components"] or [])
+            out.append(copy)
+        return out
+
+    return number(components)
 
 
 def reaction(r: Reaction, me_id: int) -> dict[str, Any]:
@@ -262,8 +308,13 @@ def message(
     referenced: Message | None = None,
     include_content: bool = True,
     depth: int = 0,
+    gateway: bool = False,
 ) -> dict[str, Any]:
-    """A message as REST answers it and MESSAGE_CREATE/UPDATE carry it."""
+    """A message as REST answers it or, with ``gateway``, as MESSAGE_CREATE/UPDATE carry it.
+
+    Only the gateway adds ``guild_id``, the author's ``member`` and ``mentions[].member``: REST
+    messages (fetch, history, the create answer, ``referenced_message``) have ``User`` authors.
+    """
     author_member = guild.members.get(msg.author.id) if guild is not None else None
     users, roles, everyone = mentions(msg.content, guild, msg.allowed_mentions)
     mention_payloads = []
@@ -271,7 +322,9 @@ def message(
         for uid in users:
             m = guild.members.get(uid)
             if m is not None:
-                mention_payloads.append({**user(m.user), "member": member(m, with_user=False)})
+                mention_payloads.append(
+                    {**user(m.user), "member": member(m, with_user=False)} if gateway else user(m.user)
+                )
     data: dict[str, Any] = {
         "id": str(msg.id),
         "channel_id": str(msg.channel_id),
@@ -293,9 +346,9 @@ def message(
         "flags": msg.flags,
         "sticker_items": [],
     }
-    if msg.guild_id is not None:
+    if gateway and msg.guild_id is not None:
         data["guild_id"] = str(msg.guild_id)
-    if author_member is not None and msg.webhook_id is None:
+    if gateway and author_member is not None and msg.webhook_id is None:
         data["member"] = member(author_member, with_user=False)
     if msg.poll is not None and include_content:
         data["poll"] = poll(msg.poll, me_id)

@@ -90,6 +90,10 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[tuple[st
     return {}, files
 
 
+def pinned_at(m: Message) -> datetime:
+    return m.pinned_at or m.timestamp or m.created_at
+
+
 class RestApi:
     """Route handlers; the state lives in ``LocalDiscord``."""
 
@@ -226,7 +230,7 @@ class RestApi:
             s.bot_user,
             content=str(body.get("content") or ""),
             embeds=body.get("embeds") or [],
-            components=body.get("components") or [],
+            components=payloads.numbered_components(body.get("components") or []),
             attachments=self.attachments_from(body, files, ephemeral=bool(flags & Message.EPHEMERAL)),
             poll=s.build_poll(body["poll"]) if body.get("poll") else None,
             allowed_mentions=body.get("allowed_mentions"),
@@ -246,6 +250,8 @@ class RestApi:
         for key in ("content", "embeds", "components", "allowed_mentions"):
             if key in body:
                 changes[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if changes.get("components"):
+            changes["components"] = payloads.numbered_components(changes["components"])
         if "attachments" in body or files:
             changes["attachments"] = self.kept_attachments(msg, body) + self.attachments_from(
                 body, files, ephemeral=msg.ephemeral
@@ -301,9 +307,13 @@ class RestApi:
                 "application_id": str(s.application_id),
                 "version": str(s.ids.next()),
             }
-            echoed.setdefault("dm_permission", True)
+            if echoed["default_member_permissions"] is not None:  # Discord answers it as a string
+                echoed["default_member_permissions"] = str(int(echoed["default_member_permissions"]))
             if scope is not None:
                 echoed["guild_id"] = str(scope)
+                echoed.pop("dm_permission", None)  # global commands only
+            else:
+                echoed.setdefault("dm_permission", True)
             new[c["name"]] = echoed
         s.commands[scope] = new
         return [new[c["name"]] for c in commands]
@@ -345,7 +355,8 @@ class RestApi:
 
     async def get_guild(self, request: web.Request) -> web.Response:
         g = self._guild(request)
-        return json_response(payloads.guild_rest(g, len(g.members)))
+        with_counts = request.query.get("with_counts", "").lower() in ("1", "true")
+        return json_response(payloads.guild_rest(g, len(g.members), with_counts=with_counts))
 
     async def get_guild_channels(self, request: web.Request) -> web.Response:
         return json_response([payloads.channel(c) for c in self._guild(request).channels.values()])
@@ -410,7 +421,10 @@ class RestApi:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
         body, files = await self.body(request)
-        s.check_send(channel, s.bot_user, files=bool(files), poll=bool(body.get("poll")))
+        if channel.type == ChannelType.DM:
+            s.dms.check_send(channel)
+        else:
+            s.check_send(channel, s.bot_user, files=bool(files), poll=bool(body.get("poll")))
         ref = body.get("message_reference") or {}
         if ref.get("type") == FORWARD:
             forward_body_errors(body)
@@ -474,6 +488,7 @@ class RestApi:
         msg = s.message(channel.id, request.match_info["message_id"])
         s.require(channel, s.bot_user, Perm.MANAGE_MESSAGES)
         msg.pinned = request.method == "PUT"
+        msg.pinned_at = s.now() if msg.pinned else None
         s.gateway.emit(
             "CHANNEL_PINS_UPDATE",
             {
@@ -483,6 +498,28 @@ class RestApi:
             },
         )
         return no_content()
+
+    def _pinned(self, request: web.Request) -> list[Message]:
+        s = self.s
+        channel = s.channel(request.match_info["channel_id"])
+        s.require(channel, s.bot_user, Perm.READ_MESSAGE_HISTORY)
+        msgs = [m for m in s.channel_messages.get(channel.id, []) if m.pinned and not m.deleted]
+        return sorted(msgs, key=pinned_at, reverse=True)
+
+    async def list_pins(self, request: web.Request) -> web.Response:
+        """``GET /channels/{c}/messages/pins``: ``{items: [{pinned_at, message}], has_more}``, newest first."""
+        msgs = self._pinned(request)
+        before = request.query.get("before")
+        if before:
+            cut = datetime.fromisoformat(before)
+            msgs = [m for m in msgs if pinned_at(m) < cut]
+        limit = max(1, min(int(request.query.get("limit", 50)), 50))
+        items = [{"pinned_at": payloads.iso(pinned_at(m)), "message": self.s.message_payload(m)} for m in msgs]
+        return json_response({"items": items[:limit], "has_more": len(items) > limit})
+
+    async def list_pins_deprecated(self, request: web.Request) -> web.Response:
+        """``GET /channels/{c}/pins``: the pinned messages as a plain list (the older route)."""
+        return json_response([self.s.message_payload(m) for m in self._pinned(request)])
 
     # ---- reactions ------------------------------------------------------------------------------------
     def _reaction_target(self, request: web.Request) -> tuple[Channel, Message, dict[str, Any]]:
@@ -786,6 +823,7 @@ def build_app(server: LocalDiscord) -> web.Application:
         ("GET", "/gateway", api.gateway),
         ("GET", "/gateway/bot", api.gateway_bot),
         ("GET", "/users/{user_id}", api.get_user),
+        ("POST", "/users/@me/channels", server.dms.create_dm),
         ("GET", "/guilds/{guild_id}", api.get_guild),
         ("GET", "/guilds/{guild_id}/channels", api.get_guild_channels),
         ("GET", "/guilds/{guild_id}/roles", api.get_guild_roles),
@@ -796,6 +834,10 @@ def build_app(server: LocalDiscord) -> web.Application:
         ("PATCH", "/channels/{channel_id}", api.patch_channel),
         ("POST", "/channels/{channel_id}/messages", api.post_message),
         ("GET", "/channels/{channel_id}/messages", api.get_messages),
+        ("GET", "/channels/{channel_id}/messages/pins", api.list_pins),
+        ("GET", "/channels/{channel_id}/pins", api.list_pins_deprecated),
+        ("PUT", "/channels/{channel_id}/pins/{message_id}", api.pin),
+        ("DELETE", "/channels/{channel_id}/pins/{message_id}", api.pin),
         ("PUT", "/channels/{channel_id}/messages/pins/{message_id}", api.pin),
         ("DELETE", "/channels/{channel_id}/messages/pins/{message_id}", api.pin),
         ("GET", "/channels/{channel_id}/messages/{message_id}", api.get_message),

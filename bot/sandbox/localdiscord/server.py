@@ -19,6 +19,7 @@ from aiohttp import web
 
 from . import payloads
 from .actors import ActorsMixin
+from .dms import DirectMessages
 from .faults import FaultPlan, RestFault
 from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
@@ -104,6 +105,7 @@ class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
         self.unknown_routes: list[tuple[str, str]] = []
         self.faults = FaultPlan()
         self.gateway = GatewayHub(self, resume_buffer=resume_buffer)
+        self.dms = DirectMessages(self)
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
         self.invite_book = InviteBook()
@@ -579,7 +581,9 @@ class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
         return n
 
     # ---- the core operations (REST and verbs share them) --------------------------------------------
-    def message_payload(self, msg: Message, *, include_content: bool = True) -> dict[str, Any]:
+    def message_payload(
+        self, msg: Message, *, include_content: bool = True, gateway: bool = False
+    ) -> dict[str, Any]:
         guild = self.guilds.get(msg.guild_id) if msg.guild_id else None
         referenced = self.messages.get(msg.reply_to_id) if msg.reply_to_id else None
         return payloads.message(
@@ -589,12 +593,13 @@ class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
             guild=guild,
             referenced=referenced,
             include_content=include_content,
+            gateway=gateway,
         )
 
     def _emit_message(self, event: str, msg: Message) -> None:
-        if msg.ephemeral or not self.gateway.sessions:
+        if msg.ephemeral or not self.gateway.sessions or msg.guild_id is None:  # DMs need an intent Hearth lacks
             return
-        data = self.message_payload(msg)
+        data = self.message_payload(msg, gateway=True)
         bot_id = self.bot_user.id
         needs_no_intent = msg.author.id == bot_id or any(int(m["id"]) == bot_id for m in data["mentions"])
         without = None
@@ -647,7 +652,7 @@ class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
         msg = Message(
             id=mid,
             channel_id=channel.id,
-            guild_id=channel.guild_id,
+            guild_id=channel.guild_id or None,  # DM channels have no guild
             author=author,
             content=content,
             embeds=embeds or [],

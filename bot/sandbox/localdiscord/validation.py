@@ -289,11 +289,13 @@ def check_select(select: dict[str, Any], path: Path, form: FormErrors) -> None:
         )
 
 
-def check_text_input(text: dict[str, Any], path: Path, form: FormErrors) -> None:
+def check_text_input(text: dict[str, Any], path: Path, form: FormErrors, *, in_label: bool = False) -> None:
     check_custom_id(text, path, form)
     if form.required([*path, "style"], text.get("style")):
         form.choice([*path, "style"], text["style"], L.TEXT_INPUT_STYLES)
-    if form.required([*path, "label"], text.get("label")):
+    if in_label:  # a Label (type 18) carries the text; the input's own label is deprecated there
+        form.max_length([*path, "label"], text.get("label"), limit("text_input.label"))
+    elif form.required([*path, "label"], text.get("label")):
         form.length([*path, "label"], text["label"], 1, limit("text_input.label"))
     form.max_length([*path, "placeholder"], text.get("placeholder"), limit("text_input.placeholder"))
     top = limit("text_input.value")
@@ -312,8 +314,30 @@ def check_modal(data: dict[str, Any]) -> None:
     if form.required(["components"], rows):
         form.length(["components"], rows, 1, limit("modal.rows"))
         for i, row in enumerate(rows):
-            check_action_row(row, ["components", i], form, child_types=(L.TEXT_INPUT_TYPE,))
+            if isinstance(row, dict) and row.get("type") == L.LABEL_TYPE:
+                check_label(row, ["components", i], form)
+            else:
+                check_action_row(row, ["components", i], form, child_types=(L.TEXT_INPUT_TYPE,))
     form.raise_if_any()
+
+
+def check_label(label: dict[str, Any], path: Path, form: FormErrors) -> None:
+    """A modal's Label (type 18): text up to 45, description up to 100, one text input or string select."""
+    if form.required([*path, "label"], label.get("label")):
+        form.length([*path, "label"], label["label"], 1, limit("label.label"))
+    form.max_length([*path, "description"], label.get("description"), limit("label.description"))
+    child = label.get("component")
+    if not form.required([*path, "component"], child):
+        return
+    cpath: Path = [*path, "component"]
+    kind = child.get("type") if isinstance(child, dict) else None
+    if kind == L.TEXT_INPUT_TYPE:
+        check_text_input(child, cpath, form, in_label=True)
+    elif kind in L.LABEL_CHILD_TYPES:
+        check_select(child, cpath, form)
+    else:
+        shown = ", ".join(str(t) for t in (L.TEXT_INPUT_TYPE, *L.LABEL_CHILD_TYPES))
+        form.add([*cpath, "type"], "UNION_TYPE_CHOICES", f'Value of field "type" must be one of ({shown}).')
 
 
 def check_autocomplete(data: dict[str, Any]) -> None:

@@ -78,6 +78,7 @@ def permission_value(permissions: Any) -> int:
 
 class ChannelType:
     TEXT = 0
+    DM = 1
     CATEGORY = 4
     NEWS = 5
     PUBLIC_THREAD = 11
@@ -92,6 +93,7 @@ class User:
     bot: bool = False
     global_name: str | None = None
     avatar: str | None = None
+    dms_open: bool = True  # False: "allow direct messages from server members" is off (sends fail, 50007)
 
     @property
     def created_at(self) -> datetime:
@@ -172,6 +174,8 @@ class Channel:
     archive_timestamp: datetime | None = None
     message_count: int = 0
     member_ids: set[int] = field(default_factory=set)
+    # DM only
+    recipient_id: int | None = None
 
     @property
     def is_thread(self) -> bool:
@@ -273,6 +277,7 @@ class Message:
     type: int = 0
     tts: bool = False
     pinned: bool = False
+    pinned_at: datetime | None = None
     edited_at: datetime | None = None
     timestamp: datetime | None = None
     webhook_id: int | None = None

@@ -1,0 +1,1 @@
+"""Feedback box: members tell moderators things (named or anonymous), moderators answer with a status."""
