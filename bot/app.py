@@ -51,6 +51,7 @@ def build_intents(settings: Settings) -> discord.Intents:
     intents.guild_messages = True
     intents.guild_reactions = True
     intents.guild_polls = True
+    intents.invites = True  # INVITE_CREATE/DELETE for word of mouth (not privileged)
     intents.members = settings.intents.members
     return intents
 

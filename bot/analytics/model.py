@@ -19,6 +19,7 @@ from bot.analytics.weaker_side import HeadlineFigure, WeakerSide
 if TYPE_CHECKING:
     from bot.analytics.shares import ShareFigures
     from bot.analytics.voice import VoiceFigures
+    from bot.analytics.word_of_mouth import WordOfMouth
 
 SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
 FIGURES_VERSION = 2
@@ -207,6 +208,8 @@ class Report:
     """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
     shares: ShareFigures | None = None
     """Share rate, "shares seen in this server" (bot.analytics.shares): pooled, by kind/tag, best post."""
+    word_of_mouth: WordOfMouth | None = None
+    """Joins by source, invited vs other members' activation and retention (bot.analytics.word_of_mouth)."""
 
     @property
     def established_posts(self) -> list[m.PostFigures]:

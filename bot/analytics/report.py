@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.analytics import metrics as m
-from bot.analytics import sections, shares, voice
+from bot.analytics import sections, shares, voice, word_of_mouth
 from bot.analytics.builder import ReportBuilder
 from bot.analytics.model import HEADLINES, SECTIONS, Headline, HeadlineSpec, PeriodFigures, Report, WeeklyReport
 from bot.analytics.period import PERIOD_CHOICES, Period, parse_period, week_of
@@ -126,6 +126,10 @@ async def build_report(
         days=days,
         voice=voice_figures,
         shares=shares.share_figures(posts, evidence),
+        word_of_mouth=await word_of_mouth.load_word_of_mouth(
+            repo.db, guild_id, first_day=period.first_day, last_day=through, today=scope.today.toordinal(),
+            excluded=excluded,
+        ),
     )
 
 

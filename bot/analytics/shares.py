@@ -113,8 +113,16 @@ def share_rows(figures: ShareFigures | None) -> list[tuple[Any, ...]]:
 
     def row(group: str, key: str, posts: int, rate: Rate) -> tuple[Any, ...]:
         low, high = rate.interval
-        return (group, key, posts, rate.numerator, rate.denominator, rate.value,
-                low if rate.denominator else None, high if rate.denominator else None)
+        return (
+            group,
+            key,
+            posts,
+            rate.numerator,
+            rate.denominator,
+            rate.value,
+            low if rate.denominator else None,
+            high if rate.denominator else None,
+        )
 
     rows = [row("period", "all", figures.posts, figures.rate)]
     rows += [row("kind", g.key, g.posts, g.rate) for g in figures.by_kind]
@@ -124,9 +132,15 @@ def share_rows(figures: ShareFigures | None) -> list[tuple[Any, ...]]:
 
 def _group_json(g: ShareGroup) -> dict[str, Any]:
     low, high = g.rate.interval
-    return {"key": g.key, "posts": g.posts, "sharers": g.rate.numerator, "base": g.rate.denominator,
-            "rate": g.rate.value, "low": low if g.rate.denominator else None,
-            "high": high if g.rate.denominator else None}
+    return {
+        "key": g.key,
+        "posts": g.posts,
+        "sharers": g.rate.numerator,
+        "base": g.rate.denominator,
+        "rate": g.rate.value,
+        "low": low if g.rate.denominator else None,
+        "high": high if g.rate.denominator else None,
+    }
 
 
 def shares_json(figures: ShareFigures | None) -> dict[str, Any] | None:

@@ -33,6 +33,9 @@ MEMBER_COMMANDS = frozenset(
         "giveaway list",
         "trivia leaderboard",
         "streak",
+        "invite create",  # a personal invite link (Create Invite is @everyone's by default)
+        "invites mine",  # one's own invitees only
+        "invites top",  # names without pings; moderators can turn it off
         "feedback send",  # opens the feedback modal; the review buttons check moderators server-side
     }
 )

@@ -253,6 +253,15 @@ class InvitesMixin:
             self._emit_invite("INVITE_DELETE", inv)
 
     # ---- verbs ----------------------------------------------------------------------------------
+    async def grant_bot_guild(self: LocalDiscord, guild: Guild, bits: int) -> None:  # type: ignore[misc]
+        """The bot's managed role gains ``bits`` server-wide (GUILD_ROLE_UPDATE), e.g. Manage Server."""
+        member = self.bot_member(guild)
+        role = next(guild.roles[r] for r in member.roles if guild.roles[r].managed)
+        role.permissions |= bits
+        self.gateway.emit("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": payloads.role(role)})
+        self._bump()
+        await self.flush()
+
     async def create_invite(self: LocalDiscord, channel: Channel, inviter: Member | User, **options: Any) -> Invite:  # type: ignore[misc]
         inv = self.make_invite(channel, inviter, **options)
         await self.flush()
