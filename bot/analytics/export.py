@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -137,15 +136,6 @@ def group_dict(g: m.GroupRate) -> dict[str, Any]:
     }
 
 
-def _feature(value: Any) -> Any:
-    """A feature's optional figure (word of mouth, voice): its ``to_json()``, or its fields."""
-    if value is None:
-        return None
-    if hasattr(value, "to_json"):
-        return value.to_json()
-    return dataclasses.asdict(value)
-
-
 def report_json(report: Report) -> dict[str, Any]:
     """The whole report as plain JSON-able data: `hearth report --format json` and the dashboard.
 
@@ -194,7 +184,6 @@ def report_json(report: Report) -> dict[str, Any]:
         "days": [{"date": d.date.isoformat(), "dau": d.dau, "wau": d.wau, "mau": d.mau,
                   "active_base_before": d.base_before, "communicators": d.communicators} for d in report.days],
         "experiments": list(report.experiments),
-        "word_of_mouth": _feature(report.word_of_mouth),
         "headline_names": [h.name for h in HEADLINES],
         "voice": voice_json(report.voice),
         "shares": shares_json(report.shares),

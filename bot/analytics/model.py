@@ -203,7 +203,6 @@ class Report:
     weaker_week: PeriodFigures | None = None
     """The complete week the weaker side and next step were placed from (None: not placed)."""
     # Figures other features add (one optional field each; None when the feature has no data).
-    word_of_mouth: Any = None  # bot.analytics.word_of_mouth.WordOfMouth (#20)
     voice: VoiceFigures | None = None
     """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
     shares: ShareFigures | None = None
