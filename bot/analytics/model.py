@@ -136,6 +136,12 @@ HEADLINES = (
 )
 
 
+NPS_HEADLINE = HeadlineSpec("nps", "NPS", "engagement", True, "nps")
+"""The pulse survey's NPS as an engagement headline "where measured" (METRICS v2): value -1..1 (shown
+as points), from the latest survey closed by each week's end; added to a report's headlines only
+when a survey has closed, and not part of HEADLINES (it is not a PeriodFigures attribute)."""
+
+
 @dataclass(frozen=True)
 class Headline:
     spec: HeadlineSpec

@@ -37,6 +37,7 @@ RETURNING = "Returning members"
 MEMBER_REPLIES = "Member-to-member replies"
 STICKINESS = "Stickiness"
 COMMUNICATORS = "Communicators"
+NPS = "NPS"
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class NextStepInput:
     communicators: int = 0
     stickiness: float | None = None
     mau: int = 0
+    survey_due: bool = False  # no pulse survey closed in the last 90 days (bot.analytics.voice)
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,16 @@ def stickiness_rule(x: NextStepInput) -> str | None:
     )
 
 
+def pulse_rule(x: NextStepInput) -> str | None:
+    """Nobody asked members lately how they feel: a pulse survey measures it (and the NPS follows it)."""
+    if not x.survey_due:
+        return None
+    return (
+        "Ask members how they feel: no pulse survey in the last 90 days. Run one with "
+        "`/pulse schedule every: month`; from 10 answers it gives the NPS, to follow week by week."
+    )
+
+
 Rule = Callable[[NextStepInput], str | None]
 
 RULES: dict[str, Rule] = {
@@ -258,6 +270,7 @@ RULES: dict[str, Rule] = {
     "returning": returning_rule,
     "communicators": communicator_rule,
     "stickiness": stickiness_rule,
+    "pulse": pulse_rule,
 }
 
 BY_FIGURE: dict[str, tuple[str, ...]] = {
@@ -268,11 +281,12 @@ BY_FIGURE: dict[str, tuple[str, ...]] = {
     COMMUNICATORS: ("communicators", "member_replies"),
     RETURNING: ("returning",),
     STICKINESS: ("stickiness", "returning"),
+    NPS: ("pulse", "member_replies"),
 }
 
 BY_SIDE: dict[Side, tuple[str, ...]] = {
     "optimization": ("on_schedule", "slot", "kind", "first_response", "untested_slot"),
-    "engagement": ("member_replies", "returning", "communicators", "stickiness"),
+    "engagement": ("member_replies", "returning", "communicators", "stickiness", "pulse"),
 }
 
 

@@ -15,7 +15,16 @@ from datetime import date, datetime, timedelta
 from bot.analytics import metrics as m
 from bot.analytics import sections, shares, voice, word_of_mouth
 from bot.analytics.builder import ReportBuilder
-from bot.analytics.model import HEADLINES, SECTIONS, Headline, HeadlineSpec, PeriodFigures, Report, WeeklyReport
+from bot.analytics.model import (
+    HEADLINES,
+    NPS_HEADLINE,
+    SECTIONS,
+    Headline,
+    HeadlineSpec,
+    PeriodFigures,
+    Report,
+    WeeklyReport,
+)
 from bot.analytics.period import PERIOD_CHOICES, Period, parse_period, week_of
 from bot.analytics.scope import Scope, exclusion_key
 from bot.analytics.weaker_side import weaker_side
@@ -73,12 +82,30 @@ async def build_report(
         previous, _ = await b.period(period.previous())
     # The 8 weeks before the period's last week: a week is placed against its own past weeks.
     history = await b.history(period.end)
-    headlines = [headline(spec, figures, previous, history) for spec in HEADLINES]
+    voice_figures = await voice.load_voice(
+        repo.db, guild_id, first_day=period.first_day, last_day=period.last_day, today=scope.today.toordinal(),
+        now_ms=int(now.timestamp() * 1000),
+    )
+
+    def headlines_of(week: PeriodFigures, before: PeriodFigures, past: list[PeriodFigures]) -> list[Headline]:
+        found = [headline(spec, week, before, past) for spec in HEADLINES]
+        if voice_figures.surveys:  # NPS "where measured": the latest survey closed by each week's end
+            found.append(
+                Headline(
+                    NPS_HEADLINE,
+                    voice.nps_as_of(voice_figures, week.last_day),
+                    voice.nps_as_of(voice_figures, before.last_day),
+                    [None if h.warming_up else voice.nps_as_of(voice_figures, h.last_day) for h in past],
+                )
+            )
+        return found
+
+    headlines = headlines_of(figures, previous, history)
     # Weaker side and next step: a complete, established week against its own established past
     # (METRICS v2); for a period in progress, the last complete week.
     if figures.partial:
         placed_week, placed_past = (history[-1], history[:-1]) if history else (None, [])
-        placed = [headline(spec, placed_week, placed_week, placed_past) for spec in HEADLINES] if placed_week else []
+        placed = headlines_of(placed_week, placed_week, placed_past) if placed_week else []
     else:
         placed_week, placed = figures, headlines
     if placed_week is None or placed_week.warming_up:
@@ -100,10 +127,6 @@ async def build_report(
         else []
     )
     streaks = await sections.current_streaks(repo, scope) if with_streaks else []
-    voice_figures = await voice.load_voice(
-        repo.db, guild_id, first_day=period.first_day, last_day=period.last_day, today=scope.today.toordinal(),
-        now_ms=int(now.timestamp() * 1000),
-    )
     return Report(
         guild_id=guild_id,
         timezone=tz,
@@ -121,7 +144,9 @@ async def build_report(
         best_time=best,
         peak=peak,
         streaks=streaks,
-        next_step=sections.next_step(weak, best, by_kind, placed_week or figures, peak),
+        next_step=sections.next_step(
+            weak, best, by_kind, placed_week or figures, peak, survey_due=voice_figures.survey_due
+        ),
         weaker_week=placed_week,
         days=days,
         voice=voice_figures,

@@ -111,7 +111,12 @@ def _evidence(g: m.GroupRate | None) -> ns.GroupEvidence | None:
 
 
 def next_step_input(
-    weaker: WeakerSide | None, best: m.BestTime, by_kind: Sequence[m.GroupRate], figures: PeriodFigures, peak: dict
+    weaker: WeakerSide | None,
+    best: m.BestTime,
+    by_kind: Sequence[m.GroupRate],
+    figures: PeriodFigures,
+    peak: dict,
+    survey_due: bool = False,
 ) -> ns.NextStepInput:
     """The evidence the next-step rules (bot/analytics/next_step.py) choose from, out of the report."""
     grid = m.slot_grid(peak)
@@ -138,18 +143,25 @@ def next_step_input(
         communicators=figures.communicators,
         stickiness=figures.stickiness,
         mau=figures.mau,
+        survey_due=survey_due,
     )
 
 
 def next_step(
-    weaker: WeakerSide | None, best: m.BestTime, by_kind: Sequence[m.GroupRate], figures: PeriodFigures, peak: dict
+    weaker: WeakerSide | None,
+    best: m.BestTime,
+    by_kind: Sequence[m.GroupRate],
+    figures: PeriodFigures,
+    peak: dict,
+    *,
+    survey_due: bool = False,
 ) -> NextStep:
     """One concrete next step drawn from the figures (METRICS "Weaker side"), never a generic tip.
 
     The rules are ``bot.analytics.next_step.choose_next_step``; ``evidence["rule"]`` names the one
     that fired (absent when none had its evidence, and the text says so).
     """
-    evidence = next_step_input(weaker, best, by_kind, figures, peak)
+    evidence = next_step_input(weaker, best, by_kind, figures, peak, survey_due)
     step = ns.choose_next_step(evidence)
     if step is None:
         return NextStep(NO_NEXT_STEP)

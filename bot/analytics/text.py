@@ -25,12 +25,16 @@ def _change(h: Headline) -> str:
         return ""
     if h.spec.unit == "min":
         return f" ({h.change:+.0f} min vs previous)"
+    if h.spec.unit == "nps":
+        return f" ({h.change * 100:+.0f} points vs previous)"
     return f" ({h.change * 100:+.1f} pts vs previous)"
 
 
 def headline_value(h: Headline) -> str:
     if h.value is None:
         return NOT_YET
+    if h.spec.unit == "nps":
+        return f"{h.value * 100:+.0f}"
     return f"{h.value:.0f} min" if h.spec.unit == "min" else f"{h.value:.1%}"
 
 
@@ -60,6 +64,8 @@ def overview(r: Report) -> list[str]:
     for key in ("stickiness", "communicator_share", "member_reply_share", "returning_share"):
         h = by_key[key]
         lines.append(f"{h.spec.name}: {headline_value(h)}{_change(h)}")
+    if "nps" in by_key:
+        lines.append(f"NPS (latest pulse survey): {headline_value(by_key['nps'])}{_change(by_key['nps'])}")
     lines.append(f"Member pairs who replied to each other: {f.pairs} (previous {p.pairs})")
     lines.append(
         f"New-member activation: {pct(f.activation)} ({f.activated}/{f.activation_base}), next-week retention: "

@@ -151,6 +151,14 @@ class VoiceFigures:
         return self.days_since_survey is None or self.days_since_survey > NO_SURVEY_DAYS
 
 
+def nps_as_of(v: VoiceFigures, day: int) -> float | None:
+    """The NPS headline's value (-1..1) as of local day ``day``: the latest survey closed by then."""
+    closed = [p for p in v.surveys if p.closed_on.toordinal() <= day]
+    if not closed or closed[-1].nps is None:
+        return None
+    return closed[-1].nps / 100
+
+
 def is_answered(f: FeedbackFact) -> bool:
     return f.first_answer_at is not None and not f.declined_without_reason
 

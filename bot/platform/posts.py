@@ -119,6 +119,11 @@ class PostService:
             row["ref_id"],
         )
 
+    async def first_post_at(self, guild_id: int) -> datetime | None:
+        """When Hearth first posted in the guild: the start of its history there."""
+        at = await self._repo.first_posted_at(guild_id)
+        return None if at is None else from_ms(at)
+
     def for_message(self, guild_id: int, message_id: int | None) -> int | None:
         return None if message_id is None else self._by_message.get((guild_id, message_id))
 

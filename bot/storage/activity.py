@@ -178,6 +178,10 @@ class PostRepository:
     async def link_index(self) -> Iterable[Any]:
         return await self._db.fetchall("SELECT id, guild_id, message_id, thread_id FROM posts")
 
+    async def first_posted_at(self, guild_id: int) -> int | None:
+        """When Hearth first posted in the guild (epoch ms), or None before its first post."""
+        return await self._db.fetchval("SELECT MIN(posted_at) FROM posts WHERE guild_id = ?", (guild_id,))
+
     async def in_range(self, guild_id: int, since_ms: int, until_ms: int) -> list[Any]:
         return await self._db.fetchall(
             "SELECT * FROM posts WHERE guild_id = ? AND posted_at >= ? AND posted_at < ? ORDER BY posted_at",

@@ -9,6 +9,7 @@ import pytest
 
 from bot.sandbox.localdiscord.interactions import walk_components
 from tests.e2e.conftest import World
+from tests.e2e.test_summary import setup_summary
 
 KEY = "e2e-secret-key-0123456789abcdef"
 
@@ -226,3 +227,21 @@ async def test_a_dump_of_every_table_holds_no_trace_of_the_anonymous_author(box:
             with pytest.raises(SealError):
                 Sealer(cell).unseal(sealed, f"feedback-author:{w.guild.id}")
     assert Sealer(KEY).unseal(sealed, f"feedback-author:{w.guild.id}") == w.alice.id
+
+
+async def test_weekly_summary_says_you_said_we_did(box: World) -> None:
+    w = box
+    await setup_summary(w)
+    await send(w, w.alice, "A channel for sharing photos")
+    await answer(w, "done", review_post(w))
+    await send(w, w.bob, "Ban all memes from general")
+    await answer(w, "declined", review_post(w), reason="Memes are half the fun here.")
+    await send(w, w.bob, "Still waiting for an answer here")
+    w.clock.advance(days=7)  # the summary covers the last complete week
+    preview = await w.command(w.moderator, "summary preview")
+    await preview.text()
+    embed = [m for m in preview.visible_messages() if m.embeds][-1].embeds[0]
+    field = next(f["value"] for f in embed["fields"] if f["name"] == "You said, we did")
+    assert "**Done**" in field and "sharing photos" in field
+    assert "**Declined**" in field and "Memes are half the fun here." in field
+    assert "Still waiting" not in field

@@ -102,6 +102,12 @@ async def test_latest_answer_counts_and_nps_has_its_interval(pulse: World) -> No
     hashes = await w.rows("SELECT answer_hash FROM pulse_answers")
     assert hashes and all(h[0] is None for h in hashes)  # nothing links an answer to anyone after close
 
+    # The same NPS is the report's: its voice section and an engagement headline in the overview.
+    voice = await (await w.command(w.moderator, "report", period="week", section="voice")).text()
+    assert "NPS +45 (95% " in voice and "Promoters 7, passives 2, detractors 2" in voice
+    overview = await (await w.command(w.moderator, "report", period="week", section="overview")).text()
+    assert "NPS (latest pulse survey): +45" in overview
+
 
 async def test_survey_closes_on_time_across_a_restart_and_the_next_shows_the_change(pulse: World) -> None:
     w = pulse

@@ -129,6 +129,7 @@ def next_step_inputs() -> Iterator[NextStepInput]:
     yield NextStepInput(
         worst_figure="Member-to-member replies", worst_median=0.95, replies=20, member_replies=18, pairs=1
     )
+    yield NextStepInput(survey_due=True)
 
 
 def test_every_next_step_sentence_reads_cleanly() -> None:

@@ -11,6 +11,7 @@ from bot.analytics.next_step import (
     COMMUNICATORS,
     FIRST_RESPONSE,
     MEMBER_REPLIES,
+    NPS,
     ON_SCHEDULE,
     PARTICIPATION,
     RETURNING,
@@ -203,3 +204,14 @@ def test_member_reply_step_says_a_healthy_share_slipped_against_its_median() -> 
         "Members answering each other fell to 91% of replies (324 of 356, 307 pairs of members), below their "
         "8-week median of 95%: try a submission contest, where members vote on and reply to each other's entries."
     )
+
+
+def test_pulse_rule_fires_when_no_survey_ran_in_90_days() -> None:
+    rule, text = pick(weaker_side="engagement", survey_due=True)
+    assert rule == "pulse" and "/pulse schedule" in text and "90 days" in text
+    assert choose_next_step(NextStepInput(weaker_side="engagement")) is None  # a survey ran lately: no tip
+
+
+def test_a_falling_nps_after_a_recent_survey_turns_to_conversation() -> None:
+    rule, _ = pick(weaker_side="engagement", worst_figure=NPS, replies=10, member_replies=2)
+    assert rule == "member_replies"

@@ -20,6 +20,7 @@ from bot.features.questions.bank import (
     parse_question_file,
     parse_toml,
     question_key,
+    starter_needing_history,
     validate_question_text,
     validate_tag,
 )
@@ -66,6 +67,26 @@ def test_starter_bank_has_no_duplicates_or_near_duplicates() -> None:
         if difflib.SequenceMatcher(None, a.text.lower(), b.text.lower()).ratio() > 0.85
     ]
     assert near == []
+
+
+def test_starter_questions_invite_more_than_a_one_word_answer() -> None:
+    """Outside would-you-rather, a question without what/which/who/how/where/when/why ("Tea, coffee,
+    or something else entirely?") gets a one-word answer: it must ask why."""
+    for row in STARTER:
+        if row.tag != "would-you-rather":
+            assert re.search(r"\b(what|which|who|how|where|when|why)\b", row.text, re.IGNORECASE), row.text
+
+
+def test_starter_questions_about_the_servers_past_are_marked() -> None:
+    """They wait for a guild's first weeks to pass (docs/question-bank.md)."""
+    keys = {question_key(row.text): row.text for row in STARTER}
+    marked = starter_needing_history()
+    assert marked <= keys.keys()
+    assert sorted(keys[k] for k in marked) == [
+        "Which past event here did you enjoy the most?",
+        "Which project shared here recently impressed you?",
+        "Which question of the day have you enjoyed answering most so far?",
+    ]
 
 
 def test_would_you_rather_questions_offer_a_choice() -> None:

@@ -10,10 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.features.questions.rules import (
+    HISTORY_DAYS,
     THREAD_NAME_LIMIT,
     Candidate,
     choose_next,
     fresh_count,
+    has_history,
     low_bank_message,
     thread_name,
 )
@@ -23,6 +25,22 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 def days_ago(n: float) -> datetime:
     return NOW - timedelta(days=n)
+
+
+def test_a_guild_has_a_history_four_weeks_after_hearths_first_post() -> None:
+    assert not has_history(None, NOW)
+    assert not has_history(NOW - timedelta(days=HISTORY_DAYS) + timedelta(seconds=1), NOW)
+    assert has_history(NOW - timedelta(days=HISTORY_DAYS), NOW)
+
+
+def test_questions_needing_a_history_are_left_out_without_one_unless_nothing_else_is_left() -> None:
+    past = Candidate(1, 0, None, needs_history=True)
+    plain = Candidate(2, 5, days_ago(40))
+    for seed in range(20):
+        choice = choose_next([past, plain], NOW, 30, random.Random(seed), history=False)
+        assert choice is not None and choice.question_id == 2
+    assert choose_next([past, plain], NOW, 30, random.Random(0)).question_id == 1  # type: ignore[union-attr]
+    assert choose_next([past], NOW, 30, random.Random(0), history=False).question_id == 1  # type: ignore[union-attr]
 
 
 def test_empty_bank_gives_nothing() -> None:

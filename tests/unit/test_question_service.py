@@ -16,6 +16,7 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.settings import QuestionSettings, SchedulerSettings
+from bot.features.questions.bank import question_key, starter_needing_history
 from bot.features.questions.inputs import InvalidInput, parse_schedule
 from bot.features.questions.models import ArmAssignment, Published, QuestionMessage
 from bot.features.questions.service import QuestionService
@@ -84,6 +85,9 @@ class World:
 
     async def statuses(self) -> list[tuple[str, str]]:
         return [(o.occurrence_key, o.status) for o in await self.scheduler.repo.occurrences(GUILD)]
+
+    async def repo_rows(self) -> list:  # type: ignore[type-arg]
+        return await self.service.repo.active(GUILD)
 
     def posted_texts(self) -> list[str]:
         return [m.text for _, m in self.publisher.sent]
@@ -199,6 +203,31 @@ async def test_starter_pack_adds_every_tag_or_only_some_and_skips_duplicates(w: 
     assert everything.duplicates == some.added and everything.added > 100
     with pytest.raises(InvalidInput, match="no tag `nope`"):
         await w.service.add_starter_pack(GUILD, frozenset({"nope"}), MOD)
+
+
+async def test_questions_about_the_servers_past_wait_for_its_first_weeks_to_pass(w: World) -> None:
+    """A question such as "Which past event here did you enjoy?" makes no sense in a guild Hearth just joined."""
+    await w.service.add_starter_pack(GUILD, frozenset({"feedback"}), MOD)
+    past = starter_needing_history()
+    feedback = [q for q in await w.repo_rows() if q.tag == "feedback"]
+    assert 2 <= len([q for q in feedback if q.key in past]) < len(feedback)
+    first = w.clock.now()
+    drawn = []
+    while w.clock.now() - first < timedelta(days=28):  # the first four weeks: one post a day
+        drawn.append((await w.service.post(GUILD, CHANNEL, "feedback")).question)
+        w.clock.advance(days=1)
+    assert len(drawn) == 28 and not [q.text for q in drawn if question_key(q.text) in past]
+    later = []
+    for _ in range(30):  # afterwards they are drawn like any other
+        later.append((await w.service.post(GUILD, CHANNEL, "feedback")).question)
+        w.clock.advance(days=1)
+    assert [q for q in later if question_key(q.text) in past]
+
+
+async def test_a_deck_of_only_such_questions_still_posts_in_the_first_weeks(w: World) -> None:
+    await w.service.add(GUILD, "Which past event here did you enjoy the most?", "feedback", MOD)
+    result = await w.service.post(GUILD, CHANNEL, "feedback")
+    assert result.question.text == "Which past event here did you enjoy the most?"
 
 
 # -- suggestions -----------------------------------------------------------------------------

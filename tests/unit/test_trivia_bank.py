@@ -75,6 +75,36 @@ def test_shipped_bank_mixes_true_false_and_difficulties() -> None:
     assert {q.difficulty for q in BANK} == {"easy", "medium", "hard"}
 
 
+def test_true_false_answers_are_balanced_because_the_buttons_keep_their_order() -> None:
+    """True/False buttons stay in reading order (docs/trivia-bank.md), so the bank must not favour
+    one answer: always pressing True (or False) may not win more than 55% of the time."""
+    booleans = [q for q in BANK if q.kind == "boolean"]
+    trues = sum(q.correct == "True" for q in booleans)
+    assert 0.45 <= trues / len(booleans) <= 0.55, f"{trues} of {len(booleans)} true/false answers are True"
+    by_category: dict[str, set[str]] = {}
+    for q in booleans:
+        by_category.setdefault(q.category, set()).add(q.correct)
+    assert all(len(answers) == 2 for answers in by_category.values()), by_category
+
+
+def test_a_difficulty_setting_has_hard_questions_to_choose_from() -> None:
+    hard = Counter(q.category for q in BANK if q.difficulty == "hard")
+    assert sum(hard.values()) >= 40
+    assert all(hard[category] >= 4 for category in shipped_categories()), hard
+
+
+def test_no_two_shipped_questions_have_the_same_answer_among_the_same_options() -> None:
+    """Two questions with the same right answer among the same four options (2 to the power of 10
+    and the bytes in a kibibyte) play as one question asked twice."""
+    seen: dict[tuple[str, frozenset[str]], str] = {}
+    for q in BANK:
+        if q.kind == "boolean":
+            continue
+        key = (q.correct.casefold(), frozenset(a.casefold() for a in q.incorrect))
+        assert key not in seen, f"{q.question!r} has the same answer and options as {seen[key]!r}"
+        seen[key] = q.question
+
+
 def test_each_shipped_file_names_its_own_category() -> None:
     files = [f for f in resources.files("bot.features.trivia.data").iterdir() if f.name.endswith(".toml")]
     assert len(files) == len(shipped_categories())

@@ -62,6 +62,16 @@ class Digest:
         return out
 
 
+async def digest_between(repo: FeedbackRepository, guild_id: int, start_ms: int, end_ms: int) -> Digest:
+    """"You said, we did" of [start, end): the digest command and the weekly summary's section."""
+    changes = await repo.changes_between(guild_id, start_ms, end_ms)
+    return Digest(
+        done=[c for c in changes if c.status == "done"],
+        planned=[c for c in changes if c.status == "planned"],
+        declined=[c for c in changes if c.status == "declined"],
+    )
+
+
 class FeedbackService:
     def __init__(
         self,
@@ -179,12 +189,7 @@ class FeedbackService:
         return await load_voice(self.repo.db, guild_id, first_day=1, last_day=today, today=today, now_ms=to_ms(now))
 
     async def digest(self, guild_id: int, start: datetime, end: datetime) -> Digest:
-        changes = await self.repo.changes_between(guild_id, to_ms(start), to_ms(end))
-        return Digest(
-            done=[c for c in changes if c.status == "done"],
-            planned=[c for c in changes if c.status == "planned"],
-            declined=[c for c in changes if c.status == "declined"],
-        )
+        return await digest_between(self.repo, guild_id, to_ms(start), to_ms(end))
 
     async def forget_member(self, guild_id: int, member_id: int) -> None:
         await self.repo.forget_member(guild_id, member_id)

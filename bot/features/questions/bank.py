@@ -10,6 +10,7 @@ in docs/question-bank.md.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import re
@@ -275,6 +276,15 @@ def parse_question_file(filename: str, data: bytes) -> ParsedQuestions:
         f"{PurePath(filename).name or 'the file'} is not a question file: "
         "upload a .csv (text,tag columns) or a .toml ([[question]] tables) file"
     )
+
+
+@functools.cache
+def starter_needing_history() -> frozenset[str]:
+    """Keys (``question_key``) of the starter questions marked ``needs_history = true``: they ask
+    about the server's past, so they are not drawn in a guild's first weeks."""
+    data = resources.files(STARTER_PACKAGE).joinpath(STARTER_FILE).read_bytes()
+    entries = tomllib.loads(data.decode("utf-8")).get("question", [])
+    return frozenset(question_key(e["text"]) for e in entries if e.get("needs_history") is True and "text" in e)
 
 
 def load_starter_questions() -> list[QuestionRow]:

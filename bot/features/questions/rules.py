@@ -3,6 +3,8 @@
 The rule (docs/questions.md): never a question used in the last ``no_repeat_days`` days; among
 the rest, the least used first, ties broken at random. When every question was used within the
 window the bank is *exhausted*: the least recently used one is reused and moderators are told.
+A question that assumes the server has a history with Hearth ("Which past event here did you
+enjoy the most?") waits until Hearth's first post there is ``HISTORY_DAYS`` old.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ THREAD_NAME_LIMIT = 100
 THREAD_ARCHIVE_MINUTES = 1440
 """Answer threads auto-archive a day after the last message."""
 
+HISTORY_DAYS = 28
+"""A guild's first weeks: questions that ask about the server's past wait this long after Hearth's first post."""
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -26,6 +31,7 @@ class Candidate:
     id: int
     times_used: int
     last_used_at: datetime | None
+    needs_history: bool = False  # asks about the server's past ("Which past event here ...?")
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,26 @@ def is_fresh(candidate: Candidate, now: datetime, no_repeat_days: int) -> bool:
     return candidate.last_used_at <= now - timedelta(days=no_repeat_days)
 
 
+def has_history(first_post_at: datetime | None, now: datetime) -> bool:
+    """Whether the guild is past its first weeks: Hearth first posted there ``HISTORY_DAYS`` ago."""
+    return first_post_at is not None and now - first_post_at >= timedelta(days=HISTORY_DAYS)
+
+
 def choose_next(
-    candidates: Sequence[Candidate], now: datetime, no_repeat_days: int, rng: random.Random
+    candidates: Sequence[Candidate],
+    now: datetime,
+    no_repeat_days: int,
+    rng: random.Random,
+    *,
+    history: bool = True,
 ) -> Choice | None:
-    """Pick the next question (see the module docstring); None when there are no candidates."""
+    """Pick the next question (see the module docstring); None when there are no candidates.
+
+    Without ``history`` (a guild's first weeks) questions that need one are left out, unless
+    nothing else is left: a deck of only such questions still posts.
+    """
+    if not history:
+        candidates = [c for c in candidates if not c.needs_history] or list(candidates)
     if not candidates:
         return None
     fresh = [c for c in candidates if is_fresh(c, now, no_repeat_days)]

@@ -17,7 +17,13 @@ from datetime import datetime
 from bot.core.clock import Clock, from_ms, to_ms
 from bot.core.localtime import zone
 from bot.core.settings import QuestionSettings
-from bot.features.questions.bank import QuestionRow, load_starter_questions, parse_question_file, question_key
+from bot.features.questions.bank import (
+    QuestionRow,
+    load_starter_questions,
+    parse_question_file,
+    question_key,
+    starter_needing_history,
+)
 from bot.features.questions.inputs import InvalidInput, clean_question_text, clean_tag, parse_schedule
 from bot.features.questions.models import (
     ArmHook,
@@ -29,7 +35,14 @@ from bot.features.questions.models import (
     QuestionPage,
     QuestionPublisher,
 )
-from bot.features.questions.rules import Candidate, choose_next, fresh_count, low_bank_message, thread_name
+from bot.features.questions.rules import (
+    Candidate,
+    choose_next,
+    fresh_count,
+    has_history,
+    low_bank_message,
+    thread_name,
+)
 from bot.platform.posts import PostService
 from bot.platform.scheduler import Occurrence, PostFailed, Scheduler
 from bot.storage.guilds import GuildRepository
@@ -303,10 +316,19 @@ class QuestionService:
         """The question this occurrence should post (docs/questions.md); None when the deck is empty."""
         rows = await self.repo.active(guild_id, tag)
         by_id = {row.id: row for row in rows}
+        needs_history = starter_needing_history()
         candidates = [
-            Candidate(r.id, r.times_used, from_ms(r.last_used_at) if r.last_used_at is not None else None) for r in rows
+            Candidate(
+                r.id,
+                r.times_used,
+                from_ms(r.last_used_at) if r.last_used_at is not None else None,
+                needs_history=r.key in needs_history,
+            )
+            for r in rows
         ]
-        choice = choose_next(candidates, self._clock.now(), self._settings.no_repeat_days, self._rng)
+        now = self._clock.now()
+        history = has_history(await self._posts.first_post_at(guild_id), now)
+        choice = choose_next(candidates, now, self._settings.no_repeat_days, self._rng, history=history)
         if choice is None:
             return None
         return Pick(Question.from_row(by_id[choice.question_id]), choice.exhausted)

@@ -37,6 +37,8 @@ def format_value(value: float | None, unit: str) -> str:
         return "n/a"
     if unit == "min":
         return f"{value / 60:.1f} h" if value >= 120 else f"{value:.0f} min"
+    if unit == "nps":
+        return f"{value * 100:+.0f}"
     return f"{value:.0%}" if value >= 0.095 or value == 0 else f"{value:.1%}"
 
 
@@ -130,6 +132,7 @@ class SummaryContent:
     thin: ThinData | None = None
     chart: SummaryChart | None = None
     late: bool = False
+    you_said: Sequence[str] = ()  # "You said, we did": feedback moved to done/planned or declined this week
 
     @property
     def week_end(self) -> date:
@@ -164,6 +167,8 @@ def render(content: SummaryContent) -> Rendered:
         rendered = _render_thin(content, title, footer)
     else:
         rendered = _render_full(content, title, footer)
+    if content.you_said:
+        rendered.fields.append(_field("You said, we did", content.you_said))
     if content.experiments:
         rendered.fields.append(_field("Experiments", content.experiments[:MAX_EXPERIMENT_LINES]))
     if content.warnings:

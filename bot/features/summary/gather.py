@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 from bot.analytics.report import HEADLINES, Report, weekly_figures
 from bot.analytics.rollups import excluded_members
 from bot.features.experiments.service import experiment_lines
+from bot.features.feedback.service import digest_between
 from bot.features.summary.chart import Series, SummaryChart
 from bot.features.summary.content import FigureLine, PostLine, SummaryContent, ThinData, Winner, message_url
 from bot.features.summary.service import SCHEDULE_KIND, SummaryService, week_bounds
 from bot.storage.analytics import AnalyticsRepository
+from bot.storage.feedback import FeedbackRepository
 
 if TYPE_CHECKING:
     from bot.platform.services import SharedServices
@@ -41,6 +43,7 @@ class Extras:
     has_post_schedule: bool
     late: bool = False
     experiments: tuple[str, ...] = ()
+    you_said: tuple[str, ...] = ()
 
 
 def _weeks_with_data(report: Report) -> int:
@@ -77,6 +80,7 @@ def content_from_report(report: Report, extras: Extras) -> SummaryContent:
         "warnings": extras.warnings,
         "experiments": extras.experiments,
         "late": extras.late,
+        "you_said": extras.you_said,
     }
     if report.weaker is None:
         thin = ThinData(
@@ -146,5 +150,9 @@ class SummaryGatherer:
             has_post_schedule=any(s.kind != SCHEDULE_KIND for s in schedules),
             late=late,
             experiments=tuple(await experiment_lines(self.bot, guild_id)),
+            you_said=tuple(
+                (await digest_between(FeedbackRepository(self.bot.db), guild_id, bounds.since_ms, bounds.until_ms))
+                .lines()
+            ),
         )
         return content_from_report(report, extras)
