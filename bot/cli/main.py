@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import db, report, run, sandbox, verify_draw
+from bot.cli import dashboard, db, report, run, sandbox, verify_draw
 from bot.cli.common import Handler, config_parent
 from bot.core.settings import SettingsError
 
-SUBCOMMANDS = (run, db, report, verify_draw, sandbox)
+SUBCOMMANDS = (run, db, report, verify_draw, sandbox, dashboard)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -82,6 +82,18 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """The web dashboard (docs/dashboard.md); its secrets come from the environment, never from here."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # the address moderators open, e.g. https://hearth.example.org
+    client_id: str = ""  # the Discord application's client id (OAuth2)
+    rights_cache_seconds: float = 30.0  # REST rights checks are cached this long (at most 60 s)
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
     intents: IntentSettings = field(default_factory=IntentSettings)
@@ -91,6 +103,7 @@ class Settings:
     questions: QuestionSettings = field(default_factory=QuestionSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     def replace(self, section: str, **changes: Any) -> Settings:
         """A copy with some keys of one section changed (tests, sandbox)."""
@@ -164,6 +177,10 @@ VALIDATORS: dict[str, Callable[[Any], str | None]] = {
     "summary.default_day": _one_of(WEEKDAYS),
     "summary.default_time": _time_of_day,
     "privacy.retention_days": _between(1, 36500),
+    "dashboard.port": _between(0, 65535),
+    "dashboard.public_url": lambda v: None if not v else _url(("http://", "https://"))(v),
+    "dashboard.client_id": lambda v: None if not v or v.isdigit() else "must be the application's numeric id",
+    "dashboard.rights_cache_seconds": _between(0, 60),
 }
 
 

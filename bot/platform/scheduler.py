@@ -217,6 +217,16 @@ class Scheduler:
             self._arm(schedule)
         return schedule
 
+    async def pause_channel(self, guild_id: int, channel_id: int) -> list[ScheduleRow]:
+        """Pause every running schedule that posts in ``channel_id`` (the channel was deleted)."""
+        paused = []
+        for schedule in await self.repo.list(guild_id):
+            if schedule.channel_id == channel_id and not schedule.paused:
+                updated = await self.update_schedule(guild_id, schedule.id, paused=True)
+                if updated is not None:
+                    paused.append(updated)
+        return paused
+
     async def remove_schedule(self, guild_id: int, schedule_id: int) -> bool:
         removed = await self.repo.delete(guild_id, schedule_id)
         if removed:

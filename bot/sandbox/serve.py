@@ -123,8 +123,21 @@ class Repl:
 
 async def serve_forever(sb: Sandbox, say: Callable[[str], None]) -> None:
     """Read commands from standard input until EOF or `quit`."""
+    from bot.sandbox.dashboard import serve_dashboard
+
+    guild = sb.guild
+    plain = next(m for m in guild.members.values() if not m.user.bot and m.id not in (guild.owner_id, sb.moderator.id))
+    dashboard = await serve_dashboard(sb.server, sb.bot, login_as=[sb.moderator.id, guild.owner_id, plain.id])
     say(f"\nServing: local Discord at {sb.server.api_base} (token {sb.server.token}); clock {sb.stamp()}.")
+    say(f"Dashboard: {dashboard.url}/ (log in as maya the moderator, the owner, or {plain.name}, a plain member)")
     say(HELP)
+    try:
+        await _read_commands(sb, say)
+    finally:
+        await dashboard.stop()
+
+
+async def _read_commands(sb: Sandbox, say: Callable[[str], None]) -> None:
     repl = Repl(sb, say)
     loop = asyncio.get_running_loop()
     while True:

@@ -27,6 +27,7 @@ COMMAND_LIMITS = f"{DOCS}/interactions/application-commands#registering-a-comman
 CALLBACK = f"{DOCS}/interactions/receiving-and-responding#interaction-response-object"
 MODAL = f"{DOCS}/interactions/receiving-and-responding#interaction-response-object-modal"
 AUTOCOMPLETE = f"{DOCS}/interactions/receiving-and-responding#interaction-response-object-autocomplete"
+BULK_DELETE = f"{DOCS}/resources/message#bulk-delete-messages"
 POLL = f"{DOCS}/resources/poll#poll-create-request-object"
 REACTIONS = f"{DOCS}/topics/opcodes-and-status-codes#json"
 ERRORS = f"{DOCS}/reference#error-messages"
@@ -81,6 +82,8 @@ LIMITS: dict[str, Limit] = {
     "label.description": Limit(100, "label description", LABEL),
     "text_input.placeholder": Limit(100, "text input placeholder", TEXT_INPUT),
     "text_input.value": Limit(4000, "text input value, min_length and max_length", TEXT_INPUT),
+    "bulk_delete.messages": Limit(100, "message ids in a bulk delete (2..100)", BULK_DELETE),
+    "bulk_delete.days": Limit(14, "bulk delete: no message older than 14 days (50034)", BULK_DELETE),
     # threads and channels
     "thread.name": Limit(100, "thread name (1..100)", THREAD),
     "channel.name": Limit(100, "channel name (1..100)", CHANNEL),

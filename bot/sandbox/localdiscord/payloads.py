@@ -422,6 +422,11 @@ def thread_create_event(t: Channel, newly_created: bool = True) -> dict[str, Any
     return {**channel(t), "newly_created": newly_created}
 
 
+def thread_delete_event(t: Channel) -> dict[str, Any]:
+    """THREAD_DELETE carries only these four fields."""
+    return {"id": str(t.id), "guild_id": str(t.guild_id), "parent_id": str(t.parent_id), "type": t.type}
+
+
 def ready(me: User, app_id: int, guild_ids: list[int], session_id: str, resume_url: str) -> dict[str, Any]:
     return {
         "v": 10,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -22,6 +22,7 @@ from .interactions import ACK_DEADLINE, TOKEN_LIFETIME, CallbackType, Interactio
 from .limits import limit
 from .validation import (
     ApiError,
+    FormErrors,
     already_acknowledged,
     check_autocomplete,
     check_channel_patch,
@@ -484,6 +485,31 @@ class RestApi:
         s.delete_message(msg)
         return no_content()
 
+    async def bulk_delete(self, request: web.Request) -> web.Response:
+        """2..100 message ids, none older than two weeks (50034), all in this channel."""
+        s = self.s
+        channel = s.channel(request.match_info["channel_id"])
+        body, _ = await self.body(request)
+        s.require(channel, s.bot_user, Perm.MANAGE_MESSAGES)
+        form = FormErrors()
+        ids = body.get("messages")
+        if form.required(["messages"], ids):
+            form.length(["messages"], ids, 2, limit("bulk_delete.messages"))
+        form.raise_if_any()
+        msgs = [s.message(channel.id, mid) for mid in dict.fromkeys(ids)]
+        oldest = s.now() - timedelta(days=limit("bulk_delete.days"))
+        if any(m.created_at < oldest for m in msgs):
+            raise ApiError(400, 50034, "You can only bulk delete messages that are under 14 days old.")
+        s.delete_messages(channel, msgs)
+        return no_content()
+
+    async def delete_channel(self, request: web.Request) -> web.Response:
+        s = self.s
+        c = s.channel(request.match_info["channel_id"])
+        s.require(c, s.bot_user, Perm.MANAGE_THREADS if c.is_thread else Perm.MANAGE_CHANNELS)
+        s.remove_channel(c)
+        return json_response(payloads.channel(c))
+
     async def pin(self, request: web.Request) -> web.Response:
         s = self.s
         channel = s.channel(request.match_info["channel_id"])
@@ -834,6 +860,8 @@ def build_app(server: LocalDiscord) -> web.Application:
         ("GET", "/guilds/{guild_id}/threads/active", api.get_active_threads),
         ("GET", "/channels/{channel_id}", api.get_channel),
         ("PATCH", "/channels/{channel_id}", api.patch_channel),
+        ("DELETE", "/channels/{channel_id}", api.delete_channel),
+        ("POST", "/channels/{channel_id}/messages/bulk-delete", api.bulk_delete),
         ("POST", "/channels/{channel_id}/messages", api.post_message),
         ("GET", "/channels/{channel_id}/messages", api.get_messages),
         ("GET", "/channels/{channel_id}/messages/pins", api.list_pins),

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from . import payloads
 from .actors import ActorsMixin
+from .changes import ChangesMixin
 from .dms import DirectMessages
 from .faults import FaultPlan, RestFault, RestHold
 from .forwards import ForwardsMixin, forward_reference, snapshot
@@ -69,7 +70,7 @@ class _UTCClock:
         return datetime.now(UTC)
 
 
-class LocalDiscord(ActorsMixin, InvitesMixin, ForwardsMixin):
+class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
     """A protocol-faithful Discord for one bot application, served on 127.0.0.1."""
 
     def __init__(
