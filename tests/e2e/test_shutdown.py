@@ -33,6 +33,8 @@ async def test_stopping_while_a_deferred_report_waits_on_a_slow_followup_logs_on
     world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("bot.app.SHUTDOWN_GRACE_SECONDS", 0.0)  # no waiting out the grace period
+    for name in ("bot.app", "bot.core.tree"):  # a tool that configured logging earlier may have disabled them
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
     await world.command(world.moderator, "hearth setup", timezone="UTC")
     slow = world.server.hold_next(method="POST", path="/webhooks/*")  # the report's followup
     result = await world.server.run_command(world.moderator, world.general, "report", {})

@@ -21,6 +21,12 @@ class Followup:
         raise RuntimeError("Session is closed")
 
 
+@pytest.fixture(autouse=True)
+def tree_logger_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tool that configured logging earlier in the run (import-linter) may have disabled it."""
+    monkeypatch.setattr(logging.getLogger("bot.core.tree"), "disabled", False)
+
+
 def interaction(closed: bool) -> Any:
     return SimpleNamespace(
         id=42,
