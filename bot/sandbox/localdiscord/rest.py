@@ -115,6 +115,8 @@ class RestApi:
         path = request.path[len(PREFIX) :] or "/"
         method = request.method
         request[JSON_BODY] = None
+        if s.faults.holds:
+            await s.faults.hold(method, path)
         response: web.StreamResponse | None = s.faults.take(method, path)
         if response is None:
             if request.match_info.http_exception is not None:
