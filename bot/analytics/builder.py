@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from bot.analytics import metrics as m
-from bot.analytics.model import PeriodFigures
+from bot.analytics.model import FIGURES_VERSION, PeriodFigures
 from bot.analytics.period import Period, week_of
 from bot.analytics.scope import Scope
 from bot.analytics.weaker_side import HISTORY_WEEKS
@@ -34,18 +34,28 @@ class ReportBuilder:
         self._base_sets: dict[int, set[int]] = {}
         self._posts: dict[int, m.PostFigures] = {}
         self._weeks: dict[int, PeriodFigures] = {}
+        self._start: int | None = None
+        self._start_known = False
+
+    async def recording_start(self) -> int | None:
+        """The guild's first local day with a recorded activity (METRICS "Recording start")."""
+        if not self._start_known:
+            self._start = await self.repo.first_day(self.scope.guild_id)
+            self._start_known = True
+        return self._start
 
     # -- posts ----------------------------------------------------------------------------
     async def post_figures(self, posts: Sequence[PostRow]) -> list[m.PostFigures]:
         """Per-post figures: final rollups when fresh, otherwise computed now the same way."""
         s = self.scope
+        start = await self.recording_start()
         missing = [p for p in posts if p.id not in self._posts]
         cached = await self.repo.post_rollups(s.guild_id, [p.id for p in missing], s.excl_key)
         live: list[PostRow] = []
         for p in missing:
             row = cached.get(p.id)
             if row is not None and row.final:
-                self._posts[p.id] = _post(p, row.responders, row.base, row.first_response_ms)
+                self._posts[p.id] = _post(p, row.responders, row.base, row.first_response_ms, start)
             else:
                 live.append(p)
         if live:
@@ -55,7 +65,7 @@ class ReportBuilder:
                 base = await self._rolled_base(p.local_day, set(window))
                 if base is None:
                     base = m.active_base(await self._base_set(p.local_day), window)
-                self._posts[p.id] = _post(p, len(window), base, m.first_response(window))
+                self._posts[p.id] = _post(p, len(window), base, m.first_response(window), start)
         if missing:
             sharers = await self.repo.sharers(s.guild_id, [p.id for p in missing], s.excluded)
             for p in missing:
@@ -98,14 +108,17 @@ class ReportBuilder:
         prev = period.previous()
         previously = await self.repo.active_members(g, prev.first_day, prev.last_day, s.excluded)
         back = m.returning(previously, set(sums))
-        days = list(range(through - 27, through + 1))
-        rolled = await self.repo.day_rollups(g, days[0], through, s.excl_key)
-        if len(rolled) == len(days):  # every day of the 28 rolled up with today's opt-outs
+        start = await self.recording_start()
+        window28 = list(range(through - 27, through + 1))
+        # Stickiness: mean DAU over the last 28 days on or after recording start (METRICS v2).
+        days = [d for d in window28 if start is None or d >= start] or window28
+        rolled = await self.repo.day_rollups(g, window28[0], through, s.excl_key)
+        if len(rolled) == len(window28):  # every day of the 28 rolled up with today's opt-outs
             daily = {d: r.dau for d, r in rolled.items()}
             mau, wau = rolled[through].mau, rolled[through].wau
         else:
-            daily = await self.repo.daily_active(g, days[0], through, s.excluded)
-            mau = await self.repo.distinct_active(g, days[0], through, s.excluded)
+            daily = await self.repo.daily_active(g, window28[0], through, s.excluded)
+            mau = await self.repo.distinct_active(g, window28[0], through, s.excluded)
             wau = (
                 len(sums)
                 if period.first_day == through - 6
@@ -120,6 +133,7 @@ class ReportBuilder:
             if through == s.today.toordinal() and s.member_count is not None
             else await self.repo.latest_member_count(g, until_ms)
         )
+        pairs, mutual = await self.repo.reply_pair_count(g, period.first_day, through, s.excluded), 0
         figures = PeriodFigures(
             first_day=period.first_day,
             last_day=period.last_day,
@@ -140,7 +154,8 @@ class ReportBuilder:
             communicators=sum(1 for v in sums.values() if v.messages > 0),
             replies=sum(v.replies for v in sums.values()),
             member_replies=sum(v.member_replies for v in sums.values()),
-            pairs=await self.repo.reply_pair_count(g, period.first_day, through, s.excluded),
+            pairs=pairs,
+            mutual_pairs=mutual,
             returning=back.numerator,
             previously_active=back.denominator,
             joins=len(joins),
@@ -150,31 +165,51 @@ class ReportBuilder:
             activation_base=act.activated.denominator,
             retained=act.retained.numerator,
             retention_base=act.retained.denominator,
+            recording_start=start,
+            warming_up=m.warming_up(period.first_day, start),
+            established_posts=sum(1 for p in posts if p.established),
+            reach_median=m.reach_median(posts),
+            partial=through == s.today.toordinal() and through <= period.last_day,
         )
         return figures, posts
 
     async def week(self, monday: date) -> PeriodFigures:
         """One week's figures: stored once settled (24 h after it ends, responders' window closed),
-        with activation and retention recomputed until the week is final (their windows closed)."""
+        with activation and retention recomputed until the week is final (their windows closed).
+
+        Never writes: the nightly job (``RollupJob``) stores weeks; a report only reads.
+        """
         s = self.scope
         key = monday.toordinal()
         if key in self._weeks:
             return self._weeks[key]
         stored = await self.repo.settled_week_rollups(s.guild_id, [key], s.excl_key)
+        figures = None
         if key in stored:
             final, data = stored[key]
             figures = PeriodFigures.from_dict(data)
-            if not final:
+            if figures.version != FIGURES_VERSION:
+                figures = None
+            elif not final:
                 figures = await self._with_activation(figures, week_of(monday))
-                if self.week_is_final(monday):
-                    await self.repo.save_week_rollup(s.guild_id, key, figures.to_dict(), True, s.excl_key, s.now_ms)
-        else:
+        if figures is None:
             figures, _ = await self.period(week_of(monday))
-            if self.week_is_settled(monday):
-                final = self.week_is_final(monday)
-                await self.repo.save_week_rollup(s.guild_id, key, figures.to_dict(), final, s.excl_key, s.now_ms)
         self._weeks[key] = figures
         return figures
+
+    async def store_week(self, monday: date) -> None:
+        """Compute and store a settled week (the nightly job; final once its windows closed)."""
+        if not self.week_is_settled(monday):
+            return
+        s = self.scope
+        key = monday.toordinal()
+        stored = await self.repo.settled_week_rollups(s.guild_id, [key], s.excl_key)
+        if key in stored and stored[key][0] and stored[key][1].get("version") == FIGURES_VERSION:
+            return  # final and current: nothing changes any more
+        figures = await self.week(monday)
+        await self.repo.save_week_rollup(
+            s.guild_id, key, figures.to_dict(), self.week_is_final(monday), s.excl_key, s.now_ms
+        )
 
     async def _with_activation(self, figures: PeriodFigures, period: Period) -> PeriodFigures:
         s = self.scope
@@ -211,13 +246,16 @@ class ReportBuilder:
         monday = before - timedelta(days=before.weekday())
         weeks = [monday - timedelta(weeks=k) for k in range(HISTORY_WEEKS, 0, -1)]
         cached = await self.repo.week_rollups(self.scope.guild_id, [w.toordinal() for w in weeks], self.scope.excl_key)
-        return [
-            PeriodFigures.from_dict(cached[w.toordinal()]) if w.toordinal() in cached else await self.week(w)
-            for w in weeks
-        ]
+        found = []
+        for w in weeks:
+            figures = PeriodFigures.from_dict(cached[w.toordinal()]) if w.toordinal() in cached else None
+            if figures is None or figures.version != FIGURES_VERSION:
+                figures = await self.week(w)
+            found.append(figures)
+        return found
 
 
-def _post(p: PostRow, responders: int, base: int, first_ms: int | None) -> m.PostFigures:
+def _post(p: PostRow, responders: int, base: int, first_ms: int | None, start: int | None) -> m.PostFigures:
     return m.PostFigures(
         post_id=p.id,
         kind=p.kind,
@@ -230,4 +268,5 @@ def _post(p: PostRow, responders: int, base: int, first_ms: int | None) -> m.Pos
         member_count=p.member_count,
         first_response_ms=first_ms,
         scheduled=p.schedule_id is not None,
+        warming_up=m.warming_up(p.local_day, start),
     )

@@ -93,55 +93,99 @@ def csv_files(report: Report) -> dict[str, str]:
     }
 
 
+JSON_SCHEMA_VERSION = 2
+"""docs/report-json.md: keys are only ever added within a version; a change of meaning bumps it."""
+
+
 def figures_dict(figures: PeriodFigures) -> dict[str, Any]:
     data = figures.to_dict()
     for name in WEEK_COLUMNS:
         data[name] = getattr(figures, name)
     data["start"] = date.fromordinal(figures.first_day).isoformat()
     data["end"] = date.fromordinal(figures.last_day).isoformat()
+    data["through"] = date.fromordinal(figures.through_day).isoformat()
+    data["recording_start"] = _day(figures.recording_start)
+    data["conversation_pairs"] = figures.pairs
     return data
 
 
-def report_json(report: Report) -> dict[str, Any]:
-    """The whole report as plain JSON-able data (for `hearth report --format json`)."""
+def _day(ordinal: int | None) -> str | None:
+    return None if ordinal is None else date.fromordinal(ordinal).isoformat()
+
+
+def post_dict(p: m.PostFigures, tz: str) -> dict[str, Any]:
+    low, high = p.rate.interval
     return {
+        "post_id": p.post_id, "kind": p.kind, "tag": p.tag, "posted_at": local_time(p.posted_at, tz),
+        "slot": m.slot_label(m.slot_of(p.local_hour_of_week)), "responders": p.responders, "base": p.base,
+        "rate": p.rate.value, "rate_low": low if p.base else None, "rate_high": high if p.base else None,
+        "interval_method": "wilson", "warming_up": p.warming_up, "member_count": p.member_count,
+        "reach": p.reach, "first_response_minutes": p.first_response_minutes,
+        "sharers": p.sharers, "share_rate": p.share_rate.value,
+    }
+
+
+def group_dict(g: m.GroupRate) -> dict[str, Any]:
+    low, high = g.interval
+    return {
+        "key": g.key, "posts": g.posts, "warming_up_posts": g.warming_up_posts, "warming_up": g.warming_up,
+        "responders": g.rate.numerator, "base": g.rate.denominator, "rate": g.rate.value,
+        "low": low if g.rate.denominator else None, "high": high if g.rate.denominator else None,
+        "interval_method": "post-level" if g.estimate is not None and g.posts >= 2 else "wilson",
+        "recommendable": g.recommendable,
+    }
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The whole report as plain JSON-able data: `hearth report --format json` and the dashboard.
+
+    The schema is documented key by key in docs/report-json.md (``schema_version`` 2).
+    """
+    best = report.best_time
+    diff = best.difference
+    tz = report.timezone
+    return {
+        "schema": "hearth.report",
+        "schema_version": JSON_SCHEMA_VERSION,
         "guild_id": report.guild_id,
-        "timezone": report.timezone,
+        "timezone": tz,
         "period": {"label": report.period.label, "start": report.period.start.isoformat(),
-                   "end": report.period.end.isoformat()},
+                   "end": report.period.end.isoformat(), "partial": report.figures.partial},
         "generated_at": report.generated_at.isoformat(),
+        "recording_start": _day(report.figures.recording_start),
+        "warming_up": report.figures.warming_up,
         "figures": figures_dict(report.figures),
         "previous": figures_dict(report.previous),
         "history": [figures_dict(h) for h in report.history],
         "headlines": [
-            {"name": h.spec.name, "side": h.spec.side, "value": h.value, "previous": h.previous, "change": h.change}
+            {"key": h.spec.key, "name": h.name, "side": h.spec.side, "unit": h.spec.unit, "value": h.value,
+             "previous": h.previous, "change": h.change, "warming_up": h.warming_up, "shown_as": h.shown_as}
             for h in report.headlines
         ],
-        "weaker_side": None if report.weaker is None else {"side": report.weaker.side, "reason": report.weaker.reason},
+        "weaker_side": None if report.weaker is None else {
+            "side": report.weaker.side, "reason": report.weaker.reason,
+            "week_start": None if report.weaker_week is None else _day(report.weaker_week.first_day)},
         "next_step": {"text": report.next_step.text, "evidence": report.next_step.evidence},
-        "posts": [
-            {"post_id": p.post_id, "kind": p.kind, "tag": p.tag, "posted_at": local_time(p.posted_at, report.timezone),
-             "responders": p.responders, "base": p.base, "rate": p.rate.value, "member_count": p.member_count,
-             "reach": p.reach, "first_response_minutes": p.first_response_minutes,
-             "sharers": p.sharers, "share_rate": p.share_rate.value}
-            for p in report.posts
-        ],
-        "by_kind": [_group(g) for g in report.by_kind],
-        "by_tag": [_group(g) for g in report.by_tag],
-        "best_time": {"message": report.best_time.message,
-                      "recommended": report.best_time.recommended.key if report.best_time.recommended else None,
-                      "current": report.best_time.current.key if report.best_time.current else None,
-                      "slots": [_group(g) for g in report.best_time.slots]},
+        "posts": [post_dict(p, tz) for p in report.posts],
+        "by_kind": [group_dict(g) for g in report.by_kind],
+        "by_tag": [group_dict(g) for g in report.by_tag],
+        "best_time": {
+            "kind": best.kind, "message": best.message, "current": best.current_label,
+            "recommended": best.recommended.key if best.recommended else None,
+            "best": best.best.key if best.best else None,
+            "next_test": m.slot_label(best.next_test) if best.next_test is not None else None,
+            "difference": None if diff is None else {"value": diff.value, "low": diff.low, "high": diff.high},
+            "slots": [group_dict(g) for g in best.slots],
+        },
         "peak": {str(k): v for k, v in sorted(report.peak.items())},
+        "organic_peak": {str(k): v for k, v in sorted(report.organic_peak.items())},
+        "streaks_as_of": _day(report.figures.through_day),
         "streaks": [{"member_id": s.member_id, "current": s.current, "longest": s.longest} for s in report.streaks],
+        "days": [{"date": d.date.isoformat(), "dau": d.dau, "wau": d.wau, "mau": d.mau,
+                  "active_base_before": d.base_before, "communicators": d.communicators} for d in report.days],
+        "experiments": list(report.experiments),
         "headline_names": [h.name for h in HEADLINES],
         "voice": voice_json(report.voice),
         "shares": shares_json(report.shares),
         "word_of_mouth": wom_json(report.word_of_mouth),
     }
-
-
-def _group(g: m.GroupRate) -> dict[str, Any]:
-    low, high = g.rate.interval
-    return {"key": g.key, "posts": g.posts, "responders": g.rate.numerator, "base": g.rate.denominator,
-            "rate": g.rate.value, "low": low, "high": high, "recommendable": g.recommendable}

@@ -12,7 +12,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.analytics.stats import Rate, intervals_overlap, median, pooled_rate
+from bot.analytics.stats import (
+    Difference,
+    PooledEstimate,
+    Rate,
+    median,
+    pooled_difference,
+    pooled_estimate,
+    pooled_rate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +32,13 @@ MIN_POSTS_TO_RECOMMEND = 3
 """A group with fewer posts is shown but never recommended."""
 SLOT_HOURS = 3
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WARM_UP_DAYS = 28
+"""A post with fewer recorded days than this before its local day is warming up (METRICS v2)."""
+
+
+def warming_up(local_day: int, recording_start: int | None) -> bool:
+    """True when fewer than WARM_UP_DAYS recorded days precede ``local_day`` (incomplete base)."""
+    return recording_start is None or local_day - recording_start < WARM_UP_DAYS
 
 
 def ratio(numerator: float, denominator: float) -> float | None:
@@ -47,6 +62,7 @@ class PostFigures:
     member_count: int | None
     first_response_ms: int | None
     scheduled: bool = False
+    warming_up: bool = False  # fewer than 28 recorded days before its day: the base is incomplete
     sharers: int = 0  # distinct members who forwarded it inside the guild within W (bot.analytics.shares)
 
     @property
@@ -56,8 +72,12 @@ class PostFigures:
 
     @property
     def share_rate(self) -> Rate:
-        """Sharers / active base: "shares seen in this server" (METRICS "Share rate")."""
+        """Sharers / active base: "shares seen in this server" (forwards elsewhere can't be seen)."""
         return Rate(min(self.sharers, self.base), self.base)
+
+    @property
+    def established(self) -> bool:
+        return not self.warming_up
 
     @property
     def reach(self) -> float | None:
@@ -95,8 +115,13 @@ def first_response(window: Mapping[int, int]) -> int | None:
 
 
 def participation_median(posts: Sequence[PostFigures]) -> float | None:
-    """Median of per-post participation rates (posts with an empty base have no rate)."""
-    return median(v for p in posts if (v := p.rate.value) is not None)
+    """Median of established posts' participation rates (warming-up posts and empty bases left out)."""
+    return median(v for p in posts if p.established and (v := p.rate.value) is not None)
+
+
+def reach_median(posts: Sequence[PostFigures]) -> float | None:
+    """Median reach (responders / member count) of the posts that know their member count."""
+    return median(v for p in posts if (v := p.reach) is not None)
 
 
 def pooled_participation(posts: Sequence[PostFigures]) -> Rate:
@@ -115,26 +140,52 @@ def first_response_median(posts: Sequence[PostFigures]) -> float | None:
 # -- content ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GroupRate:
-    """Pooled participation of a group of posts (a kind, a tag, a slot) with its 95% interval."""
+    """Pooled participation of a group of posts (a kind, a tag, a slot) with its 95% interval.
+
+    The rate pools the group's established posts; warming-up posts are left out and counted in
+    ``warming_up_posts``. A group with only warming-up posts pools those and is ``warming_up``
+    (shown marked, never recommended). The interval reflects post-to-post variation
+    (``stats.pooled_estimate``).
+    """
 
     key: str
-    posts: int
+    posts: int  # posts in the rate
     rate: Rate
+    estimate: PooledEstimate | None = None
+    warming_up_posts: int = 0
+    warming_up: bool = False
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return self.rate.interval if self.estimate is None else self.estimate.interval
 
     @property
     def recommendable(self) -> bool:
-        return self.posts >= MIN_POSTS_TO_RECOMMEND and self.rate.denominator > 0
+        return not self.warming_up and self.posts >= MIN_POSTS_TO_RECOMMEND and self.rate.denominator > 0
+
+
+def group_rate(key: str, posts: Sequence[PostFigures]) -> GroupRate:
+    """One group's pooled rate over its established posts (or its warming-up ones if it has no other)."""
+    established = [p for p in posts if p.established]
+    used = established or list(posts)
+    estimate = pooled_estimate((p.responders, p.base) for p in used)
+    return GroupRate(
+        key, len(used), estimate.rate, estimate, len(posts) - len(established), warming_up=not established
+    )
 
 
 def rates_by(posts: Iterable[PostFigures], key: Callable[[PostFigures], str | None]) -> list[GroupRate]:
-    """Pooled rate per group (sum responders / sum bases), best first; posts without a key skipped."""
+    """Pooled rate per group (sum responders / sum bases), best first; posts without a key skipped.
+
+    Established groups come first (best first), groups with only warming-up posts after them.
+    """
     groups: dict[str, list[PostFigures]] = defaultdict(list)
     for post in posts:
         k = key(post)
         if k is not None:
             groups[k].append(post)
-    result = [GroupRate(k, len(ps), pooled_participation(ps)) for k, ps in groups.items()]
-    result.sort(key=lambda g: (-(g.rate.value or 0.0), -g.posts, g.key))
+    result = [group_rate(k, ps) for k, ps in groups.items()]
+    result.sort(key=lambda g: (g.warming_up, -(g.rate.value or 0.0), -g.posts, g.key))
     return result
 
 
@@ -157,51 +208,64 @@ def slot_grid(hour_counts: Mapping[int, int]) -> dict[tuple[int, int], int]:
     return dict(grid)
 
 
+DEFAULT_BEST_TIME_KIND = "question"
+"""Best time compares slots within one post kind: the advised schedule's, questions by default."""
+
+
 @dataclass(frozen=True)
 class BestTime:
-    """METRICS "Best time to post": a recommendation only with non-overlapping 95% intervals."""
+    """METRICS v2 "Best time to post": slots compared within one kind, a recommendation only when
+    the difference from the current slot has a 95% post-level interval above zero."""
 
-    slots: list[GroupRate]  # every slot with posts, best first
-    current: GroupRate | None  # the current schedule's slot
+    slots: list[GroupRate]  # every slot with posts of the kind, best first (warming-up-only slots last)
+    current: GroupRate | None  # the current schedule's slot (None when it has no post of the kind yet)
     best: GroupRate | None  # best recommendable slot
-    recommended: GroupRate | None  # set only when best beats current with non-overlapping intervals
-    next_test: tuple[int, int] | None  # busiest untested slot from the peak grid
+    recommended: GroupRate | None  # set only when best − current has a 95% interval above zero
+    next_test: tuple[int, int] | None  # busiest organic slot without a post
     message: str
+    kind: str = DEFAULT_BEST_TIME_KIND
+    current_slot: tuple[int, int] | None = None
+    difference: Difference | None = None  # best − current, when both have rates
+
+    @property
+    def current_label(self) -> str | None:
+        return None if self.current_slot is None else slot_label(self.current_slot)
 
 
 def best_time(
-    posts: Sequence[PostFigures], current_slot: tuple[int, int] | None, peak: Mapping[int, int]
+    posts: Sequence[PostFigures],
+    current_slot: tuple[int, int] | None,
+    peak: Mapping[int, int],
+    kind: str = DEFAULT_BEST_TIME_KIND,
 ) -> BestTime:
-    """Apply METRICS' rule to the posts' slots, the current schedule's slot and the peak grid."""
-    slots = rates_by(posts, lambda p: slot_label(slot_of(p.local_hour_of_week)))
+    """Apply METRICS' rule to one kind's posts, the current schedule's slot and the organic peak grid."""
+    mine = [p for p in posts if p.kind == kind]
+    slots = rates_by(mine, lambda p: slot_label(slot_of(p.local_hour_of_week)))
     by_label = {g.key: g for g in slots}
     current = by_label.get(slot_label(current_slot)) if current_slot is not None else None
     candidates = [g for g in slots if g.recommendable]
     best = candidates[0] if candidates else None
     recommended = None
-    if (
-        best is not None
-        and current is not None
-        and best.key != current.key
-        and current.rate.denominator > 0
-        and (best.rate.value or 0.0) > (current.rate.value or 0.0)
-        and not intervals_overlap(best.rate.interval, current.rate.interval)
-    ):
-        recommended = best
-    tested = {slot_of(p.local_hour_of_week) for p in posts}
+    diff = None
+    if best is not None and current is not None and best.key != current.key and not current.warming_up:
+        assert best.estimate is not None and current.estimate is not None
+        diff = pooled_difference(current.estimate, best.estimate)
+        if diff is not None and diff.low > 0:
+            recommended = best
+    tested = {slot_of(p.local_hour_of_week) for p in mine}
     untested = [(n, s) for s, n in slot_grid(peak).items() if s not in tested and n > 0]
     next_test = max(untested, key=lambda x: (x[0], -x[1][0], -x[1][1]))[1] if untested else None
     if recommended is not None:
         assert current is not None
         message = (
-            f"Post {recommended.key}: {_pct(recommended.rate)} of active members responded "
+            f"Post {kind}s {recommended.key}: {_pct(recommended.rate)} of active members responded "
             f"({recommended.posts} posts), against {_pct(current.rate)} at the current slot {current.key}."
         )
     else:
-        message = "Not enough evidence yet for a better slot."
+        message = f"Not enough evidence yet for a better {kind} slot."
         if next_test is not None:
-            message += f" Next test: {slot_label(next_test)}, the busiest slot without a post."
-    return BestTime(slots, current, best, recommended, next_test, message)
+            message += f" Next test: {slot_label(next_test)}, the busiest slot without a post (organic activity)."
+    return BestTime(slots, current, best, recommended, next_test, message, kind, current_slot, diff)
 
 
 def current_slot(posts: Sequence[PostFigures], schedule_hours: Iterable[int] = ()) -> tuple[int, int] | None:

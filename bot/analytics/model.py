@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from bot.analytics.word_of_mouth import WordOfMouth
 
 SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
+FIGURES_VERSION = 2
+"""Stored weekly figures (analytics_weeks) of another version are recomputed, never shown."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,15 @@ class PeriodFigures:
     activation_base: int = 0
     retained: int = 0
     retention_base: int = 0
+    # -- version 2 ------------------------------------------------------------------------------
+    recording_start: int | None = None  # the guild's first local day with a recorded activity
+    warming_up: bool = False  # some day of the period is within the first 28 recorded days
+    established_posts: int = 0  # posts with 28 recorded days before them (in the median)
+    reach_median: float | None = None  # median responders / member count (headline while warming up)
+    mutual_pairs: int = 0  # conversation pairs with replies both ways
+    partial: bool = False  # the period is in progress (through_day is today)
+    compared_through_ms: int | None = None  # for a partial period: data up to this instant only
+    version: int = FIGURES_VERSION
 
     # Rates as properties: one definition each, no stored copies to drift.
     @property
@@ -94,9 +105,14 @@ class PeriodFigures:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @property
+    def conversation_pairs(self) -> int:
+        return self.pairs
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PeriodFigures:
         known = {f.name for f in dataclasses.fields(cls)}
+        data = {"version": 1, **data}  # stored before version 2: no version key
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
@@ -132,9 +148,19 @@ class Headline:
     value: float | None
     previous: float | None
     history: list[float | None]  # the 8 weeks before the period's week, oldest first
+    warming_up: bool = False  # the period is within the guild's first 28 recorded days
+    shown_as: str | None = None  # "reach": no established post yet, so the headline shows reach
+
+    @property
+    def name(self) -> str:
+        if self.shown_as == "reach":
+            return "Reach (warming up: responders / member count)"
+        return f"{self.spec.name} (warming up)" if self.warming_up else self.spec.name
 
     @property
     def change(self) -> float | None:
+        if self.shown_as is not None:
+            return None  # reach against last week's participation would compare two figures
         return m.change(self.value, self.previous)
 
     def as_figure(self) -> HeadlineFigure:
@@ -178,6 +204,11 @@ class Report:
     experiments: list[str] = field(default_factory=list)
     """Lines about running and recently ended A/B tests, filled by the caller (the /report cog):
     the experiments feature lives outside analytics, which only shows its lines."""
+    organic_peak: dict[int, int] = field(default_factory=dict)
+    """The peak grid without responses to Hearth posts (METRICS v2): the one used to pick slots."""
+    weaker_week: PeriodFigures | None = None
+    """The complete week the weaker side and next step were placed from (None: not placed)."""
+    # Figures other features add (one optional field each; None when the feature has no data).
     voice: VoiceFigures | None = None
     """Voice of members (bot.analytics.voice): feedback flow, time to answer, NPS trend."""
     shares: ShareFigures | None = None
@@ -186,14 +217,19 @@ class Report:
     """Joins by source, invited vs other members' activation and retention (bot.analytics.word_of_mouth)."""
 
     @property
+    def established_posts(self) -> list[m.PostFigures]:
+        return [p for p in self.posts if p.established and p.rate.value is not None]
+
+    @property
     def best_post(self) -> m.PostFigures | None:
-        rated = [p for p in self.posts if p.rate.value is not None]
+        """The period's best established post (warming-up rates are never a "best")."""
+        rated = self.established_posts
         return max(rated, key=lambda p: (p.rate.value, p.responders)) if rated else None
 
     @property
     def worst_post(self) -> m.PostFigures | None:
         best = self.best_post
-        rated = [p for p in self.posts if p.rate.value is not None and p is not best]
+        rated = [p for p in self.established_posts if p is not best]
         return min(rated, key=lambda p: (p.rate.value, p.responders)) if rated else None
 
 

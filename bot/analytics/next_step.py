@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.analytics.stats import Rate, intervals_overlap
+from bot.analytics.stats import PooledEstimate, Rate, pooled_difference
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,27 @@ class GroupEvidence:
     posts: int
     responders: int
     base: int
+    variance: float | None = None  # post-level variance of the pooled rate (None: binomial)
 
     @property
     def rate(self) -> Rate:
         return Rate(self.responders, self.base)
 
     @property
+    def estimate(self) -> PooledEstimate:
+        p = self.rate.value or 0.0
+        binomial = p * (1 - p) / self.base if self.base else float("inf")
+        return PooledEstimate(self.rate, self.posts, binomial if self.variance is None else self.variance)
+
+    @property
     def recommendable(self) -> bool:
         return self.posts >= MIN_POSTS and self.base > 0
+
+
+def beats(better: GroupEvidence, worse: GroupEvidence) -> bool:
+    """True when better − worse has a 95% post-level interval above zero."""
+    diff = pooled_difference(worse.estimate, better.estimate)
+    return diff is not None and diff.low > 0
 
 
 @dataclass(frozen=True)
@@ -111,12 +124,12 @@ def _times(better: Rate, worse: Rate) -> str:
 
 # -- optimization rules ------------------------------------------------------------------------
 def slot_rule(x: NextStepInput) -> str | None:
-    """A slot that beats the current one with non-overlapping 95% intervals: move there."""
+    """A slot whose difference from the current one has a 95% interval above zero: move there."""
     best, current = x.best_slot, x.current_slot
     if best is None or current is None or best.key == current.key or not best.recommendable or current.base == 0:
         return None
     b, c = best.rate, current.rate
-    if (b.value or 0.0) <= (c.value or 0.0) or intervals_overlap(b.interval, c.interval):
+    if not beats(best, current):
         return None
     return (
         f"Posts at {best.key} drew {_times(b, c)} {current.key} ones ({_pct(b.value or 0)} against "
@@ -126,7 +139,7 @@ def slot_rule(x: NextStepInput) -> str | None:
 
 
 def kind_rule(x: NextStepInput) -> str | None:
-    """A content kind that beats the most-posted other kind with non-overlapping intervals."""
+    """A content kind whose difference from the most-posted other kind has a 95% interval above zero."""
     ready = [k for k in x.kinds if k.recommendable]
     if len(ready) < 2:
         return None
@@ -134,7 +147,7 @@ def kind_rule(x: NextStepInput) -> str | None:
     others = [k for k in ready if k.key != top.key]
     usual = max(others, key=lambda k: (k.posts, -(k.rate.value or 0.0)))
     t, u = top.rate, usual.rate
-    if (t.value or 0.0) <= (u.value or 0.0) or intervals_overlap(t.interval, u.interval):
+    if not beats(top, usual):
         return None
     return (
         f"{top.key.capitalize()} posts drew {_times(t, u)} {usual.key} posts ({_pct(t.value or 0)} against "

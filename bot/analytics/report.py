@@ -15,7 +15,16 @@ from datetime import date, datetime, timedelta
 from bot.analytics import metrics as m
 from bot.analytics import sections, shares, voice, word_of_mouth
 from bot.analytics.builder import ReportBuilder
-from bot.analytics.model import HEADLINES, NPS_HEADLINE, SECTIONS, Headline, Report, WeeklyReport
+from bot.analytics.model import (
+    HEADLINES,
+    NPS_HEADLINE,
+    SECTIONS,
+    Headline,
+    HeadlineSpec,
+    PeriodFigures,
+    Report,
+    WeeklyReport,
+)
 from bot.analytics.period import PERIOD_CHOICES, Period, parse_period, week_of
 from bot.analytics.scope import Scope, exclusion_key
 from bot.analytics.weaker_side import weaker_side
@@ -77,25 +86,32 @@ async def build_report(
         repo.db, guild_id, first_day=period.first_day, last_day=period.last_day, today=scope.today.toordinal(),
         now_ms=int(now.timestamp() * 1000),
     )
-    headlines = [
-        Headline(
-            spec,
-            getattr(figures, spec.key),
-            getattr(previous, spec.key),
-            [getattr(h, spec.key) for h in history],
-        )
-        for spec in HEADLINES
-    ]
-    if voice_figures.surveys:  # NPS "where measured": the latest survey closed by each week's end
-        headlines.append(
-            Headline(
-                NPS_HEADLINE,
-                voice.nps_as_of(voice_figures, figures.last_day),
-                voice.nps_as_of(voice_figures, previous.last_day),
-                [voice.nps_as_of(voice_figures, h.last_day) for h in history],
+
+    def headlines_of(week: PeriodFigures, before: PeriodFigures, past: list[PeriodFigures]) -> list[Headline]:
+        found = [headline(spec, week, before, past) for spec in HEADLINES]
+        if voice_figures.surveys:  # NPS "where measured": the latest survey closed by each week's end
+            found.append(
+                Headline(
+                    NPS_HEADLINE,
+                    voice.nps_as_of(voice_figures, week.last_day),
+                    voice.nps_as_of(voice_figures, before.last_day),
+                    [None if h.warming_up else voice.nps_as_of(voice_figures, h.last_day) for h in past],
+                )
             )
-        )
-    weak = weaker_side(h.as_figure() for h in headlines)
+        return found
+
+    headlines = headlines_of(figures, previous, history)
+    # Weaker side and next step: a complete, established week against its own established past
+    # (METRICS v2); for a period in progress, the last complete week.
+    if figures.partial:
+        placed_week, placed_past = (history[-1], history[:-1]) if history else (None, [])
+        placed = headlines_of(placed_week, placed_week, placed_past) if placed_week else []
+    else:
+        placed_week, placed = figures, headlines
+    if placed_week is None or placed_week.warming_up:
+        weak, placed_week = None, None
+    else:
+        weak = weaker_side(h.as_figure() for h in placed)
     through = figures.through_day
     evidence_end = scope.midnight_ms(date.fromordinal(max(through, period.first_day)) + timedelta(days=1))
     evidence_start = scope.midnight_ms(date.fromordinal(through - EVIDENCE_DAYS + 1))
@@ -128,7 +144,10 @@ async def build_report(
         best_time=best,
         peak=peak,
         streaks=streaks,
-        next_step=sections.next_step(weak, best, by_kind, figures, peak, survey_due=voice_figures.survey_due),
+        next_step=sections.next_step(
+            weak, best, by_kind, placed_week or figures, peak, survey_due=voice_figures.survey_due
+        ),
+        weaker_week=placed_week,
         days=days,
         voice=voice_figures,
         shares=shares.share_figures(posts, evidence),
@@ -159,6 +178,24 @@ async def post_figures(
     repo = db if isinstance(db, AnalyticsRepository) else AnalyticsRepository(db)
     scope = Scope(guild_id, tz, now, frozenset(excluded), None, exclusion_key(excluded))
     return await ReportBuilder(repo, scope).post_figures(await repo.posts_by_id(guild_id, post_ids))
+
+
+def headline(
+    spec: HeadlineSpec, figures: PeriodFigures, previous: PeriodFigures, history: list[PeriodFigures]
+) -> Headline:
+    """One headline: warming-up weeks flagged, and reach (labelled) while no post is established."""
+    value = getattr(figures, spec.key)
+    shown_as = None
+    if spec.key == "participation_median" and figures.posts and not figures.established_posts:
+        value, shown_as = figures.reach_median, "reach"
+    return Headline(
+        spec,
+        value,
+        getattr(previous, spec.key),
+        [None if h.warming_up else getattr(h, spec.key) for h in history],
+        warming_up=figures.warming_up,
+        shown_as=shown_as,
+    )
 
 
 def _hour_of_week(local_time: str, weekdays: str) -> int | None:

@@ -134,8 +134,7 @@ class RollupJob:
     async def _weeks(self, scope: Scope, mondays: list[date], progress: Progress | None) -> None:
         builder = ReportBuilder(self.repo, scope)
         for monday in mondays:
-            if builder.week_is_settled(monday):
-                await builder.week(monday)  # computes and stores the settled (or final) week
+            await builder.store_week(monday)  # computes and stores the settled (or final) week
             if progress is not None:
                 progress.advance(note=f"guild {scope.guild_id}: week of {monday:%d %b %Y}")
 

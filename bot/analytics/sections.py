@@ -104,7 +104,10 @@ NO_NEXT_STEP = "Not enough data yet for a next step: keep posting and check back
 
 
 def _evidence(g: m.GroupRate | None) -> ns.GroupEvidence | None:
-    return None if g is None else ns.GroupEvidence(g.key, g.posts, g.rate.numerator, g.rate.denominator)
+    if g is None or g.warming_up:
+        return None
+    variance = None if g.estimate is None or g.estimate.posts < 2 else g.estimate.variance
+    return ns.GroupEvidence(g.key, g.posts, g.rate.numerator, g.rate.denominator, variance)
 
 
 def next_step_input(

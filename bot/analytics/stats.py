@@ -146,3 +146,113 @@ def posts_needed(a: Rate, b: Rate, posts_a: int, posts_b: int) -> int | None:
     factor = (half_width / abs(d)) ** 2
     extra = max(math.ceil(posts * factor - posts - 1e-9) for posts in (posts_a, posts_b))
     return max(1, extra)
+
+
+# -- post-level intervals (METRICS v2 "Pooled rate of a group of posts") -------------------------
+def t_quantile(df: float, p: float = 0.975) -> float:
+    """Student's t quantile: exact for 1 and 2 degrees of freedom, else the Cornish-Fisher series
+    (Abramowitz & Stegun 26.7.5), within 0.1% of the table from 3 degrees of freedom on."""
+    if df <= 0:
+        raise ValueError("degrees of freedom must be positive")
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) * math.sqrt(2 / (4 * p * (1 - p)))
+    z = statistics.NormalDist().inv_cdf(p)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+@dataclass(frozen=True)
+class PooledEstimate:
+    """Σ responders / Σ bases of a group of posts with its post-level variance.
+
+    The variance is cluster-robust (each post is a cluster; the linearised ratio estimator,
+    CR1 small-sample factor n/(n-1)), never below the binomial variance of the pairs, so a
+    group of posts that vary more than coin flips gets the wider interval it needs, and a group
+    that varies less is never claimed more precise than its pairs allow.
+    """
+
+    rate: Rate
+    posts: int
+    variance: float  # of the pooled rate; inf when it cannot be estimated (fewer than 2 posts)
+
+    @property
+    def df(self) -> int:
+        return max(1, self.posts - 1)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """95% interval: the rate ± t(posts − 1)·se, within [0, 1]; Wilson for a single post."""
+        if self.rate.denominator == 0:
+            return (0.0, 1.0)
+        if self.posts < 2:
+            return self.rate.interval
+        p = self.rate.numerator / self.rate.denominator
+        half = t_quantile(self.df) * math.sqrt(self.variance)
+        return (max(0.0, p - half), min(1.0, p + half))
+
+
+def pooled_estimate(pairs: Iterable[tuple[int, int]]) -> PooledEstimate:
+    """Pooled rate of posts given as (responders, base) with its cluster-robust variance."""
+    data = [(n, d) for n, d in pairs]
+    rate = pooled_rate(data)
+    k = len(data)
+    if k < 2 or rate.denominator == 0:
+        return PooledEstimate(rate, k, math.inf)
+    p = rate.numerator / rate.denominator
+    total = rate.denominator
+    residuals = sum((n - p * d) ** 2 for n, d in data)
+    robust = k / (k - 1) * residuals / (total * total)
+    binomial = p * (1 - p) / total
+    return PooledEstimate(rate, k, max(robust, binomial))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """b − a of two pooled rates with a 95% interval from post-level variation (Welch)."""
+
+    value: float
+    low: float
+    high: float
+    half_width: float
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+def pooled_difference(a: PooledEstimate, b: PooledEstimate) -> Difference | None:
+    """The difference of two groups' pooled rates; None when either has no rate or fewer than 2 posts."""
+    pa, pb = a.rate.value, b.rate.value
+    if pa is None or pb is None or a.posts < 2 or b.posts < 2:
+        return None
+    var = a.variance + b.variance
+    d = pb - pa
+    if var == 0:
+        return Difference(d, d, d, 0.0)
+    # Welch–Satterthwaite degrees of freedom.
+    df = var * var / (a.variance**2 / a.df + b.variance**2 / b.df)
+    half = t_quantile(df) * math.sqrt(var)
+    return Difference(d, max(-1.0, d - half), min(1.0, d + half), half)
+
+
+def pooled_posts_needed(a: PooledEstimate, b: PooledEstimate) -> int | None:
+    """Rough additional posts per arm before the post-level b − a interval would exclude 0.
+
+    The half-width shrinks like 1/sqrt(posts), so each arm needs about posts × (half-width /
+    |difference|)² posts in total; returns the larger shortfall, 0 when the interval already
+    excludes 0, None when it can't be estimated yet (an arm with fewer than 2 posts, or no
+    observed difference). An estimate to plan with, not a promise.
+    """
+    diff = pooled_difference(a, b)
+    if diff is None or diff.value == 0:
+        return None
+    if diff.excludes_zero:
+        return 0
+    factor = (diff.half_width / abs(diff.value)) ** 2
+    extra = max(math.ceil(posts * factor - posts - 1e-9) for posts in (a.posts, b.posts))
+    return max(1, extra)

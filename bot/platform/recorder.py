@@ -43,9 +43,9 @@ COUNTING_KINDS = frozenset(
         "giveaway_entry",
         "game_play",
         "button",
-        "share",
-        "feedback",
-        "survey_answer",
+        "share",  # a forward of a Hearth post inside the guild, linked to it (#20)
+        "feedback",  # a feedback item (#21)
+        "survey_answer",  # a pulse survey answer (#21)
     }
 )
 NON_COUNTING_KINDS = frozenset({"reaction_remove", "poll_unvote", "join", "leave"})

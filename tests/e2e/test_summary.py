@@ -10,6 +10,7 @@ from typing import Any
 import discord
 
 from bot.core.localtime import zone
+from bot.platform.recorder import Activity
 from bot.sandbox.localdiscord import Message
 from tests.e2e.conftest import World
 
@@ -102,8 +103,18 @@ async def recompute(world: World, first: date, last: date) -> dict[str, Any]:
     }
 
 
+async def recorded_since(world: World, when: datetime) -> None:
+    """One activity long before the scripted month (a member seen then, silent since), recorded
+    through the recorder: the month's posts are established, not warming up (METRICS v2)."""
+    world.bot.recorder.record(
+        Activity(world.guild.id, "message", 777_000_001, when, "m:history", channel_id=world.general.id)
+    )
+    await world.bot.recorder.flush()
+
+
 async def test_a_scripted_month_gives_the_expected_summary_on_schedule(world: World) -> None:
     await setup_summary(world)
+    await recorded_since(world, datetime(2026, 1, 5, 12, tzinfo=UTC))
     schedule = await world.bot.scheduler.repo.list(world.guild.id, "summary")
     assert [(s.local_time.strftime("%H:%M"), set(s.weekdays)) for s in schedule] == [("09:00", {0})]
     week4 = await four_weeks(world)

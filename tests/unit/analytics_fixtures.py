@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core.clock import to_ms
@@ -13,6 +13,8 @@ from bot.storage import Database
 from bot.storage.activity import ActivityRepository, PostRepository
 
 _keys = itertools.count(1)
+LONG_AGO = datetime(2020, 1, 6, 12, tzinfo=UTC)
+SILENT_MEMBER = 424_242  # active once, LONG_AGO: marks the recording start
 
 
 class GuildBuilder:
@@ -32,7 +34,11 @@ class GuildBuilder:
         self._message_ids = itertools.count(10_000)
 
     @classmethod
-    async def open(cls, tmp_path: Path, tz: str = "UTC", guild_id: int = 1) -> GuildBuilder:
+    async def open(
+        cls, tmp_path: Path, tz: str = "UTC", guild_id: int = 1, *, recorded_since: datetime | None = LONG_AGO
+    ) -> GuildBuilder:
+        """A guild whose recording started ``recorded_since`` (one activity of an otherwise silent
+        member then, so the tests' posts are established); None: recording starts with the test's rows."""
         db = await Database.open(tmp_path / "a.db")
         cls.opened.append(db)
         await db.migrate()
@@ -40,7 +46,10 @@ class GuildBuilder:
             "INSERT INTO guild_settings (guild_id, timezone, created_at, updated_at) VALUES (?, ?, 0, 0)",
             (guild_id, tz),
         )
-        return cls(db, guild_id, tz)
+        g = cls(db, guild_id, tz)
+        if recorded_since is not None:
+            await g.act(SILENT_MEMBER, recorded_since)
+        return g
 
     async def post(
         self, at: datetime, kind: str = "question", tag: str | None = None, *, schedule_id: int | None = None,
