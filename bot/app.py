@@ -19,7 +19,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.endpoints import apply_endpoints
 from bot.core.entropy import Entropy
 from bot.core.settings import Settings
-from bot.core.tree import HearthTree
+from bot.core.tree import HearthTree, describe_task
 from bot.platform.posts import PostService
 from bot.platform.privacy import PrivacyService
 from bot.platform.recorder import Recorder
@@ -225,8 +225,17 @@ class Hearth(commands.Bot):
             return
         log.info("waiting up to %.0f s for %d command(s) in progress", SHUTDOWN_GRACE_SECONDS, len(running))
         _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        # Cut the rest short while the HTTP session is still open, each with one line: left running,
+        # they would fail on the closed session, and so would their error handler's own reply.
+        for task in late:
+            log.warning(
+                "%s still running after %.0f s at shutdown: cut short, its answer is not delivered",
+                describe_task(task),
+                SHUTDOWN_GRACE_SECONDS,
+            )
+            task.cancel()
         if late:
-            log.warning("%d command(s) still running at shutdown were cut short", len(late))
+            await asyncio.wait(late, timeout=SHUTDOWN_GRACE_SECONDS)
 
     async def warnings_for(self, guild_id: int) -> list[str]:
         """Every feature's current warnings for one guild; a failing source never hides the others."""

@@ -37,6 +37,7 @@ from bot.features.experiments.planning import quick_poll_spec
 from bot.features.experiments.service import SCHEDULE_KIND, TIMER_KIND, ExperimentService
 from bot.features.experiments.text import difference_text, percent
 from bot.features.questions.models import ArmAssignment
+from bot.features.welcome.service import describe_status
 from bot.platform.scheduler import Occurrence, PostFailed, ScheduleHandler
 from bot.storage.experiments import ExperimentRepository
 from bot.storage.questions import QuestionRepository
@@ -248,24 +249,33 @@ class Experiments(commands.Cog):
     @experiment.command(name="start", description="Start an A/B test on a question schedule's next posts")
     @app_commands.describe(
         name="A short name for the test, e.g. evening-slot",
-        factor="What differs between the arms: slot (time), tag (deck) or kind (question or poll)",
-        a="Arm A: a time like 09:00, a tag, or question/poll",
-        b="Arm B: a time like 18:00, a tag, or question/poll",
-        schedule="The question schedule (see /question schedules)",
-        posts="How many upcoming posts the test runs over (4 to 200)",
+        factor="What differs: slot (time), tag (deck), kind (question or poll), or welcome (two welcome texts)",
+        a="Arm A: a time like 09:00, a tag, question/poll, or a welcome text",
+        b="Arm B: a time like 18:00, a tag, question/poll, or a welcome text",
+        schedule="The question schedule (see /question schedules); not for a welcome test",
+        posts="How many upcoming posts the test runs over (4 to 200), or newcomers for a welcome test (20 to 1000)",
     )
     @moderator_only()
     async def start(
         self,
         interaction: discord.Interaction,
         name: str,
-        factor: Literal["slot", "tag", "kind"],
+        factor: Literal["slot", "tag", "kind", "welcome"],
         a: str,
         b: str,
-        schedule: int,
         posts: int,
+        schedule: int | None = None,
     ) -> None:
         assert interaction.guild_id is not None
+        if factor == "welcome":  # outcome: newcomers' activation (cogs/welcome.py, bot.features.welcome)
+            welcome = self.bot.get_cog("Welcome")
+            if welcome is None:
+                raise UserError("Welcomes are not available, so a welcome test can't run.")
+            text = await welcome.start_test(interaction.guild_id, name, a, b, posts)  # type: ignore[attr-defined]
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        if schedule is None:
+            raise UserError("Pick the question schedule the test runs on (`schedule:`, see `/question schedules`).")
         if factor == "kind" and not hasattr(self.bot.get_cog("Polls"), "publish"):
             raise UserError("Polls are not available, so a question-vs-poll test can't run.")
         with user_errors():
@@ -288,6 +298,11 @@ class Experiments(commands.Cog):
     @moderator_only()
     async def status(self, interaction: discord.Interaction, name: str) -> None:
         assert interaction.guild_id is not None
+        welcome = self.bot.get_cog("Welcome")
+        if welcome is not None and await welcome.has_test(interaction.guild_id, name):  # type: ignore[attr-defined]
+            result = await welcome.test_status(interaction.guild_id, name)  # type: ignore[attr-defined]
+            await interaction.response.send_message(describe_status(result), ephemeral=True, allowed_mentions=NO_PINGS)
+            return
         with user_errors():
             result = await self.service.status(interaction.guild_id, name)
         await self._show(interaction, result)

@@ -11,6 +11,8 @@ import asyncio
 import io
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import discord
@@ -39,6 +41,17 @@ OPEN_TIMER = "pulse.open"
 CLOSE_TIMER = "pulse.close"
 CUSTOM_ID = r"hearth:pulse:(?P<survey>\d+):(?P<score>\d+)"
 CLOSED_TEXT = "This survey has closed; answers are no longer taken."
+
+
+@contextmanager
+def _as_user_errors() -> Iterator[None]:
+    """A closed survey or bad input becomes the member's ephemeral message."""
+    try:
+        yield
+    except SurveyClosed:
+        raise UserError(CLOSED_TEXT) from None
+    except PulseInputError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _cog(client: discord.Client) -> Pulse:
@@ -147,6 +160,7 @@ class Pulse(commands.Cog):
         bot.scheduler.on_timer(OPEN_TIMER, self._on_open_timer)
         bot.scheduler.on_timer(CLOSE_TIMER, self._on_close_timer)
         bot.add_dynamic_items(ScoreButton)
+        bot.privacy.on_forget(self.service.forget_member)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ScoreButton)
@@ -242,22 +256,14 @@ class Pulse(commands.Cog):
     async def answer(self, interaction: discord.Interaction, survey_id: int, score: int) -> None:
         if interaction.guild_id is None:
             raise UserError("Pulse surveys only work inside a server.")
-        try:
+        with _as_user_errors():
             await self.service.answer(interaction.guild_id, survey_id, interaction.user.id, score)
-        except SurveyClosed:
-            raise UserError(CLOSED_TEXT) from None
-        except PulseInputError as exc:
-            raise UserError(str(exc)) from None
         await interaction.response.send_modal(CommentModal(survey_id, score))
 
     async def comment(self, interaction: discord.Interaction, survey_id: int, score: int, text: str) -> None:
         assert interaction.guild_id is not None
-        try:
+        with _as_user_errors():
             await self.service.comment(interaction.guild_id, survey_id, interaction.user.id, text)
-        except SurveyClosed:
-            raise UserError(CLOSED_TEXT) from None
-        except PulseInputError as exc:
-            raise UserError(str(exc)) from None
         survey = await self.service.repo.survey(interaction.guild_id, survey_id)
         closes = discord_timestamp(from_ms(survey.closes_at), "R") if survey else "soon"
         await interaction.response.send_message(

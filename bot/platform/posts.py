@@ -11,7 +11,7 @@ from bot.core.localtime import hour_of_week, local_day
 from bot.storage.activity import PostRepository
 from bot.storage.guilds import GuildRepository
 
-POST_KINDS = ("question", "poll", "giveaway", "contest", "trivia", "game", "summary", "survey")
+POST_KINDS = ("question", "poll", "giveaway", "contest", "trivia", "game", "summary", "survey", "welcome")
 
 
 @dataclass(frozen=True)

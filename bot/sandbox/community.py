@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 # A kind's main action: what "responding" means for it (vote, press Enter, answer, submit an entry,
 # guess the number); "contest_vote" is a contest's voting phase (a poll or vote buttons in its thread).
-ACTION_KINDS = frozenset({"poll", "giveaway", "trivia", "contest", "contest_vote", "game"})
+ACTION_KINDS = frozenset({"poll", "giveaway", "trivia", "contest", "contest_vote", "game", "survey"})
 # Kinds answered within minutes (a trivia question closes after its timer).
 LIVE_KINDS = frozenset({"trivia"})
 RECENT = timedelta(hours=3)  # how far back a reply looks for a message to answer
@@ -72,6 +72,7 @@ class CommunitySettings:
         ("contest_vote", 1.2),
         ("game", 0.8),
         ("summary", 0.1),
+        ("survey", 1.8),
     )
     taste_sigma: float = 0.5  # how much members' tastes for kinds differ
     weekly_joins: float = 0.04  # newcomers per week, as a share of the starting member count

@@ -17,7 +17,7 @@ import logging
 import random
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -66,6 +66,8 @@ ENTRY_LINES = ("My sourdough, third try", "A sketch of my cat asleep on the keyb
 REACTIONS = ("👍", "❤️", "😂", "🎉", "👀")
 CLICKED = 2  # a button press: its handler records what it means, nothing to wait for
 IGNORED_BUTTON_WORDS = ("leave", "withdraw", "my", "results")
+PULSE_COMMENTS = ("More events on weekends", "Shorter trivia rounds", "A quieter channel for focus",
+                  "More questions about books", "Keep it as it is!")  # fmt: skip
 
 
 @dataclass
@@ -152,6 +154,8 @@ class Sandbox:
         self._live_log: Counter[tuple[int, str]] = Counter()
         self._live_until: datetime | None = None
         self._log_since: datetime | None = None
+        self.liveliness = 1.0  # events of the last 7 days / the weekly mean (scenario.note_liveliness)
+        self.event_marks: deque[tuple[datetime, int]] = deque()
 
     # ---- life cycle ----------------------------------------------------------------------
     async def __aenter__(self) -> Sandbox:
@@ -178,6 +182,8 @@ class Sandbox:
         self.guild = s.add_guild("Hearth Sandbox", owner="olga")
         self.general = s.add_text_channel(self.guild, "general", topic="Chat about anything")
         self.announcements = s.add_text_channel(self.guild, "announcements")
+        self.feedback_channel = s.add_text_channel(self.guild, "mod-feedback")  # the feedback box's review
+        self.ideas = s.add_text_channel(self.guild, "ideas")  # feedback posted publicly, with upvotes
         self.moderator_role = s.add_role(self.guild, "Moderator", Perm.MANAGE_GUILD | Perm.MANAGE_MESSAGES)
         self.moderator = s.add_member(self.guild, "maya", roles=[self.moderator_role])
         people = s.add_members(self.guild, len(self.model.personas))
@@ -188,7 +194,11 @@ class Sandbox:
         settings = local_settings(s, self.database).replace("intents", members=True)
         settings = settings.replace("bot", database=str(self.database), default_timezone=self.tz_name)
         # Every draw the bot makes (questions, trivia, secrets) follows the sandbox's seed.
-        self.bot, self.runner = await start_hearth(s, settings, self.clock, entropy=Entropy(self.settings.seed))
+        # The anonymity key (HEARTH_SECRET_KEY in production) follows the seed too: a sandbox is no secret.
+        self.bot, self.runner = await start_hearth(
+            s, settings, self.clock, entropy=Entropy(self.settings.seed),
+            secret_key=f"sandbox-anonymity-key-{self.settings.seed}",
+        )
 
     async def stop(self) -> None:
         if hasattr(self, "runner"):
@@ -300,6 +310,8 @@ class Sandbox:
                 elif kind == "game":  # today's number game: until local midnight
                     midnight = self.local().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
                     window = max(timedelta(hours=1), midnight - self.local())
+                elif kind == "survey":  # a pulse survey: answers over its first three days
+                    window = timedelta(hours=72)
                 elif kind in LIVE_KINDS:
                     window = timedelta(seconds=15)
                     self._live_until = self.clock.now() + timedelta(seconds=60)
@@ -438,6 +450,8 @@ class Sandbox:
         kind = self.post_kinds.get(post.id)
         if kind == "contest":
             return await self._submit_entry(post, member, choice)
+        if kind == "survey":
+            return await self._answer_pulse(post, member, choice)
         if kind == "contest_vote" and post.poll is None:
             return await self._vote_button(post, member, choice)
         if post.poll is not None:
@@ -469,6 +483,33 @@ class Sandbox:
         except TimeoutError:
             self.stats.failed.append(f"no answer to {custom_id}")
             return 0
+        return CLICKED
+
+    async def _answer_pulse(self, post: Message, member: Member, choice: float) -> int:
+        """A pulse answer: a score from how engaged the member is and how lively the server has been
+        lately (``liveliness``, 1 = as usual), sometimes with a comment in the modal that follows."""
+        persona = next((p for p in self.model.personas if self.members.get(p.index) is member), None)
+        rng = random.Random(f"{self.settings.seed}:pulse:{post.id}:{member.id}")
+        engagement = min(persona.engagement, 1.6) if persona is not None else 1.0
+        score = round(4.8 + 2.6 * engagement + 3.0 * (self.liveliness - 1.0) + rng.gauss(0, 1.6))
+        score = max(0, min(10, score))
+        custom_id = next(
+            (c["custom_id"] for c in walk_components(post.components)
+             if c.get("custom_id", "").endswith(f":{score}") and not c.get("disabled")),
+            None,
+        )
+        if custom_id is None:
+            return 0
+        result = await self.server.click(member, post, custom_id)
+        try:
+            await result.response(timeout=5)
+        except TimeoutError:
+            self.stats.failed.append(f"no answer to {custom_id}")
+            return 0
+        if result.modal is not None:
+            comment = rng.choice(PULSE_COMMENTS) if rng.random() < 0.25 else ""
+            submitted = await self.server.submit_modal(member, result, {"hearth:pulse:comment": comment})
+            await submitted.response(timeout=5)
         return CLICKED
 
     async def _member_command(self, member: Member, name: str, **options: Any) -> str | None:

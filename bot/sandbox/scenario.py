@@ -6,8 +6,11 @@ when a build lacks the command, so features can be added one at a time.
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
+from bot.sandbox.localdiscord.interactions import walk_components
+from bot.sandbox.localdiscord.world import Member
 from bot.sandbox.runner import Sandbox
 
 POLLS = (
@@ -93,6 +96,148 @@ async def opt_out_one_member(sb: Sandbox) -> None:
         sb.stats.opted_out[member.id] = sb.clock.now()
 
 
+# ---- voice of members: the feedback box and pulse surveys (docs/feedback.md) --------------------
+FEEDBACK_LINES = (
+    ("idea", "Could we have a weekly music night in voice chat?"),
+    ("idea", "A channel for sharing photos of our pets would be lovely"),
+    ("problem", "The daily question sometimes comes twice in a row, a bit confusing"),
+    ("praise", "The trivia nights are the best part of my week, thank you!"),
+    ("idea", "Monthly art contests with a theme picked by members"),
+    ("problem", "Hard to find the rules: could they be pinned in general?"),
+    ("idea", "A book club thread with one book a month"),
+    ("praise", "Thanks for keeping this place friendly and calm"),
+)  # fmt: skip
+ABUSE = "You are all useless idiots and this server is garbage, shut it down"
+DECLINE_REASONS = (
+    "We tried this last year and few people came; we'd rather put the time into events.",
+    "That would need a bot with admin rights we don't want to give.",
+)
+
+
+async def setup_voice(sb: Sandbox) -> None:
+    """The feedback box (review channel, public ideas channel) and a monthly pulse survey."""
+    await sb.command("feedback setup", channel=sb.feedback_channel, public_channel=sb.ideas)
+    await sb.command("pulse schedule", every="month", channel=sb.announcements, days=5)
+
+
+async def send_feedback(sb: Sandbox, member: Member, kind: str, text: str, anonymous: bool) -> str:
+    """A member's /feedback send: the command opens the modal, the member fills it in."""
+    if not sb.has_command("feedback send"):
+        return ""
+    await sb._settle(write=True)
+    opened = await sb.server.run_command(member, sb.general, "feedback send", {})
+    await opened.response(timeout=10)
+    if opened.modal is None:
+        return await opened.text()
+    values = {"hearth:fb:kind": kind, "hearth:fb:text": text, "hearth:fb:who": "anonymous" if anonymous else "named"}
+    submitted = await sb.server.submit_modal(member, opened, values)
+    answer = await submitted.text(timeout=10)
+    await sb._settle()
+    sb.stats.commands["feedback send"] += 1
+    return answer
+
+
+def _writers(sb: Sandbox) -> list[Member]:
+    return [sb.members[p.index] for p in sb.model.alive() if p.writes_per_day > 0 and p.index in sb.members]
+
+
+async def members_send_feedback(sb: Sandbox, week: int) -> None:
+    """Two members a week tell the moderators something; about a third of it anonymously."""
+    rng = random.Random(f"{sb.settings.seed}:feedback:{week}")
+    writers = _writers(sb)
+    for n in range(min(2, len(writers))):
+        member = rng.choice(writers)
+        kind, text = FEEDBACK_LINES[(2 * week + n) % len(FEEDBACK_LINES)]
+        await send_feedback(sb, member, kind, text, anonymous=rng.random() < 0.35)
+        await upvote_latest(sb, rng)
+
+
+async def upvote_latest(sb: Sandbox, rng: random.Random) -> None:
+    """A few members upvote the newest public item (one vote each, nobody sees who)."""
+    posts = sb.server.sent_by_bot(sb.ideas)
+    if not posts:
+        return
+    post = posts[-1]
+    buttons = [c["custom_id"] for c in walk_components(post.components) if c.get("custom_id")]
+    writers = _writers(sb)
+    if not buttons or not writers:
+        return
+    for member in rng.sample(writers, min(len(writers), rng.randint(0, 4))):
+        result = await sb.server.click(member, post, buttons[0])
+        await result.response(timeout=10)
+    await sb._settle()
+
+
+async def abusive_sender(sb: Sandbox) -> None:
+    """One member sends abuse anonymously; the moderator blocks the sender without learning who."""
+    writers = _writers(sb)
+    if not writers or not sb.has_command("feedback send"):
+        return
+    abuser = writers[len(writers) // 2]
+    await send_feedback(sb, abuser, "problem", ABUSE, anonymous=True)
+    review = sb.server.sent_by_bot(sb.feedback_channel)
+    block = [
+        c["custom_id"] for m in review[-1:] for c in walk_components(m.components)
+        if str(c.get("custom_id", "")).endswith(":block")
+    ]
+    if block:
+        result = await sb.server.click(sb.moderator, review[-1], block[0])
+        await result.text(timeout=10)
+        sb.stats.commands["feedback block"] += 1
+        declined = await sb.server.click(sb.moderator, review[-1], block[0].replace(":block", ":declined"))
+        await declined.response(timeout=10)
+        if declined.modal is not None:
+            answered = await sb.server.submit_modal(
+                sb.moderator, declined, {"hearth:fb:reason": "Abusive message: its sender can no longer send feedback."}
+            )
+            await answered.text(timeout=10)
+    again = await send_feedback(sb, abuser, "problem", ABUSE + "!!", anonymous=True)
+    if "blocked" in again:
+        sb.stats.commands["feedback refused (blocked)"] += 1
+
+
+async def moderator_answers(sb: Sandbox) -> None:
+    """The moderator goes through the new items: planned, done, declined with a reason, or review."""
+    for message in list(sb.server.sent_by_bot(sb.feedback_channel)):
+        buttons = {
+            str(c.get("custom_id")).rsplit(":", 1)[1]: str(c.get("custom_id"))
+            for c in walk_components(message.components) if str(c.get("custom_id", "")).startswith("hearth:fb:")
+        }
+        embed = message.embeds[0] if message.embeds else {}
+        status = next((f["value"] for f in embed.get("fields", []) if f.get("name") == "Status"), "")
+        if "review" not in buttons or ABUSE[:20] in (embed.get("description") or ""):
+            continue
+        if not status.startswith("**new**") and not status.startswith("**under review**"):
+            continue
+        number = int((embed.get("title") or "#0").rsplit("#", 1)[1])
+        choice = ("planned", "done", "declined", "review", "done")[number % 5]
+        if status.startswith("**under review**") and choice == "review":
+            choice = "planned"
+        result = await sb.server.click(sb.moderator, message, buttons[choice])
+        if choice == "declined":
+            await result.response(timeout=10)
+            result = await sb.server.submit_modal(
+                sb.moderator, result, {"hearth:fb:reason": DECLINE_REASONS[number % len(DECLINE_REASONS)]}
+            )
+        await result.text(timeout=10)
+        await sb._settle()
+        sb.stats.commands[f"feedback {choice}"] += 1
+
+
+def note_liveliness(sb: Sandbox, at: datetime) -> None:
+    """How lively the server is: events of the last 7 days against the weekly mean so far (1 = as usual).
+    Pulse answers drift with it (bot/sandbox/runner.py ``_answer_pulse``)."""
+    marks = sb.event_marks
+    marks.append((at, sb.stats.events))
+    week_ago = at - timedelta(days=7)
+    while len(marks) > 1 and marks[1][0] <= week_ago:
+        marks.popleft()
+    elapsed_weeks = max((at - sb.start).total_seconds() / (7 * 86400), 1.0)
+    mean_weekly = sb.stats.events / elapsed_weeks
+    recent = sb.stats.events - marks[0][1]
+    sb.liveliness = recent / mean_weekly if mean_weekly > 0 and at - sb.start >= timedelta(days=7) else 1.0
+
+
 async def weekly_plan(sb: Sandbox, at: datetime) -> None:
     """The moderator's habits during the backfill (local time): a submission contest every second
     Monday noon (3 days to submit, 2 to vote), a poll on Tuesday evening, trivia on Thursday evening,
@@ -101,6 +246,13 @@ async def weekly_plan(sb: Sandbox, at: datetime) -> None:
     local = sb.local(at)
     week = int((at - sb.start).total_seconds() // (7 * 86400))
     slot = (local.weekday(), local.hour)
+    note_liveliness(sb, at)
+    if slot == (2, 14):
+        await members_send_feedback(sb, week)
+    elif slot == (2, 16) and week == 0:
+        await abusive_sender(sb)
+    elif slot == (4, 11):
+        await moderator_answers(sb)
     if slot == (0, 12) and week % 2 == 0:
         await start_contest(sb, week // 2)
     elif slot == (2, 12) and week == 0:
@@ -120,6 +272,7 @@ async def backfill(sb: Sandbox) -> None:
     await setup_guild(sb)
     await plan_questions(sb)
     await start_experiment(sb)
+    await setup_voice(sb)
     await sb.advance(sb.end, on_hour=lambda t: weekly_plan(sb, t), report_progress=True)
 
 

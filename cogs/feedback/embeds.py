@@ -34,12 +34,16 @@ def _status_value(item: FeedbackItemRow) -> str:
     return text
 
 
-def review_embed(item: FeedbackItemRow) -> discord.Embed:
-    embed = discord.Embed(
+def _item_embed(item: FeedbackItemRow) -> discord.Embed:
+    return discord.Embed(
         title=f"{KIND_TITLES[item.kind]} #{item.number}",
         description=truncate(item.body, 4000),
         colour=STATUS_COLOURS[item.status],
     )
+
+
+def review_embed(item: FeedbackItemRow) -> discord.Embed:
+    embed = _item_embed(item)
     embed.add_field(name="From", value=ANONYMOUS if item.anonymous else f"<@{item.author_id}>", inline=False)
     embed.add_field(name="Status", value=_status_value(item), inline=False)
     if item.public_message_id:
@@ -49,11 +53,7 @@ def review_embed(item: FeedbackItemRow) -> discord.Embed:
 
 
 def public_embed(item: FeedbackItemRow) -> discord.Embed:
-    embed = discord.Embed(
-        title=f"{KIND_TITLES[item.kind]} #{item.number}",
-        description=truncate(item.body, 4000),
-        colour=STATUS_COLOURS[item.status],
-    )
+    embed = _item_embed(item)
     embed.add_field(name="Status", value=_status_value(item), inline=False)
     embed.set_footer(text="Upvote what you'd like to see: one vote each, nobody sees who voted.")
     return embed

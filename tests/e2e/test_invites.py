@@ -29,7 +29,7 @@ async def joins(world: World) -> list[tuple]:
 
 
 async def wait_joins(world: World, n: int) -> list[tuple]:
-    for _ in range(200):
+    for _ in range(1000):
         rows = await joins(world)
         if len(rows) >= n:
             return rows

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,7 @@ FEATURES = {  # post kind -> the command that makes it, when the build has it
     "game": "cogs.number_game",
     "contest": "cogs.contests",
     "summary": "cogs.summary",
+    "survey": "cogs.pulse",
 }
 ACTIVITIES = {  # activity kind -> the feature that records it
     "message": "cogs.tracking",
@@ -34,6 +36,8 @@ ACTIVITIES = {  # activity kind -> the feature that records it
     "contest_entry": "cogs.contests",
     "contest_vote": "cogs.contests",
     "game_play": "cogs.number_game",
+    "feedback": "cogs.feedback",
+    "survey_answer": "cogs.pulse",
 }
 
 
@@ -71,6 +75,7 @@ async def test_a_small_sandbox_exercises_every_feature_and_writes_its_outputs(
     check_outputs(tmp_path)
     check_every_feature_ran(tmp_path / "hearth.db", text)
     check_opt_out_is_respected(tmp_path / "hearth.db", stats.opted_out)
+    check_voice_of_members(tmp_path, stats)
     if available("bot.cli.report"):
         # The printed report is the one `hearth report` gives on the same database, at the same
         # moment: the sandbox's report is as of its simulated clock (streaks, "last week").
@@ -129,6 +134,22 @@ def check_opt_out_is_respected(database: Path, opted_out: dict[int, datetime]) -
             (int(at.timestamp() * 1000),) * 2 + (member_id,),
         ).fetchone()
     assert before and not after
+
+
+def check_voice_of_members(folder: Path, stats: Any) -> None:
+    """Issue 21: feedback sent and answered, the abusive anonymous sender blocked, a pulse survey closed,
+    and the report's voice section."""
+    if not available("cogs.feedback"):
+        return
+    assert stats.commands["feedback send"] >= 3
+    assert stats.commands["feedback block"] == 1 and stats.commands["feedback refused (blocked)"] == 1
+    assert sum(stats.commands[f"feedback {s}"] for s in ("planned", "done", "declined", "review")) >= 1
+    with sqlite3.connect(folder / "hearth.db") as db:
+        blocks = db.execute("SELECT count(*) FROM feedback_blocks").fetchone()[0]
+        surveys = db.execute("SELECT count(*) FROM pulse_surveys WHERE status = 'closed'").fetchone()[0]
+    assert blocks == 1 and surveys >= 1
+    report = (folder / "report.txt").read_text(encoding="utf-8")
+    assert "**Voice of members**" in report and "Pulse survey (" in report
 
 
 def check_outputs(folder: Path) -> None:
