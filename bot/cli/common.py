@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.core.settings import Settings, load_settings
 from bot.storage import Database, DatabaseUrl
-from bot.storage.database import DatabaseUrlError
+from bot.storage.database import DatabaseUrlError, available_migrations
 
 Handler = Callable[[argparse.Namespace], int]
 Subcommands = argparse._SubParsersAction  # type: ignore[type-arg]
@@ -54,18 +54,33 @@ def default_timezone(args: argparse.Namespace) -> str:
     return "UTC" if getattr(args, "db", None) else settings_of(args).bot.default_timezone
 
 
-def with_database(url: DatabaseUrl, work: Callable[[Database], Awaitable[int]]) -> int:
-    """Open an existing database (brought up to date), run ``work`` on it, close it."""
+def with_database(
+    url: DatabaseUrl, work: Callable[[Database], Awaitable[int]], *, read_only: bool = False
+) -> int:
+    """Open an existing database (brought up to date), run ``work`` on it, close it.
+
+    ``read_only`` (reports, exports) opens it read-only (SQLite's ``mode=ro``, PostgreSQL's
+    read-only transactions) and never migrates: a report changes nothing, and works on a file it
+    may not write.
+    """
     if url.engine == "sqlite" and not url.path.exists():
         return fail(f"no database at {url.path} (use --db FILE or --db postgresql://...)")
 
     async def opened() -> int:
         try:
-            db = await Database.open(url)
+            db = await Database.open(url, read_only=read_only)
         except (ConnectionError, OSError, DatabaseUrlError) as exc:
             return fail(str(exc))
         try:
-            await db.migrate()
+            if read_only:
+                newest = available_migrations()[-1].version
+                if await db.version() != newest:
+                    return fail(
+                        f"{url} is at schema version {await db.version()}, this Hearth reads {newest}: "
+                        "run `hearth db upgrade` first"
+                    )
+            else:
+                await db.migrate()
             return await work(db)
         finally:
             await db.close()

@@ -22,6 +22,7 @@ import asyncio
 import contextvars
 import logging
 import re
+import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -39,6 +40,7 @@ from bot.storage import dialect
 log = logging.getLogger(__name__)
 
 CONNECTION_PRAGMAS = dialect.SQLITE_PRAGMAS  # the name the benchmarks import
+READ_ONLY_PRAGMAS = ("PRAGMA busy_timeout = 5000", "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536")
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 ENGINES = ("sqlite", "postgresql")
 
@@ -153,6 +155,31 @@ def latest_version() -> int:
     return migrations[-1].version if migrations else 0
 
 
+async def _open_read_only(path: Path) -> aiosqlite.Connection:
+    """``mode=ro``; where SQLite can't make the WAL index beside a file it may not write (a
+    read-only folder), ``immutable=1``: the file is read as it is, nothing is created."""
+    uri = _file_uri(path)
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        conn = await aiosqlite.connect(f"{uri}?{options}", uri=True, isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            for pragma in READ_ONLY_PRAGMAS:
+                await conn.execute(pragma)
+            await conn.execute("SELECT COUNT(*) FROM sqlite_master")
+            return conn
+        except sqlite3.OperationalError:
+            await conn.close()
+            if "immutable" in options:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _file_uri(path: Path) -> str:
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return path.resolve().as_uri()
+
+
 class Database(ABC):
     """The one storage API; ``Database.open`` picks the backend from the URL."""
 
@@ -160,11 +187,14 @@ class Database(ABC):
     url: DatabaseUrl
 
     @staticmethod
-    async def open(url: str | Path | DatabaseUrl) -> Database:
+    async def open(url: str | Path | DatabaseUrl, *, read_only: bool = False) -> Database:
+        """Open (creating a SQLite file if need be) the database; ``read_only`` opens an existing one
+        so that nothing can be written (reports, exports): SQLite's ``mode=ro``, PostgreSQL's
+        ``default_transaction_read_only``."""
         parsed = DatabaseUrl.parse(url)
         if parsed.engine == "postgresql":
-            return await PostgresDatabase.connect(parsed)
-        return await SqliteDatabase.connect(parsed)
+            return await PostgresDatabase.connect(parsed, read_only=read_only)
+        return await SqliteDatabase.connect(parsed, read_only=read_only)
 
     @property
     def path(self) -> str:
@@ -270,8 +300,10 @@ class SqliteDatabase(Database):
         self._transaction_lock = asyncio.Lock()
 
     @classmethod
-    async def connect(cls, url: DatabaseUrl) -> SqliteDatabase:
+    async def connect(cls, url: DatabaseUrl, *, read_only: bool = False) -> SqliteDatabase:
         path = url.target
+        if read_only:
+            return cls(await _open_read_only(Path(path)), url)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
@@ -371,14 +403,18 @@ class PostgresDatabase(Database):
         self._identity_tables: frozenset[str] = frozenset()
 
     @classmethod
-    async def connect(cls, url: DatabaseUrl) -> PostgresDatabase:
+    async def connect(cls, url: DatabaseUrl, *, read_only: bool = False) -> PostgresDatabase:
         async def init(conn: asyncpg.Connection) -> None:
             await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
 
+        settings = dict(dialect.POSTGRES_SETTINGS)
+        if read_only:
+            settings["default_transaction_read_only"] = "on"
         try:
             pool = await asyncpg.create_pool(
                 url.target, min_size=1, max_size=cls.POOL_SIZE, init=init,
-                server_settings=dialect.POSTGRES_SETTINGS, command_timeout=300,
+                server_settings=settings,
+                command_timeout=300,
             )
         except Exception as exc:
             # asyncpg's messages can quote the DSN; say what failed without it.
@@ -412,7 +448,8 @@ class PostgresDatabase(Database):
 
     async def version(self) -> int:
         async with self._connection() as conn:
-            await conn.execute("CREATE TABLE IF NOT EXISTS hearth_schema (version INTEGER NOT NULL)")
+            if await conn.fetchval("SELECT to_regclass('hearth_schema')") is None:
+                return 0  # a fresh database (and nothing is created: it may be opened read-only)
             value = await conn.fetchval("SELECT MAX(version) FROM hearth_schema")
         return int(value or 0)
 
@@ -420,6 +457,7 @@ class PostgresDatabase(Database):
         async with self._pool.acquire() as conn, conn.transaction():
             # Two processes starting together: the second waits, then finds the work done.
             await conn.execute("SELECT pg_advisory_xact_lock($1)", dialect.advisory_key("hearth:migrate"))
+            await conn.execute("CREATE TABLE IF NOT EXISTS hearth_schema (version INTEGER NOT NULL)")
             current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM hearth_schema")
             if current >= migration.version:
                 return False

@@ -40,7 +40,7 @@ async def test_newer_database_is_refused_with_a_clear_message(database_url: str)
     if db.engine == "sqlite":
         await db.execute(f"PRAGMA user_version = {latest_version() + 1}")
     else:
-        await db.version()  # creates hearth_schema
+        await db.execute("CREATE TABLE hearth_schema (version INTEGER NOT NULL)")
         await db.execute("INSERT INTO hearth_schema (version) VALUES (?)", (latest_version() + 1,))
     with pytest.raises(DatabaseTooNew, match="upgrade Hearth"):
         await db.migrate()
