@@ -72,7 +72,8 @@ POSTGRES_STAGING = (
     f"SELECT {_COLUMNS} FROM activities WITH NO DATA"
 )
 # One statement per batch: insert what is new (a replayed event key is skipped), then roll up
-# exactly the rows inserted, set-based: the same sums the SQLite triggers make row by row.
+# exactly the rows inserted, set-based: the same sums the SQLite triggers make row by row
+# (those of 0080_analytics_v2.sql: guild_hours by local hour with responses, directed reply pairs).
 POSTGRES_BATCH_INSERT = f"""
 WITH new AS (
     INSERT INTO activities ({_COLUMNS})
@@ -97,21 +98,26 @@ WITH new AS (
         replies = m.replies + excluded.replies,
         member_replies = m.member_replies + excluded.member_replies
 ), hours AS (
-    INSERT INTO guild_hours AS h (guild_id, utc_hour, local_day, local_hour_of_week, activities)
-    SELECT guild_id, utc_hour, MIN(local_day), MIN(local_hour_of_week), COUNT(*)
-    FROM counted GROUP BY guild_id, utc_hour
-    ON CONFLICT (guild_id, utc_hour) DO UPDATE SET activities = h.activities + excluded.activities
+    INSERT INTO guild_hours AS h (guild_id, local_day, local_hour_of_week, activities, responses)
+    SELECT guild_id, local_day, local_hour_of_week, COUNT(*), COUNT(*) FILTER (WHERE post_id IS NOT NULL)
+    FROM counted GROUP BY guild_id, local_day, local_hour_of_week
+    ON CONFLICT (guild_id, local_day, local_hour_of_week) DO UPDATE SET
+        activities = h.activities + excluded.activities,
+        responses = h.responses + excluded.responses
 ), responders AS (
     INSERT INTO post_responders AS r (guild_id, post_id, member_id, first_at)
     SELECT guild_id, post_id, member_id, MIN(at) FROM counted WHERE post_id IS NOT NULL
     GROUP BY guild_id, post_id, member_id
     ON CONFLICT (guild_id, post_id, member_id) DO UPDATE SET first_at = LEAST(r.first_at, excluded.first_at)
 ), pairs AS (
-    INSERT INTO reply_pairs AS p (guild_id, local_day, member_a, member_b, replies)
-    SELECT guild_id, local_day, LEAST(member_id, reply_to_member_id), GREATEST(member_id, reply_to_member_id), COUNT(*)
-    FROM counted WHERE reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id
+    INSERT INTO reply_pairs AS p (guild_id, local_day, member_a, member_b, replies, a_to_b, b_to_a)
+    SELECT guild_id, local_day, LEAST(member_id, reply_to_member_id), GREATEST(member_id, reply_to_member_id),
+           COUNT(*), COUNT(*) FILTER (WHERE member_id < reply_to_member_id),
+           COUNT(*) FILTER (WHERE member_id > reply_to_member_id)
+    FROM counted WHERE reply_to_member_id IS NOT NULL AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id
     GROUP BY 1, 2, 3, 4
-    ON CONFLICT (guild_id, local_day, member_a, member_b) DO UPDATE SET replies = p.replies + excluded.replies
+    ON CONFLICT (guild_id, local_day, member_a, member_b) DO UPDATE SET
+        replies = p.replies + excluded.replies, a_to_b = p.a_to_b + excluded.a_to_b, b_to_a = p.b_to_a + excluded.b_to_a
 )
 SELECT COUNT(*) FROM new
 """
