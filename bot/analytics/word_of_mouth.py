@@ -114,6 +114,21 @@ def wom_lines(figures: WordOfMouth | None) -> list[str]:
     return lines
 
 
+def summary_line(figures: WordOfMouth | None) -> str | None:
+    """One line for the weekly summary: joins by source and invited members' activation."""
+    if figures is None or not figures.joins:
+        return None
+    by = figures.joins_by_source
+    line = (
+        f"{figures.joins} joined: {by['member invite']} through members' invites, {by['other invite']} other "
+        f"invites, {by['vanity URL']} vanity URL, {by['unknown']} unknown"
+    )
+    invited, others = figures.invited.activated, figures.others.activated
+    if invited.value is not None and others.value is not None:
+        line += f". Activated in their first week: invited {invited.value:.0%}, others {others.value:.0%}"
+    return line + "."
+
+
 def wom_rows(figures: WordOfMouth | None) -> list[tuple[Any, ...]]:
     if figures is None:
         return []
