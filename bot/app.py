@@ -19,7 +19,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.endpoints import apply_endpoints
 from bot.core.entropy import Entropy
 from bot.core.settings import Settings
-from bot.core.tree import HearthTree
+from bot.core.tree import HearthTree, describe_task
 from bot.platform.posts import PostService
 from bot.platform.privacy import PrivacyService
 from bot.platform.recorder import Recorder
@@ -225,8 +225,17 @@ class Hearth(commands.Bot):
             return
         log.info("waiting up to %.0f s for %d command(s) in progress", SHUTDOWN_GRACE_SECONDS, len(running))
         _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        # Cut the rest short while the HTTP session is still open, each with one line: left running,
+        # they would fail on the closed session, and so would their error handler's own reply.
+        for task in late:
+            log.warning(
+                "%s still running after %.0f s at shutdown: cut short, its answer is not delivered",
+                describe_task(task),
+                SHUTDOWN_GRACE_SECONDS,
+            )
+            task.cancel()
         if late:
-            log.warning("%d command(s) still running at shutdown were cut short", len(late))
+            await asyncio.wait(late, timeout=SHUTDOWN_GRACE_SECONDS)
 
     async def warnings_for(self, guild_id: int) -> list[str]:
         """Every feature's current warnings for one guild; a failing source never hides the others."""
@@ -243,10 +252,15 @@ class Hearth(commands.Bot):
         return (await self.guilds_repo.get(guild_id)).moderator_role_id
 
     def member_count(self, guild_id: int) -> int | None:
-        """Human members (METRICS: bots never count); without the member list, all but Hearth."""
+        """Human members who did not opt out (METRICS: bots and opted-out members never count).
+
+        With the member list, exact; without it, all but Hearth and the guild's opt-outs (a member
+        who opted out and then left is subtracted once too many: the list is what makes it exact).
+        """
         guild = self.get_guild(guild_id)
         if guild is None or guild.member_count is None:
             return None
         if guild.chunked:
-            return sum(1 for member in guild.members if not member.bot)
-        return max(guild.member_count - 1, 0)
+            opted_out = self.privacy.is_opted_out
+            return sum(1 for member in guild.members if not member.bot and not opted_out(guild_id, member.id))
+        return max(guild.member_count - 1 - self.privacy.opted_out_count(guild_id), 0)

@@ -160,6 +160,7 @@ class Pulse(commands.Cog):
         bot.scheduler.on_timer(OPEN_TIMER, self._on_open_timer)
         bot.scheduler.on_timer(CLOSE_TIMER, self._on_close_timer)
         bot.add_dynamic_items(ScoreButton)
+        bot.privacy.on_forget(self.service.forget_member)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ScoreButton)

@@ -23,10 +23,11 @@ STREAK_LOOKBACK_DAYS = 120
 """Streaks (current and longest) are counted within the last 120 days."""
 
 
-async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> dict[int, int]:
-    """Activities per local hour of week over the PEAK_DAYS days ending ``through``."""
+async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> tuple[dict[int, int], dict[int, int]]:
+    """(all, organic) activities per local hour of week over the PEAK_DAYS days ending ``through``;
+    organic leaves out responses to Hearth posts (the grid slots to test are picked from)."""
     first = through - PEAK_DAYS + 1
-    stored: dict[int, int] | None = None
+    stored: dict[int, tuple[int, int]] | None = None
     scan_from = first
     if s.excluded:
         # Opted-out members' hours: stored by the nightly job for rolled-up days, scanned for the rest.
@@ -42,9 +43,10 @@ async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> dict[int, i
                     s.midnight_ms(date.fromordinal(scan_from) - timedelta(days=1)),
                     s.midnight_ms(date.fromordinal(through) + timedelta(days=2)),
                 )
-                for day, how, n in fresh:
+                for day, how, n, r in fresh:
                     if scan_from <= day <= through:
-                        stored[how] = stored.get(how, 0) + n
+                        was = stored.get(how, (0, 0))
+                        stored[how] = (was[0] + n, was[1] + r)
     return await repo.hour_of_week_counts(
         s.guild_id,
         first,

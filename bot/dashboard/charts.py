@@ -93,3 +93,25 @@ def sparkline(values: list[float | None], width: int = 160, height: int = 40) ->
         f'aria-label="trend"><polyline fill="none" stroke="{OKABE_ITO[0]}" stroke-width="2" points="{line}"/>'
         f"{dots}</svg>"
     )
+
+
+def feedback_flow(weeks: list[dict[str, Any]]) -> dict[str, Any]:
+    x = [w["week_start"] for w in weeks]
+    return {"data": [
+        {"type": "bar", "name": "submitted", "x": x, "y": [w["submitted"] for w in weeks],
+         "marker": {"color": OKABE_ITO[1]}},
+        {"type": "bar", "name": "answered", "x": x, "y": [w["answered"] for w in weeks],
+         "marker": {"color": OKABE_ITO[0]}},
+    ], "layout": {**LAYOUT, "barmode": "group", "title": {"text": "Feedback per week"}}}
+
+
+def nps_trend(surveys: list[dict[str, Any]]) -> dict[str, Any]:
+    x = [s["closed_on"] for s in surveys]
+    y = [s["nps"] for s in surveys]
+    plus = [(s["interval"][1] - s["nps"]) if s.get("interval") and s["nps"] is not None else 0 for s in surveys]
+    minus = [(s["nps"] - s["interval"][0]) if s.get("interval") and s["nps"] is not None else 0 for s in surveys]
+    return {"data": [{"type": "scatter", "mode": "lines+markers", "name": "NPS", "x": x, "y": y,
+                      "line": {"color": OKABE_ITO[2]},
+                      "error_y": {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus}}],
+            "layout": {**LAYOUT, "title": {"text": "NPS per pulse survey (95% interval)"},
+                       "yaxis": {"range": [-100, 100]}}}

@@ -133,6 +133,7 @@ async def members(request: web.Request) -> dict[str, Any]:
     ctx["names"] = await backend_of(request).names(ctx["guild_id"], [s["member_id"] for s in r["streaks"][:10]])
     ctx["f"] = r["figures"]
     ctx["word_of_mouth"] = r.get("word_of_mouth")
+    ctx["shares"] = r.get("shares")
     return ctx
 
 
@@ -156,7 +157,10 @@ async def schedules(request: web.Request) -> dict[str, Any]:
 @aiohttp_jinja2.template("voice.html")
 async def voice(request: web.Request) -> dict[str, Any]:
     ctx = await with_report(request, "voice")
-    ctx["voice"] = ctx["r"].get("voice")
+    voice = ctx["voice"] = ctx["r"].get("voice")
+    if voice:
+        ctx["flow_chart"] = charts.feedback_flow(voice["weeks"])
+        ctx["nps_chart"] = charts.nps_trend(voice["surveys"])
     return ctx
 
 

@@ -99,6 +99,20 @@ class PulseRepository:
         )
         return [as_row(SurveyRow, r) for r in rows]
 
+    async def open_survey_ids(self, guild_id: int) -> list[int]:
+        rows = await self._db.fetchall(
+            "SELECT id FROM pulse_surveys WHERE guild_id = ? AND status = 'open' ORDER BY id", (guild_id,)
+        )
+        return [int(r["id"]) for r in rows]
+
+    async def delete_answer(self, guild_id: int, survey_id: int, answer_hash: str) -> bool:
+        return bool(
+            await self._db.execute_rowcount(
+                "DELETE FROM pulse_answers WHERE guild_id = ? AND survey_id = ? AND answer_hash = ?",
+                (guild_id, survey_id, answer_hash),
+            )
+        )
+
     async def answer(self, guild_id: int, survey_id: int, answer_hash: str, score: int) -> bool:
         """Set a member's score (the latest counts); True when it replaced an earlier one."""
         async with self._db.transaction() as db:

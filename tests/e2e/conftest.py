@@ -21,6 +21,7 @@ from bot.core.clock import FakeClock
 from bot.core.settings import Settings
 from bot.sandbox.hearth_runner import local_settings, settle, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
+from bot.sandbox.localdiscord.conformance import assert_conformant
 from bot.sandbox.localdiscord.interactions import InteractionResult
 from bot.sandbox.localdiscord.testing import BotRunner, Community, build_community
 from bot.sandbox.localdiscord.world import Channel, Member
@@ -101,3 +102,4 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         await w.start()
         yield w
         await w.stop()
+        assert_conformant(server.rest_log)  # every call of the test, against Discord's table

@@ -245,3 +245,15 @@ async def test_weekly_summary_says_you_said_we_did(box: World) -> None:
     assert "**Done**" in field and "sharing photos" in field
     assert "**Declined**" in field and "Memes are half the fun here." in field
     assert "Still waiting" not in field
+
+
+async def test_user_text_never_pings_anywhere_it_goes(box: World) -> None:
+    w = box
+    loud = f"@everyone look at this <@{w.bob.id}> and <@&{w.community.moderator_role.id}> please"
+    await send(w, w.alice, loud)
+    await answer(w, "declined", review_post(w), reason=f"@everyone no thanks <@{w.alice.id}>")
+    await (await w.command(w.moderator, "feedback digest", channel=w.community.announcements)).text()
+    sent = [m for m in w.server.messages.values() if m.author.id == w.server.bot_user.id and not m.deleted]
+    assert len(sent) >= 5
+    for message in sent:
+        assert w.server.pings(message) == ([], [], False), message.text()

@@ -109,6 +109,16 @@ async def test_latest_answer_counts_and_nps_has_its_interval(pulse: World) -> No
     assert "NPS (latest pulse survey): +45" in overview
 
 
+async def test_forget_me_removes_an_answer_to_an_open_survey(pulse: World) -> None:
+    w = pulse
+    post = await schedule(w)
+    await vote(w, w.alice, post, 3, comment="Too many pings")
+    await vote(w, w.bob, post, 9)
+    assert len(await w.rows("SELECT score FROM pulse_answers")) == 2
+    await w.bot.privacy.forget(w.guild.id, w.alice.id)
+    assert await w.rows("SELECT score, comment FROM pulse_answers") == [(9, None)]
+
+
 async def test_survey_closes_on_time_across_a_restart_and_the_next_shows_the_change(pulse: World) -> None:
     w = pulse
     post = await schedule(w, days=3)

@@ -160,5 +160,10 @@ class PulseService:
         shown = Nps(last.promoters or 0, last.passives or 0, last.detractors or 0).shown
         return last, (await self.repo.comments(guild_id, last.id) if shown else [])
 
+    async def forget_member(self, guild_id: int, member_id: int) -> None:
+        """Forget-me: a member's answers to open surveys go (closed ones no longer point at anyone)."""
+        for survey_id in await self.repo.open_survey_ids(guild_id):
+            await self.repo.delete_answer(guild_id, survey_id, self._hash(survey_id, member_id))
+
     async def stop(self, guild_id: int) -> bool:
         return await self.repo.remove_schedule(guild_id)

@@ -1,7 +1,8 @@
-"""REST faults on demand: answer the next N matching calls with 429 or a 5xx."""
+"""REST faults on demand: answer the next N matching calls with 429 or a 5xx, or hold them (a slow Discord)."""
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import json
 import re
@@ -58,11 +59,51 @@ class RestFault:
         )
 
 
+@dataclass
+class RestHold:
+    """Keep the next matching call waiting until ``release()``: Discord answering slowly.
+
+    ``arrived`` is set once such a call is waiting, so a test can act (stop the bot, say) while
+    the client waits on its answer; the call then proceeds normally (or not at all, if the client
+    gave up and closed its connection).
+    """
+
+    method: str | None = None
+    path: str | None = None
+    arrived: asyncio.Event | None = None
+    released: asyncio.Event | None = None
+    used: bool = False
+
+    def __post_init__(self) -> None:
+        self.arrived = asyncio.Event()
+        self.released = asyncio.Event()
+
+    def matches(self, method: str, path: str) -> bool:
+        probe = RestFault(0, 1, self.method, self.path)
+        return not self.used and probe.matches(method, path)
+
+    def release(self) -> None:
+        assert self.released is not None
+        self.released.set()
+
+
 class FaultPlan:
     """The queue of pending REST faults; the first matching rule answers."""
 
     def __init__(self) -> None:
         self.rules: list[RestFault] = []
+        self.holds: list[RestHold] = []
+
+    async def hold(self, method: str, path: str) -> None:
+        """Wait here while a hold matches this call (then let it through)."""
+        for hold in self.holds:
+            if hold.matches(method, path):
+                hold.used = True
+                assert hold.arrived is not None and hold.released is not None
+                hold.arrived.set()
+                await hold.released.wait()
+                self.holds.remove(hold)
+                return
 
     def add(self, fault: RestFault) -> RestFault:
         self.rules.append(fault)
@@ -79,3 +120,6 @@ class FaultPlan:
 
     def clear(self) -> None:
         self.rules.clear()
+        for hold in self.holds:
+            hold.release()
+        self.holds.clear()

@@ -90,6 +90,7 @@ def channel(c: Channel) -> dict[str, Any]:
         "flags": 0,
     }
     if c.is_thread:
+        del data["position"], data["nsfw"]  # a thread has neither (it takes its parent's nsfw)
         data.update(
             owner_id=str(c.owner_id),
             message_count=c.message_count,

@@ -2,7 +2,8 @@
 
 ``local_discord`` is a started server, ``community`` a small guild in it, and ``start_bot``
 a factory that runs a discord.py bot against it and stops every bot at teardown (re-raising
-``BotDied`` if one ended on its own).
+``BotDied`` if one ended on its own). ``conformance`` (request it next to ``local_discord``)
+checks every REST call of the test against Discord's table at teardown (``conformance.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 import pytest_asyncio
 from discord.ext import commands
 
+from .conformance import assert_conformant
 from .server import LocalDiscord
 from .testing import BotRunner, Community, build_community, run_bot
 
@@ -24,6 +26,12 @@ StartBot = Callable[..., Awaitable[BotRunner]]
 async def local_discord() -> AsyncIterator[LocalDiscord]:
     async with LocalDiscord() as server:
         yield server
+
+
+@pytest_asyncio.fixture
+async def conformance(local_discord: LocalDiscord) -> AsyncIterator[None]:
+    yield
+    assert_conformant(local_discord.rest_log)
 
 
 @pytest.fixture

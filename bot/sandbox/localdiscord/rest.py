@@ -59,6 +59,11 @@ class RestCall:
     at: datetime
     query: dict[str, str] = field(default_factory=dict)
     json: Any = None
+    route: str | None = None  # the route template after /api/v10 (None: no such route)
+    response: bytes | None = None  # the body answered (JSON), for the conformance check
+
+    def answer(self) -> Any:
+        return json.loads(self.response) if self.response else None
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -110,6 +115,8 @@ class RestApi:
         path = request.path[len(PREFIX) :] or "/"
         method = request.method
         request[JSON_BODY] = None
+        if s.faults.holds:
+            await s.faults.hold(method, path)
         response: web.StreamResponse | None = s.faults.take(method, path)
         if response is None:
             if request.match_info.http_exception is not None:
@@ -130,8 +137,21 @@ class RestApi:
                     response = await handler(request)
                 except ApiError as exc:
                     response = json_response(exc.body(), exc.status)
+        resource = request.match_info.route.resource
+        known = resource is not None and request.match_info.http_exception is None
+        template = resource.canonical[len(PREFIX) :] if known and resource is not None else None
+        body = getattr(response, "body", None)
         s.rest_log.append(
-            RestCall(method, path, response.status, s.now(), dict(request.query), request[JSON_BODY])
+            RestCall(
+                method,
+                path,
+                response.status,
+                s.now(),
+                dict(request.query),
+                request[JSON_BODY],
+                template,
+                body if isinstance(body, bytes) else None,
+            )
         )
         s._bump()
         return response

@@ -21,7 +21,7 @@ from . import payloads
 from .actors import ActorsMixin
 from .changes import ChangesMixin
 from .dms import DirectMessages
-from .faults import FaultPlan, RestFault
+from .faults import FaultPlan, RestFault, RestHold
 from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
 from .interactions import InteractionResult
@@ -131,6 +131,8 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         return self
 
     async def stop(self) -> None:
+        for hold in self.faults.holds:
+            hold.release()  # a held call must not keep the server from stopping
         await self.gateway.drop_connections(code=1001)
         if self._runner is not None:
             await self._runner.cleanup()
@@ -501,6 +503,12 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
     ) -> RestFault:
         """Answer the next ``count`` matching REST calls with ``status`` (discord.py retries 500/502/504)."""
         return self.faults.add(RestFault(status, count, method, path))
+
+    def hold_next(self, *, method: str | None = None, path: str | None = None) -> RestHold:
+        """Keep the next matching REST call waiting until ``release()`` (a slow Discord)."""
+        hold = RestHold(method, path)
+        self.faults.holds.append(hold)
+        return hold
 
     # ---- gateway glue ------------------------------------------------------------------------------
     def _ready_payload(self, session_id: str) -> dict[str, Any]:
