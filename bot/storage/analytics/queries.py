@@ -197,33 +197,29 @@ class ReportQueries(AnalyticsTables):
         self, guild_id: int, post_ids: Sequence[int], excluded: Collection[int] = ()
     ) -> dict[int, list[tuple[int, int]]]:
         """(member_id, first_at) of each post's responders (any time; callers apply the window)."""
-        found: dict[int, list[tuple[int, int]]] = {p: [] for p in post_ids}
-        extra, params = not_in("member_id", excluded)
-        for start in range(0, len(post_ids), 500):
-            clause, ids = in_clause("post_id", post_ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT post_id, member_id, first_at FROM post_responders WHERE guild_id = ? AND " + clause + extra,
-                (guild_id, *ids, *params),
-            )
-            for r in rows:
-                found[r[0]].append((r[1], r[2]))
-        return found
+        return await self._members_per_post(
+            "SELECT post_id, member_id, first_at FROM post_responders WHERE guild_id = ? AND {posts}", "",
+            guild_id, post_ids, excluded,
+        )
 
     async def sharers(
         self, guild_id: int, post_ids: Sequence[int], excluded: Collection[int] = ()
     ) -> dict[int, list[tuple[int, int]]]:
         """(member_id, first share) of each post's sharers (any time; callers apply the window)."""
+        return await self._members_per_post(
+            "SELECT post_id, member_id, MIN(at) FROM activities WHERE guild_id = ? AND kind = 'share' AND {posts}",
+            " GROUP BY post_id, member_id", guild_id, post_ids, excluded,
+        )
+
+    async def _members_per_post(
+        self, select: str, tail: str, guild_id: int, post_ids: Sequence[int], excluded: Collection[int]
+    ) -> dict[int, list[tuple[int, int]]]:
+        """post -> [(member, time)] from ``select`` (``{posts}`` becomes the post id filter), 500 posts a query."""
         found: dict[int, list[tuple[int, int]]] = {p: [] for p in post_ids}
         extra, params = not_in("member_id", excluded)
         for start in range(0, len(post_ids), 500):
             clause, ids = in_clause("post_id", post_ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT post_id, member_id, MIN(at) FROM activities WHERE guild_id = ? AND kind = 'share' AND "
-                + clause
-                + extra
-                + " GROUP BY post_id, member_id",
-                (guild_id, *ids, *params),
-            )
+            rows = await self._db.fetchall(select.format(posts=clause) + extra + tail, (guild_id, *ids, *params))
             for r in rows:
                 found[r[0]].append((r[1], r[2]))
         return found
