@@ -279,7 +279,7 @@ class ReportQueries(AnalyticsTables):
         """
         rows = await self._db.fetchall(
             "SELECT local_hour_of_week, SUM(activities), SUM(responses) FROM guild_hours WHERE guild_id = ? "
-            "AND local_day BETWEEN ? AND ? GROUP BY local_hour_of_week",
+            "AND local_day BETWEEN ? AND ? GROUP BY local_hour_of_week ORDER BY local_hour_of_week",
             (guild_id, first_day, last_day),
         )
         grid = {r[0]: int(r[1]) for r in rows}
