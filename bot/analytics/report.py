@@ -131,7 +131,7 @@ async def build_report(
         if with_days and through >= period.first_day
         else []
     )
-    streaks = await sections.current_streaks(repo, scope) if with_streaks else []
+    streaks = await sections.current_streaks(repo, scope, as_of=period.last_day) if with_streaks else []
     return Report(
         guild_id=guild_id,
         timezone=tz,

@@ -68,9 +68,12 @@ async def day_figures(repo: AnalyticsRepository, s: Scope, first_day: int, last_
     return [DayFigures(d, w.dau, w.wau, w.mau, w.base_before, w.communicators) for d, w in windows.items()]
 
 
-async def current_streaks(repo: AnalyticsRepository, s: Scope, n: int = 5) -> list[Streak]:
-    """Top current response streaks: walk back from today while anyone's streak is alive."""
-    today = s.today.toordinal()
+async def current_streaks(
+    repo: AnalyticsRepository, s: Scope, n: int = 5, as_of: int | None = None
+) -> list[Streak]:
+    """Top current response streaks as of ``as_of`` (the period's end; default today): walk back
+    from that day while anyone's streak is alive."""
+    today = s.today.toordinal() if as_of is None else min(as_of, s.today.toordinal())
     started_today = await repo.response_members_on(s.guild_id, today, s.excluded)
     yesterday = await repo.response_members_on(s.guild_id, today - 1, s.excluded)
     alive = started_today | yesterday
