@@ -1,4 +1,4 @@
-"""Gateway to disk: 100,000 mixed events (messages, replies, reactions, poll votes) streamed by
+"""Gateway to disk: 100,000 mixed events (messages, forwards, replies, reactions, poll votes, joins) streamed by
 the local Discord over a real websocket to (a) a bare discord.py client with Hearth's intents and
 no-op handlers (the limit) and (b) Hearth, which records every one of them to SQLite. Each client
 runs in its own process; the local Discord in this one. Run: ``python -m bench.gateway
@@ -21,13 +21,15 @@ from bot.app import build_intents
 from bot.core.settings import Settings
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord import payloads as pl
+from bot.sandbox.localdiscord.forwards import HAS_SNAPSHOT, forward_reference, snapshot
 from bot.sandbox.localdiscord.gateway import dumps
-from bot.sandbox.localdiscord.world import Message
+from bot.sandbox.localdiscord.world import Member, Message
 
 EVENTS = 100_000
 MEMBERS = 1_000
 POLLS = 20
 TARGET_RATIO = 0.8
+JOINS = False  # --members: joins in the mix and every client with the members intent
 EMOJIS = ("👍", "❤️", "😂", "🎉", "🔥", "👀")
 
 
@@ -49,7 +51,8 @@ class Run:
 
 
 def make_events(server: LocalDiscord, count: int, seed: int = 13) -> list[tuple[str, str]]:
-    """Pre-encoded (event, d) pairs: 30% messages, 15% replies, 40% reactions, 15% poll votes."""
+    """Pre-encoded (event, d) pairs: 28% messages, 2% forwards, 15% replies, 40% reactions, 14.5% poll
+    votes, 0.5% joins (GUILD_MEMBER_ADD; delivered only with ``--members``, else poll votes)."""
     rng = random.Random(seed)
     guild = server.add_guild("Busy Guild", owner="olga")
     general = server.add_text_channel(guild, "general")
@@ -61,15 +64,20 @@ def make_events(server: LocalDiscord, count: int, seed: int = 13) -> list[tuple[
     seen: set[tuple[int, int, object]] = set()
     out: list[tuple[str, str]] = []
 
-    def new_message(reply_to: Message | None) -> Message:
+    def new_message(reply_to: Message | None, forward_of: Message | None = None) -> Message:
         author = rng.choice(members)
         msg = Message(id=server.ids.next(), channel_id=general.id, guild_id=guild.id, author=author.user,
                       content="", timestamp=server.now())
-        if reply_to is not None:
+        if forward_of is not None:
+            msg.message_reference = forward_reference(forward_of)
+            msg.snapshots = [snapshot(forward_of, base, include_content=False)]
+            msg.flags = HAS_SNAPSHOT
+        elif reply_to is not None:
             msg.type = 19
             msg.message_reference = {"type": 0, "message_id": str(reply_to.id), "channel_id": str(general.id),
                                      "guild_id": str(guild.id)}
-        data = pl.message(msg, me_id=me, base_url=base, guild=guild, referenced=reply_to, include_content=False)
+        data = pl.message(msg, me_id=me, base_url=base, guild=guild, referenced=reply_to, include_content=False,
+                          gateway=True)
         out.append(("MESSAGE_CREATE", dumps(data)))
         recent.append(msg)
         if len(recent) > 500:
@@ -78,8 +86,10 @@ def make_events(server: LocalDiscord, count: int, seed: int = 13) -> list[tuple[
 
     while len(out) < count:
         roll = rng.random()
-        if roll < 0.30 or not recent:
+        if roll < 0.28 or not recent:
             new_message(None)
+        elif roll < 0.30:
+            new_message(None, forward_of=rng.choice(recent))
         elif roll < 0.45:
             new_message(rng.choice(recent))
         elif roll < 0.85:
@@ -89,6 +99,9 @@ def make_events(server: LocalDiscord, count: int, seed: int = 13) -> list[tuple[
             seen.add((msg.id, who.id, emoji))
             data = pl.reaction_event(msg, who, server.parse_emoji(emoji), add=True)
             out.append(("MESSAGE_REACTION_ADD", dumps(data)))
+        elif roll > 0.995 and JOINS:
+            user = server.add_user(f"newcomer-{len(out)}")
+            out.append(("GUILD_MEMBER_ADD", dumps(pl.member_add_event(Member(user, guild.id, [], server.now())))))
         else:
             poll, who, answer = rng.choice(polls), rng.choice(members), rng.randint(1, 4)
             if (poll, who.id, answer) in seen:
@@ -105,6 +118,8 @@ async def stream_to(
 ) -> Run:
     """Start one client process, stream every event to it and time until it has handled (and stored) them."""
     intents = build_intents(Settings()).value
+    if JOINS:
+        extra = ("--members", *extra)
     child = await Child.spawn(server, kind, db=tmp / f"hearth-{n}.db", extra=("--intents", str(intents), *extra))
     try:
         (session,) = [s for s in server.gateway.sessions.values() if s.conn is not None]
@@ -189,7 +204,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=EVENTS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--members", action="store_true", help="joins in the mix, members intent on")
     args = parser.parse_args()
+    global JOINS
+    JOINS = args.members
     figures, notes = await measure(args.events, args.repeat)
     for note in notes:
         print(note)

@@ -252,10 +252,15 @@ class Hearth(commands.Bot):
         return (await self.guilds_repo.get(guild_id)).moderator_role_id
 
     def member_count(self, guild_id: int) -> int | None:
-        """Human members (METRICS: bots never count); without the member list, all but Hearth."""
+        """Human members who did not opt out (METRICS: bots and opted-out members never count).
+
+        With the member list, exact; without it, all but Hearth and the guild's opt-outs (a member
+        who opted out and then left is subtracted once too many: the list is what makes it exact).
+        """
         guild = self.get_guild(guild_id)
         if guild is None or guild.member_count is None:
             return None
         if guild.chunked:
-            return sum(1 for member in guild.members if not member.bot)
-        return max(guild.member_count - 1, 0)
+            opted_out = self.privacy.is_opted_out
+            return sum(1 for member in guild.members if not member.bot and not opted_out(guild_id, member.id))
+        return max(guild.member_count - 1 - self.privacy.opted_out_count(guild_id), 0)

@@ -122,6 +122,8 @@ class Tracking(commands.Cog):
         self._reaction(payload, added=False)
 
     def _poll_vote(self, payload: discord.RawPollVoteActionEvent, added: bool) -> None:
+        if self.bot.recorder.poll_claimed(payload.guild_id, payload.message_id):
+            return  # a contest's poll: its feature records the vote (a contest_vote), once
         # The key format is read back by the polls feature to count multi-select votes.
         kind, prefix = ("poll_vote", "v") if added else ("poll_unvote", "v-")
         key = f"{prefix}:{payload.message_id}:{payload.user_id}:{payload.answer_id}"

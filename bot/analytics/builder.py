@@ -133,7 +133,7 @@ class ReportBuilder:
             if through == s.today.toordinal() and s.member_count is not None
             else await self.repo.latest_member_count(g, until_ms)
         )
-        pairs, mutual = await self.repo.reply_pair_count(g, period.first_day, through, s.excluded), 0
+        pairs, mutual = await self.repo.reply_pair_counts(g, period.first_day, through, s.excluded)
         figures = PeriodFigures(
             first_day=period.first_day,
             last_day=period.last_day,

@@ -154,7 +154,7 @@ class Headline:
     @property
     def name(self) -> str:
         if self.shown_as == "reach":
-            return "Reach (warming up: responders / member count)"
+            return "Participation rate (warming up: reach shown, responders / member count)"
         return f"{self.spec.name} (warming up)" if self.warming_up else self.spec.name
 
     @property

@@ -9,6 +9,7 @@ in ``sections.py``; pure arithmetic in ``metrics.py``; SQL in ``bot/storage/anal
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
@@ -116,17 +117,21 @@ async def build_report(
     evidence_end = scope.midnight_ms(date.fromordinal(max(through, period.first_day)) + timedelta(days=1))
     evidence_start = scope.midnight_ms(date.fromordinal(through - EVIDENCE_DAYS + 1))
     evidence = await b.post_figures(await repo.posts_between(guild_id, evidence_start, evidence_end))
-    peak = await sections.peak(repo, scope, through) if through >= period.first_day else {}
+    peak, organic = await sections.peak(repo, scope, through) if through >= period.first_day else ({}, {})
     by_kind = m.rates_by(evidence, lambda p: p.kind)
     by_tag = m.rates_by(evidence, lambda p: p.tag)
-    schedule_hours = [_hour_of_week(t, d) for _, t, d in await repo.scheduled_slots(guild_id)]
-    best = m.best_time(evidence, m.current_slot(evidence, [h for h in schedule_hours if h is not None]), peak)
+    schedules = await repo.scheduled_slots(guild_id)
+    kind = advised_kind(evidence, [k for k, _, _ in schedules])
+    schedule_hours = [_hour_of_week(t, d) for k, t, d in schedules if k == kind]
+    same_kind = [p for p in evidence if p.kind == kind]
+    current = m.current_slot(same_kind, [h for h in schedule_hours if h is not None])
+    best = m.best_time(evidence, current, organic, kind)
     days = (
         await sections.day_figures(repo, scope, period.first_day, through)
         if with_days and through >= period.first_day
         else []
     )
-    streaks = await sections.current_streaks(repo, scope) if with_streaks else []
+    streaks = await sections.current_streaks(repo, scope, as_of=period.last_day) if with_streaks else []
     return Report(
         guild_id=guild_id,
         timezone=tz,
@@ -143,9 +148,10 @@ async def build_report(
         by_tag=by_tag,
         best_time=best,
         peak=peak,
+        organic_peak=organic,
         streaks=streaks,
         next_step=sections.next_step(
-            weak, best, by_kind, placed_week or figures, peak, survey_due=voice_figures.survey_due
+            weak, best, by_kind, placed_week or figures, organic, survey_due=voice_figures.survey_due
         ),
         weaker_week=placed_week,
         days=days,
@@ -196,6 +202,16 @@ def headline(
         warming_up=figures.warming_up,
         shown_as=shown_as,
     )
+
+
+def advised_kind(posts: Sequence[m.PostFigures], schedule_kinds: Sequence[str]) -> str:
+    """The post kind best time is advised for: questions when the guild schedules or posts them,
+    else its most scheduled kind, else its most posted kind (METRICS v2 "within one post kind")."""
+    kinds = [*schedule_kinds, *(p.kind for p in posts)]
+    if not kinds or m.DEFAULT_BEST_TIME_KIND in kinds:
+        return m.DEFAULT_BEST_TIME_KIND
+    counts = Counter(schedule_kinds or kinds)
+    return max(counts, key=lambda k: (counts[k], k))
 
 
 def _hour_of_week(local_time: str, weekdays: str) -> int | None:

@@ -23,10 +23,11 @@ STREAK_LOOKBACK_DAYS = 120
 """Streaks (current and longest) are counted within the last 120 days."""
 
 
-async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> dict[int, int]:
-    """Activities per local hour of week over the PEAK_DAYS days ending ``through``."""
+async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> tuple[dict[int, int], dict[int, int]]:
+    """(all, organic) activities per local hour of week over the PEAK_DAYS days ending ``through``;
+    organic leaves out responses to Hearth posts (the grid slots to test are picked from)."""
     first = through - PEAK_DAYS + 1
-    stored: dict[int, int] | None = None
+    stored: dict[int, tuple[int, int]] | None = None
     scan_from = first
     if s.excluded:
         # Opted-out members' hours: stored by the nightly job for rolled-up days, scanned for the rest.
@@ -42,9 +43,10 @@ async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> dict[int, i
                     s.midnight_ms(date.fromordinal(scan_from) - timedelta(days=1)),
                     s.midnight_ms(date.fromordinal(through) + timedelta(days=2)),
                 )
-                for day, how, n in fresh:
+                for day, how, n, r in fresh:
                     if scan_from <= day <= through:
-                        stored[how] = stored.get(how, 0) + n
+                        was = stored.get(how, (0, 0))
+                        stored[how] = (was[0] + n, was[1] + r)
     return await repo.hour_of_week_counts(
         s.guild_id,
         first,
@@ -66,9 +68,12 @@ async def day_figures(repo: AnalyticsRepository, s: Scope, first_day: int, last_
     return [DayFigures(d, w.dau, w.wau, w.mau, w.base_before, w.communicators) for d, w in windows.items()]
 
 
-async def current_streaks(repo: AnalyticsRepository, s: Scope, n: int = 5) -> list[Streak]:
-    """Top current response streaks: walk back from today while anyone's streak is alive."""
-    today = s.today.toordinal()
+async def current_streaks(
+    repo: AnalyticsRepository, s: Scope, n: int = 5, as_of: int | None = None
+) -> list[Streak]:
+    """Top current response streaks as of ``as_of`` (the period's end; default today): walk back
+    from that day while anyone's streak is alive."""
+    today = s.today.toordinal() if as_of is None else min(as_of, s.today.toordinal())
     started_today = await repo.response_members_on(s.guild_id, today, s.excluded)
     yesterday = await repo.response_members_on(s.guild_id, today - 1, s.excluded)
     alive = started_today | yesterday

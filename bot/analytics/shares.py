@@ -77,7 +77,7 @@ def share_figures(posts: Sequence[m.PostFigures], evidence: Sequence[m.PostFigur
     )
 
 
-def _rate_text(rate: Rate) -> str:
+def rate_text(rate: Rate) -> str:
     if rate.value is None:
         return "not enough data yet"
     low, high = rate.interval
@@ -97,36 +97,38 @@ def best_line(figures: ShareFigures | None) -> str:
 def share_lines(figures: ShareFigures | None) -> list[str]:
     if figures is None:
         return []
-    lines = [f"**Share rate** ({LABEL}): pooled {_rate_text(figures.rate)} over {figures.posts} posts"]
+    lines = [f"**Share rate** ({LABEL}): pooled {rate_text(figures.rate)} over {figures.posts} posts"]
     lines.append(best_line(figures))
     if figures.by_kind:
-        lines.append("By kind: " + "; ".join(f"{g.key} {_rate_text(g.rate)}" for g in figures.by_kind))
+        lines.append("By kind: " + "; ".join(f"{g.key} {rate_text(g.rate)}" for g in figures.by_kind))
     if figures.by_tag:
-        lines.append("By tag: " + "; ".join(f"{g.key} {_rate_text(g.rate)}" for g in figures.by_tag[:10]))
+        lines.append("By tag: " + "; ".join(f"{g.key} {rate_text(g.rate)}" for g in figures.by_tag[:10]))
     lines.append("Forwards into DMs and other servers cannot be seen by a bot.")
     return lines
+
+
+def rate_cells(rate: Rate) -> tuple[Any, ...]:
+    """numerator, denominator, value, 95% low and high (blank without a base): one CSV shape for rates."""
+    low, high = rate.interval
+    return (
+        rate.numerator,
+        rate.denominator,
+        rate.value,
+        low if rate.denominator else None,
+        high if rate.denominator else None,
+    )
+
+
+def rate_json(rate: Rate) -> dict[str, Any]:
+    return dict(zip(("numerator", "denominator", "value", "low", "high"), rate_cells(rate), strict=True))
 
 
 def share_rows(figures: ShareFigures | None) -> list[tuple[Any, ...]]:
     if figures is None:
         return []
-
-    def row(group: str, key: str, posts: int, rate: Rate) -> tuple[Any, ...]:
-        low, high = rate.interval
-        return (
-            group,
-            key,
-            posts,
-            rate.numerator,
-            rate.denominator,
-            rate.value,
-            low if rate.denominator else None,
-            high if rate.denominator else None,
-        )
-
-    rows = [row("period", "all", figures.posts, figures.rate)]
-    rows += [row("kind", g.key, g.posts, g.rate) for g in figures.by_kind]
-    rows += [row("tag", g.key, g.posts, g.rate) for g in figures.by_tag]
+    rows = [("period", "all", figures.posts, *rate_cells(figures.rate))]
+    rows += [("kind", g.key, g.posts, *rate_cells(g.rate)) for g in figures.by_kind]
+    rows += [("tag", g.key, g.posts, *rate_cells(g.rate)) for g in figures.by_tag]
     return rows
 
 

@@ -38,35 +38,66 @@ def headline_value(h: Headline) -> str:
     return f"{h.value:.0f} min" if h.spec.unit == "min" else f"{h.value:.1%}"
 
 
-def _rate(rate: Rate) -> str:
+def _rate(rate: Rate, interval: tuple[float, float] | None = None) -> str:
     if rate.value is None:
         return NOT_YET
-    low, high = rate.interval
+    low, high = rate.interval if interval is None else interval
     return f"{rate.value:.1%} (95% {low:.1%}–{high:.1%}, {rate.numerator}/{rate.denominator})"
+
+
+WARMING = " (warming up)"
+WARM_UP_NOTE = (
+    "Warming up: fewer than 28 recorded days before, so the active base is incomplete; such rates are shown "
+    "marked and left out of medians, comparisons, best time and the weaker side."
+)
+
+
+def group_line(g: m.GroupRate) -> str:
+    """One group (kind, tag, slot): pooled rate, post-level 95% interval, posts, warm-up and recommendation notes."""
+    text = f"{g.key}: {_rate(g.rate, g.interval)}, {g.posts} post{'s' if g.posts != 1 else ''}"
+    if g.warming_up:
+        return text + WARMING + ", not recommended"
+    if g.warming_up_posts:
+        text += f" (+{g.warming_up_posts} warming up, left out)"
+    if not g.recommendable:
+        text += " (fewer than 3 posts: not recommended)"
+    return text
 
 
 def overview(r: Report) -> list[str]:
     f, p = r.figures, r.previous
     lines = [f"**{r.period.label}** ({r.period.start} – {r.period.end}, {r.timezone})", "", "**Optimization**"]
     by_key = {h.spec.key: h for h in r.headlines}
+    if f.warming_up:
+        lines[0] += WARMING
     part = by_key["participation_median"]
-    lines.append(
-        f"Participation rate: median {headline_value(part)}{_change(part)}, last post {pct(f.last_post_rate)}, "
-        f"pooled {pct(f.participation_pooled)} over {f.posts} posts"
-    )
+    if part.shown_as == "reach":
+        lines.append(
+            f"{part.name}: median {headline_value(part)} over {f.posts} posts; no post has 28 recorded days "
+            "before it yet, so participation is not shown"
+        )
+    else:
+        lines.append(
+            f"Participation rate: median {headline_value(part)}{_change(part)} over {f.established_posts} "
+            f"established posts, last post {pct(f.last_post_rate)}, pooled {pct(f.participation_pooled)} "
+            f"over {f.posts} posts"
+        )
     for key in ("first_response_minutes", "on_schedule"):
         h = by_key[key]
         extra = f" ({f.on_time}/{f.due} due)" if key == "on_schedule" else ""
         lines.append(f"{h.spec.name}: {headline_value(h)}{extra}{_change(h)}")
     lines += ["", "**Engagement**"]
-    active = f"DAU {f.dau:.1f} · WAU {f.wau} · MAU {f.mau}" if f.dau is not None else NOT_YET
+    active = f"DAU (28-day mean) {f.dau:.1f} · WAU {f.wau} · MAU {f.mau}" if f.dau is not None else NOT_YET
     lines.append(f"Active members: {active}")
     for key in ("stickiness", "communicator_share", "member_reply_share", "returning_share"):
         h = by_key[key]
-        lines.append(f"{h.spec.name}: {headline_value(h)}{_change(h)}")
+        lines.append(f"{h.name}: {headline_value(h)}{_change(h)}")
     if "nps" in by_key:
         lines.append(f"NPS (latest pulse survey): {headline_value(by_key['nps'])}{_change(by_key['nps'])}")
-    lines.append(f"Member pairs who replied to each other: {f.pairs} (previous {p.pairs})")
+    lines.append(
+        f"Conversation pairs (members who replied to each other, either way): {f.pairs} (previous {p.pairs}); "
+        f"mutual pairs (replies both ways): {f.mutual_pairs}"
+    )
     lines.append(
         f"New-member activation: {pct(f.activation)} ({f.activated}/{f.activation_base}), next-week retention: "
         f"{pct(f.retention)} ({f.retained}/{f.retention_base})"
@@ -77,7 +108,7 @@ def overview(r: Report) -> list[str]:
     )
     lines += [""]
     if r.weaker is None:
-        lines.append("Weaker side: not enough history yet (2 weeks needed).")
+        lines.append("Weaker side: still learning this community (2 complete, established weeks needed).")
     else:
         lines.append(r.weaker.markdown)
     lines.append(f"Next step: {r.next_step.text}")
@@ -94,7 +125,7 @@ def posts(r: Report) -> list[str]:
         shared = "  n/a" if p.share_rate.value is None else f"{p.share_rate.value:5.1%}"
         lines.append(
             f"`{local_time(p.posted_at, r.timezone)[:16]:17} {p.kind[:9]:9} {(p.tag or '-')[:11]:11} "
-            f"{p.responders:4}  {rate} {reach}  {shared}`"
+            f"{p.responders:4}  {rate} {reach}  {shared}`" + (" *warming up*" if p.warming_up else "")
         )
     best, worst = r.best_post, r.worst_post
     if best is not None:
@@ -102,28 +133,38 @@ def posts(r: Report) -> list[str]:
     if worst is not None:
         lines.append(f"Worst: {worst.kind} {worst.tag or ''} {pct(worst.rate.value)}")
     lines.append("rate = responders within 24 h / members active in the 28 days before; reach = / member count")
+    if any(p.warming_up for p in r.posts):
+        lines.append(WARM_UP_NOTE)
     lines.append(f"shares = members who forwarded it within 24 h / the same base ({SHARES_LABEL})")
     return lines
 
 
 def timing(r: Report) -> list[str]:
-    lines = [f"Best time to post: {r.best_time.message}"]
-    for g in r.best_time.slots[:8]:
-        star = "" if g.recommendable else " (fewer than 3 posts: not recommended)"
-        current = " ← current" if r.best_time.current is not None and g.key == r.best_time.current.key else ""
-        lines.append(f"{g.key}: {_rate(g.rate)}, {g.posts} posts{star}{current}")
-    busiest = sorted(m.slot_grid(r.peak).items(), key=lambda kv: -kv[1])[:3]
+    bt = r.best_time
+    lines = [f"Best time to post: {bt.message}", f"Slots compared within one kind ({bt.kind} posts, last 90 days):"]
+    for g in bt.slots:  # every slot with posts: none hidden
+        current = " ← current" if bt.current is not None and g.key == bt.current.key else ""
+        lines.append(group_line(g) + current)
+    if bt.current is None and bt.current_label is not None:
+        lines.append(f"{bt.current_label} ← current: no {bt.kind} post there in the last 90 days")
+    busiest = sorted(m.slot_grid(r.organic_peak).items(), key=lambda kv: -kv[1])[:3]
     if busiest:
-        lines.append("Busiest slots (last 28 days): " + ", ".join(f"{m.slot_label(s)} ({n})" for s, n in busiest))
+        lines.append(
+            "Busiest slots (last 28 days, organic: without responses to Hearth posts): "
+            + ", ".join(f"{m.slot_label(s)} ({n})" for s, n in busiest)
+        )
     return lines
 
 
 def content(r: Report) -> list[str]:
     lines = ["**By kind** (posts of the last 90 days, pooled)"]
-    lines += [f"{g.key}: {_rate(g.rate)}, {g.posts} posts" for g in r.by_kind] or [NOT_YET]
-    lines.append("**By tag**")
-    lines += [f"{g.key}: {_rate(g.rate)}, {g.posts} posts" for g in r.by_tag[:10]] or ["no tags"]
-    lines.append("Groups with fewer than 3 posts are shown but never recommended.")
+    lines += [group_line(g) for g in r.by_kind] or [NOT_YET]
+    lines.append("**By tag** (every deck and tag posted)")
+    lines += [group_line(g) for g in r.by_tag] or ["no tags"]
+    lines.append(
+        "Intervals reflect post-to-post variation. Groups with fewer than 3 established posts are shown but "
+        "never recommended."
+    )
     lines += share_lines(r.shares)
     if r.experiments:
         lines.append("**A/B tests**")
@@ -132,7 +173,8 @@ def content(r: Report) -> list[str]:
 
 
 def members(r: Report) -> list[str]:
-    lines = ["**Top response streaks** (consecutive days answering a Hearth post)"]
+    as_of = "today" if r.figures.partial else r.period.end.isoformat()
+    lines = [f"**Top response streaks** (consecutive days answering a Hearth post, as of {as_of})"]
     lines += [f"<@{s.member_id}>: {s.current} days (longest {s.longest})" for s in r.streaks] or ["No live streaks."]
     f = r.figures
     lines.append(f"Communicators: {f.communicators} of {f.active} active members")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.analytics import metrics as m
+from bot.analytics.shares import rate_cells, rate_json, rate_text
 from bot.analytics.stats import Rate, difference_interval
 from bot.storage.database import Database
 from bot.storage.invites import InviteRepository, JoinRow
@@ -82,13 +83,6 @@ async def load_word_of_mouth(
     return word_of_mouth(joins, active, today, excluded)
 
 
-def _rate(rate: Rate) -> str:
-    if rate.value is None:
-        return "not enough data yet"
-    low, high = rate.interval
-    return f"{rate.value:.1%} (95% {low:.1%}–{high:.1%}, {rate.numerator}/{rate.denominator})"
-
-
 def _diff(figures: WordOfMouth, figure: str) -> str:
     d = figures.difference(figure)
     if d is None:
@@ -105,13 +99,29 @@ def wom_lines(figures: WordOfMouth | None) -> list[str]:
         "**Word of mouth**",
         f"Joins by source: {by['member invite']} member invites, {by['other invite']} other invites, "
         f"{by['vanity URL']} vanity URL, {by['unknown']} unknown",
-        f"Joins credited to members, of joins with a known invite: {_rate(figures.share)}",
-        f"Activation: invited {_rate(figures.invited.activated)}, others {_rate(figures.others.activated)}"
+        f"Joins credited to members, of joins with a known invite: {rate_text(figures.share)}",
+        f"Activation: invited {rate_text(figures.invited.activated)}, others {rate_text(figures.others.activated)}"
         + _diff(figures, "activated"),
-        f"Next-week retention: invited {_rate(figures.invited.retained)}, others {_rate(figures.others.retained)}"
+        f"Next-week retention: invited {rate_text(figures.invited.retained)}, "
+        f"others {rate_text(figures.others.retained)}"
         + _diff(figures, "retained"),
     ]
     return lines
+
+
+def summary_line(figures: WordOfMouth | None) -> str | None:
+    """One line for the weekly summary: joins by source and invited members' activation."""
+    if figures is None or not figures.joins:
+        return None
+    by = figures.joins_by_source
+    line = (
+        f"{figures.joins} joined: {by['member invite']} through members' invites, {by['other invite']} other "
+        f"invites, {by['vanity URL']} vanity URL, {by['unknown']} unknown"
+    )
+    invited, others = figures.invited.activated, figures.others.activated
+    if invited.value is not None and others.value is not None:
+        line += f". Activated in their first week: invited {invited.value:.0%}, others {others.value:.0%}"
+    return line + "."
 
 
 def wom_rows(figures: WordOfMouth | None) -> list[tuple[Any, ...]]:
@@ -123,16 +133,7 @@ def wom_rows(figures: WordOfMouth | None) -> list[tuple[Any, ...]]:
     ]
 
     def rate_row(figure: str, group: str, rate: Rate) -> tuple[Any, ...]:
-        low, high = rate.interval
-        return (
-            figure,
-            group,
-            rate.numerator,
-            rate.denominator,
-            rate.value,
-            low if rate.denominator else None,
-            high if rate.denominator else None,
-        )
+        return (figure, group, *rate_cells(rate))
 
     rows.append(rate_row("member_share", "known invites", figures.share))
     for figure in ("activated", "retained"):
@@ -145,22 +146,12 @@ def wom_json(figures: WordOfMouth | None) -> dict[str, Any] | None:
     if figures is None:
         return None
 
-    def rate(r: Rate) -> dict[str, Any]:
-        low, high = r.interval
-        return {
-            "numerator": r.numerator,
-            "denominator": r.denominator,
-            "value": r.value,
-            "low": low if r.denominator else None,
-            "high": high if r.denominator else None,
-        }
-
-    out: dict[str, Any] = {"joins_by_source": dict(figures.joins_by_source), "member_share": rate(figures.share)}
+    out: dict[str, Any] = {"joins_by_source": dict(figures.joins_by_source), "member_share": rate_json(figures.share)}
     for figure in ("activated", "retained"):
         d = figures.difference(figure)
         out[figure] = {
-            "invited": rate(getattr(figures.invited, figure)),
-            "others": rate(getattr(figures.others, figure)),
+            "invited": rate_json(getattr(figures.invited, figure)),
+            "others": rate_json(getattr(figures.others, figure)),
             "difference": None if d is None else {"value": d[0], "low": d[1], "high": d[2]},
         }
     return out

@@ -6,6 +6,8 @@ time axis is in the guild's local time, and every chart says so.
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from bot.analytics import metrics as m
@@ -47,6 +49,22 @@ def trend_chart(report: Report) -> bytes:
     return to_png(fig)
 
 
+def heat_limit(counts: Iterable[float]) -> float:
+    """The top of the heat map's colour scale: the busiest hour that is not a far outlier.
+
+    One hour can dwarf the rest (Hearth's own trivia round: hundreds of answers in an hour that
+    otherwise sees a dozen); scaled to it, every other cell is the same dark colour. Hours above
+    Tukey's far-out fence (Q3 + 3 IQR of the non-empty hours) share the top colour instead and
+    carry their count in the cell.
+    """
+    cells = sorted(c for c in counts if c > 0)
+    if len(cells) < 4:
+        return cells[-1] if cells else 0.0
+    q1, _, q3 = statistics.quantiles(cells, n=4)
+    fence = q3 + 3 * (q3 - q1)
+    return max((c for c in cells if c <= fence), default=cells[-1])
+
+
 def heatmap_chart(report: Report) -> bytes:
     """Activities per local hour of week over the last 28 days."""
     import numpy as np  # with matplotlib, on the first chart: not at start-up (docs/performance.md)
@@ -58,11 +76,17 @@ def heatmap_chart(report: Report) -> bytes:
     if not grid.any():
         _empty(ax)
     else:
-        image = ax.imshow(grid, aspect="auto", cmap="cividis", interpolation="nearest")  # type: ignore[attr-defined]
+        top = heat_limit(grid.flatten().tolist())
+        image = ax.imshow(  # type: ignore[attr-defined]
+            grid, aspect="auto", cmap="cividis", interpolation="nearest", vmin=0, vmax=top
+        )
         ax.set_yticks(range(7), m.WEEKDAYS)  # type: ignore[attr-defined]
         ax.set_xticks(range(0, 24, 3), [f"{h:02d}" for h in range(0, 24, 3)])  # type: ignore[attr-defined]
         ax.grid(False)  # type: ignore[attr-defined]
-        fig.colorbar(image, ax=ax, label="activities")
+        outliers = [(d, h) for d in range(7) for h in range(24) if grid[d, h] > top]
+        for d, h in outliers:  # off the scale: the count is written in the cell
+            ax.text(h, d, f"{grid[d, h]:.0f}", ha="center", va="center", fontsize=7, color="black")  # type: ignore[attr-defined]
+        fig.colorbar(image, ax=ax, label="activities", extend="max" if outliers else "neither")
     ax.set_title("When members are active (last 28 days)")  # type: ignore[attr-defined]
     ax.set_xlabel(f"hour, local time ({report.timezone})")  # type: ignore[attr-defined]
     return to_png(fig)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.core.settings import Settings, load_settings
 from bot.storage import Database
+from bot.storage.database import available_migrations
 
 Handler = Callable[[argparse.Namespace], int]
 Subcommands = argparse._SubParsersAction  # type: ignore[type-arg]
@@ -41,15 +42,27 @@ def default_timezone(args: argparse.Namespace) -> str:
     return "UTC" if getattr(args, "db", None) else settings_of(args).bot.default_timezone
 
 
-def with_database(path: Path, work: Callable[[Database], Awaitable[int]]) -> int:
-    """Open an existing database file (brought up to date), run ``work`` on it, close it."""
+def with_database(path: Path, work: Callable[[Database], Awaitable[int]], *, read_only: bool = False) -> int:
+    """Open an existing database file (brought up to date), run ``work`` on it, close it.
+
+    ``read_only`` (reports, exports) opens it with SQLite's ``mode=ro`` and never migrates: a
+    report changes nothing, and works on a file it may not write.
+    """
     if not path.exists():
         return fail(f"no database at {path} (use --db FILE)")
 
     async def opened() -> int:
-        db = await Database.open(path)
+        db = await Database.open(path, read_only=read_only)
         try:
-            await db.migrate()
+            if read_only:
+                newest = available_migrations()[-1].version
+                if await db.version() != newest:
+                    return fail(
+                        f"{path} is at schema version {await db.version()}, this Hearth reads {newest}: "
+                        "run `hearth db upgrade` first"
+                    )
+            else:
+                await db.migrate()
             return await work(db)
         finally:
             await db.close()

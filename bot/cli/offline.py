@@ -8,8 +8,8 @@ from bot.storage import Database
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
 
 
-async def load_privacy(db: Database) -> PrivacyService:
+async def load_privacy(db: Database, *, read_only: bool = False) -> PrivacyService:
     """The opt-out list, so offline figures leave out the same members the bot does."""
     privacy = PrivacyService(OptOutRepository(db), ActivityRepository(db), MetaRepository(db), SystemClock())
-    await privacy.load()
+    await privacy.load(persist_key=not read_only)
     return privacy

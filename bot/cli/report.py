@@ -57,7 +57,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     built: list[Report] = []
 
     async def work(db: Database) -> int:
-        privacy = await load_privacy(db)
+        privacy = await load_privacy(db, read_only=True)
         try:
             report = await report_from_database(
                 db,
@@ -72,7 +72,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         built.append(report)
         return 0
 
-    code = with_database(database_path(args), work)
+    code = with_database(database_path(args), work, read_only=True)
     if code or not built:
         return code
     report = built[0]

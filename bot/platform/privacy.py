@@ -36,11 +36,14 @@ class PrivacyService:
         self._hash_cache: dict[int, str] = {}
         self._forget_hooks: list[ForgetHook] = []
 
-    async def load(self) -> None:
+    async def load(self, *, persist_key: bool = True) -> None:
+        """Load the key and the opt-outs; without ``persist_key`` (a read-only report) a missing key
+        stays unsaved (then no opt-out was ever stored, so none can match)."""
         key = await self._meta.get(KEY_NAME)
         if key is None:
             key = self._entropy.token_hex(32, "privacy key")
-            await self._meta.set(KEY_NAME, key)
+            if persist_key:
+                await self._meta.set(KEY_NAME, key)
         self._key = bytes.fromhex(key)
         self._opted_out = set(await self._optouts.all())
 
@@ -65,6 +68,10 @@ class PrivacyService:
 
     def is_opted_out(self, guild_id: int, member_id: int) -> bool:
         return bool(self._opted_out) and (guild_id, self.member_hash(member_id)) in self._opted_out
+
+    def opted_out_count(self, guild_id: int) -> int:
+        """How many members of the guild opted out (member count leaves them out)."""
+        return sum(1 for g, _ in self._opted_out if g == guild_id) if self._opted_out else 0
 
     def opted_out_members(self, guild_id: int, member_ids: set[int]) -> set[int]:
         """Which of ``member_ids`` opted out in this guild (analytics excludes them)."""

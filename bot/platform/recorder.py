@@ -50,6 +50,8 @@ COUNTING_KINDS = frozenset(
 )
 NON_COUNTING_KINDS = frozenset({"reaction_remove", "poll_unvote", "join", "leave"})
 KINDS = COUNTING_KINDS | NON_COUNTING_KINDS
+WITHHELD_MEMBER = 0
+"""reply_to_member_id of a reply to a member whose id is not kept (opted out, forgotten)."""
 DROP_LOG_INTERVAL_S = 60.0
 # What SQLite raises for a row it refuses (a constraint): every retry would fail the same way.
 REFUSED_ROW = (sqlite3.IntegrityError, sqlite3.DataError)
@@ -112,6 +114,16 @@ class Recorder:
         self._closing = False
         self._last_drop_log = 0.0
         self.stats = RecorderStats()
+        self._claimed_polls: set[tuple[int, int]] = set()
+
+    # -- polls a feature records itself -------------------------------------------------------
+    def claim_poll(self, guild_id: int, message_id: int) -> None:
+        """A feature records this native poll's votes as its own activity (a contest's vote):
+        the tracking cog then records no ``poll_vote`` for it. One action, one activity."""
+        self._claimed_polls.add((guild_id, message_id))
+
+    def poll_claimed(self, guild_id: int | None, message_id: int) -> bool:
+        return bool(self._claimed_polls) and (guild_id, message_id) in self._claimed_polls
 
     # -- producing ----------------------------------------------------------------------------
     def record(self, activity: Activity) -> bool:
@@ -121,6 +133,10 @@ class Recorder:
         if self._privacy.is_opted_out(activity.guild_id, activity.member_id):
             self.stats.opted_out += 1
             return False
+        replied = activity.reply_to_member_id
+        if replied and self._privacy.is_opted_out(activity.guild_id, replied):
+            # A reply to an opted-out member: a member reply, without their id (METRICS v2 "Privacy").
+            activity = activity._replace(reply_to_member_id=WITHHELD_MEMBER)
         if len(self._queue) >= self._max_queue or self._closing:
             self._note_drop()
             return False

@@ -115,13 +115,21 @@ class ActivityRepository:
         """Delete every recorded row about a member in one guild; returns the activities removed."""
         async with self._db.transaction():
             hours = await self._db.fetchall(
-                "SELECT utc_hour, COUNT(*) AS n FROM activities WHERE guild_id = ? AND member_id = ? AND counts = 1 "
-                "GROUP BY utc_hour",
+                "SELECT local_day, local_hour_of_week, COUNT(*) AS n, "
+                "SUM(CASE WHEN post_id IS NOT NULL THEN 1 ELSE 0 END) AS r FROM activities "
+                "WHERE guild_id = ? AND member_id = ? AND counts = 1 GROUP BY local_day, local_hour_of_week",
                 (guild_id, member_id),
             )
             await self._db.executemany(
-                "UPDATE guild_hours SET activities = activities - ? WHERE guild_id = ? AND utc_hour = ?",
-                [(row["n"], guild_id, row["utc_hour"]) for row in hours],
+                "UPDATE guild_hours SET activities = activities - ?, responses = responses - ? "
+                "WHERE guild_id = ? AND local_day = ? AND local_hour_of_week = ?",
+                [(row["n"], row["r"], guild_id, row["local_day"], row["local_hour_of_week"]) for row in hours],
+            )
+            # Their id leaves other members' rows too: a reply to them stays a member reply, with
+            # no id (0) and in no pair (METRICS v2 "Privacy").
+            await self._db.execute(
+                "UPDATE activities SET reply_to_member_id = 0 WHERE guild_id = ? AND reply_to_member_id = ?",
+                (guild_id, member_id),
             )
             removed = await self._db.execute_rowcount(
                 "DELETE FROM activities WHERE guild_id = ? AND member_id = ?", (guild_id, member_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 # Set on every connection; the benchmarks give their plain-sqlite3 limit the same ones.
+READ_ONLY_PRAGMAS = ("PRAGMA busy_timeout = 5000", "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536")
 CONNECTION_PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
@@ -69,6 +71,31 @@ def latest_version() -> int:
     return migrations[-1].version if migrations else 0
 
 
+async def _open_read_only(path: Path) -> aiosqlite.Connection:
+    """``mode=ro``; where SQLite can't make the WAL index beside a file it may not write (a
+    read-only folder), ``immutable=1``: the file is read as it is, nothing is created."""
+    uri = _file_uri(path)
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        conn = await aiosqlite.connect(f"{uri}?{options}", uri=True, isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            for pragma in READ_ONLY_PRAGMAS:
+                await conn.execute(pragma)
+            await conn.execute("SELECT COUNT(*) FROM sqlite_master")
+            return conn
+        except sqlite3.OperationalError:
+            await conn.close()
+            if "immutable" in options:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _file_uri(path: Path) -> str:
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return path.resolve().as_uri()
+
+
 class Database:
     """One aiosqlite connection in autocommit mode; transactions are explicit."""
 
@@ -80,8 +107,12 @@ class Database:
         self._transaction_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path, *, read_only: bool = False) -> Database:
+        """Open (creating it if need be) the database; ``read_only`` opens an existing file with
+        SQLite's ``mode=ro``, so nothing can be written (reports, exports)."""
         path = str(path)
+        if read_only:
+            return cls(await _open_read_only(Path(path)), path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)

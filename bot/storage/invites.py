@@ -58,19 +58,12 @@ class InviteRepository:
         )
 
     async def joined_before(self, guild_id: int, member_id: int, before_ms: int) -> bool:
-        """A member with an earlier join (rows, or a recorded join activity) is rejoining."""
+        """A member with an earlier stored join is rejoining (primary key lookup: a join costs no scan)."""
         found = await self._db.fetchval(
             "SELECT 1 FROM member_joins WHERE guild_id = ? AND member_id = ? AND joined_at < ? LIMIT 1",
             (guild_id, member_id, before_ms),
         )
-        if found:
-            return True
-        return bool(
-            await self._db.fetchval(
-                "SELECT 1 FROM activities WHERE guild_id = ? AND kind = 'join' AND member_id = ? AND at < ? LIMIT 1",
-                (guild_id, member_id, before_ms),
-            )
-        )
+        return bool(found)
 
     async def joins_between(self, guild_id: int, first_day: int, last_day: int) -> list[JoinRow]:
         rows = await self._db.fetchall(

@@ -38,6 +38,8 @@ class ContestPhases:
 
     async def listen_to_polls(self) -> None:
         self._voting_polls.update(await self.service.repo.voting_poll_messages())
+        for guild_id, message_id in self._voting_polls:
+            self.bot.recorder.claim_poll(guild_id, message_id)  # votes are contest votes, not poll votes
         # Every native poll vote in a guild comes by: only a contest's voting poll is worth a task.
         for event, listener in (("raw_poll_vote_add", self._vote_added), ("raw_poll_vote_remove", self._vote_removed)):
             self._poll_gates.append((event, self.bot.listen_when(event, self._is_contest_poll, listener)))
@@ -92,6 +94,7 @@ class ContestPhases:
             ends = await self.service.open_voting(row, mode, voting_message_id)
             if mode == "poll" and voting_message_id is not None:
                 self._voting_polls.add((guild_id, voting_message_id))
+                self.bot.recorder.claim_poll(guild_id, voting_message_id)
             await self.bot.scheduler.set_timer(guild_id, END_KIND, contest_id, ends)
             await self.refresh_post(await self.get(guild_id, contest_id))
 

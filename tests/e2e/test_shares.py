@@ -6,22 +6,11 @@ import csv
 import io
 import json
 
-import discord
-
 from bot.analytics.export import report_json
 from bot.analytics.period import parse_period
 from bot.analytics.report import build_report
 from tests.e2e.conftest import World
-from tests.e2e.test_reports import attachments
-
-
-async def hearth_post(world: World, text: str, kind: str = "question") -> tuple[int, object]:
-    channel = world.bot.get_channel(world.general.id)
-    assert isinstance(channel, discord.TextChannel)
-    message = await channel.send(text)
-    post = await world.bot.posts.register(world.guild.id, kind, channel.id, message.id, member_count=4)
-    await world.server.flush()
-    return post.id, world.server.messages[message.id]
+from tests.e2e.test_reports import attachments, hearth_post
 
 
 async def test_a_forward_of_a_hearth_post_counts_once_per_member_and_others_do_not(world: World) -> None:

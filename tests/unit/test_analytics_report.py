@@ -58,7 +58,8 @@ async def test_hand_computed_week(tmp_path: Path) -> None:
     assert f.wau == 5 and f.mau == 5
     assert f.stickiness == pytest.approx((3 + 2 + 1 + 2) / 28 / 5)
     text = render(report, "overview")
-    assert "Posts on schedule: 50.0%" in text and "Member pairs who replied to each other: 1" in text
+    assert "Posts on schedule: 50.0%" in text
+    assert "Conversation pairs (members who replied to each other, either way): 1" in text
 
 
 async def test_dst_week_files_late_sunday_activity_in_its_local_week(tmp_path: Path) -> None:
@@ -229,10 +230,14 @@ async def test_top_streaks_count_consecutive_response_days(tmp_path: Path) -> No
     g = await _streak_guild(tmp_path)
     report = await build_report(g.db, 1, WEEK, "UTC", now=MON + timedelta(days=6, hours=20))
     assert [(s.member_id, s.current, s.longest) for s in report.streaks] == [(1, 7, 7), (2, 3, 3)]
-    later = await build_report(g.db, 1, WEEK, "UTC", now=MON + timedelta(days=7, hours=20))
+    next_week = week_of(MON + timedelta(days=7))
+    later = await build_report(g.db, 1, next_week, "UTC", now=MON + timedelta(days=7, hours=20))
     assert [s.current for s in later.streaks] == [7, 3]  # not broken until a whole day is missed
-    gone = await build_report(g.db, 1, WEEK, "UTC", now=MON + timedelta(days=8, hours=20))
+    gone = await build_report(g.db, 1, next_week, "UTC", now=MON + timedelta(days=8, hours=20))
     assert gone.streaks == []
+    # A past period's streaks are as of its end (METRICS v2), whenever it is asked for.
+    past = await build_report(g.db, 1, WEEK, "UTC", now=MON + timedelta(days=30))
+    assert [(s.member_id, s.current) for s in past.streaks] == [(1, 7), (2, 3)]
 
 
 def test_cli_report_export_and_rebuild(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -285,7 +285,9 @@ async def test_known_values_clear_win_for_b(world: World) -> None:
     assert (status.b.posts, status.b.responders, status.b.base) == (7, 56, 70)
     v = status.verdict
     assert v.difference == pytest.approx(0.2)
-    assert v.difference_interval == pytest.approx((0.0524, 0.3339), abs=5e-4)  # Newcombe (1998) method 10
+    # Post-level (METRICS v2): identical posts vary no more than the binomial of their pairs, so the
+    # variance is the binomial floor, 0.6·0.4/80 + 0.8·0.2/70, with Welch's t (not Newcombe's pairs).
+    assert v.difference_interval == pytest.approx((0.0291, 0.3709), abs=5e-4)
     assert status.verdict_text() == "B wins"
 
 

@@ -77,3 +77,24 @@ def test_invited_members_activation_against_everyone_elses() -> None:
     diff, low, high = wom.difference("activated")
     assert low < diff < high and abs(diff - (1 / 2 - 1 / 3)) < 1e-9
     assert word_of_mouth(joins, active, today=120, excluded={1}).joins_by_source["member invite"] == 1
+
+
+def test_the_summary_names_the_best_shared_post_and_word_of_mouth() -> None:
+    from datetime import date
+
+    from bot.analytics import metrics as m
+    from bot.analytics.shares import best_line, share_figures
+    from bot.analytics.word_of_mouth import summary_line
+    from bot.features.summary.content import SummaryContent, render
+
+    post = m.PostFigures(1, "question", "food", 0, 100, 0, 5, 40, None, None, sharers=2)
+    other = m.PostFigures(2, "poll", None, 1, 100, 0, 3, 40, None, None, sharers=1)
+    figures = share_figures([post, other], [post, other])
+    assert figures.best is post
+    line = best_line(figures)
+    assert line == "Best shared post: the question (food), forwarded by 2 members, 5.0% (shares seen in this server)."
+    wom = word_of_mouth([join(1, 100), join(2, 100, "unknown", 0)], {1: {100: 1}}, today=120)
+    content = SummaryContent(1, date(2026, 3, 2), "UTC", best_shared=line, word_of_mouth=summary_line(wom))
+    fields = {name: value for name, value, _ in render(content).fields}
+    assert "Best shared post" in fields["Posts of the week"]
+    assert fields["Word of mouth"].startswith("2 joined: 1 through members' invites, 0 other invites")

@@ -5,11 +5,13 @@ B posts in an order shuffled by `random.Random(seed)`; so the arms never drift a
 than one post, and the order is unpredictable yet reproducible from the stored seed. An odd
 trailing post gets one random arm.
 
-Verdict: each arm's rate is pooled over its posts (sum of responders / sum of active bases)
-with a 95% Wilson interval; the difference B − A gets Newcombe's hybrid score interval
-(bot.analytics.stats.difference_interval). "A wins" or "B wins" only when both arms have at
+Verdict: each arm's rate is pooled over its posts (sum of responders / sum of active bases);
+its interval and the difference B − A's come from post-to-post variation (METRICS v2: the
+cluster-robust variance of ``bot.analytics.stats.pooled_estimate``, Welch degrees of freedom),
+because posts differ far more than coin flips. "A wins" or "B wins" only when both arms have at
 least `min_posts_per_arm` posts and the interval excludes 0; otherwise "inconclusive", with a
-rough estimate of how many more posts per arm would settle it if the observed rates held.
+rough estimate of how many more posts per arm would settle it, from the observed variation.
+Without per-post figures (only totals), Newcombe's interval over pairs is the fallback.
 docs/experiments.md says the same for moderators.
 """
 
@@ -20,7 +22,14 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.analytics.stats import Rate, difference_interval, posts_needed
+from bot.analytics.stats import (
+    Rate,
+    difference_interval,
+    pooled_difference,
+    pooled_estimate,
+    pooled_posts_needed,
+    posts_needed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +62,13 @@ def assign_arms(posts: int, seed: int | str, block_size: int = 2) -> list[Arm]:
 
 @dataclass(frozen=True)
 class ArmResult:
-    """One arm's totals over its posts: post count, summed responders, summed active base."""
+    """One arm's totals over its posts: post count, summed responders, summed active base, and
+    each post's (responders, base) for the post-level interval."""
 
     posts: int
     responders: int
     base: int
+    per_post: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,8 @@ def verdict(a: ArmResult, b: ArmResult, min_posts_per_arm: int = 3) -> Verdict:
     rate_a, rate_b = Rate(a.responders, a.base), Rate(b.responders, b.base)
     if rate_a.denominator == 0 or rate_b.denominator == 0:
         return Verdict(rate_a, rate_b, rate_a.interval, rate_b.interval, None, None, "inconclusive", None)
+    if a.per_post and b.per_post:
+        return _post_level_verdict(a, b, min_posts_per_arm)
     diff, low, high = difference_interval(rate_a, rate_b)
     enough_posts = a.posts >= min_posts_per_arm and b.posts >= min_posts_per_arm
     outcome: Outcome = "inconclusive"
@@ -93,3 +106,23 @@ def verdict(a: ArmResult, b: ArmResult, min_posts_per_arm: int = 3) -> Verdict:
         if more is not None:
             more = max(more, min_posts_per_arm - a.posts, min_posts_per_arm - b.posts, 1)
     return Verdict(rate_a, rate_b, rate_a.interval, rate_b.interval, diff, (low, high), outcome, more)
+
+
+def _post_level_verdict(a: ArmResult, b: ArmResult, min_posts_per_arm: int) -> Verdict:
+    ea, eb = pooled_estimate(a.per_post), pooled_estimate(b.per_post)
+    d = pooled_difference(ea, eb)
+    enough_posts = a.posts >= min_posts_per_arm and b.posts >= min_posts_per_arm
+    outcome: Outcome = "inconclusive"
+    if d is not None and enough_posts and d.low > 0:
+        outcome = "B wins"
+    elif d is not None and enough_posts and d.high < 0:
+        outcome = "A wins"
+    more: int | None = 0
+    if outcome == "inconclusive":
+        # With fewer than 2 posts an arm shows no variation yet: the pairs give a first (low) estimate.
+        more = pooled_posts_needed(ea, eb) if d is not None else posts_needed(ea.rate, eb.rate, a.posts, b.posts)
+        if more is not None:
+            more = max(more, min_posts_per_arm - a.posts, min_posts_per_arm - b.posts, 1)
+    value = (eb.rate.value or 0.0) - (ea.rate.value or 0.0)
+    bounds = None if d is None else (d.low, d.high)
+    return Verdict(ea.rate, eb.rate, ea.interval, eb.interval, value, bounds, outcome, more)

@@ -261,15 +261,20 @@ class ExperimentService:
             excluded=excluded,
         )
         totals = {"A": [0, 0, 0], "B": [0, 0, 0]}
+        pairs: dict[str, list[tuple[int, int]]] = {"A": [], "B": []}
         for figures in per_post:
             arm = totals[closed[figures.post_id]]
             arm[0] += 1
             arm[1] += figures.responders
             arm[2] += figures.base
+            pairs[closed[figures.post_id]].append((figures.responders, figures.base))
         posted, collecting = len(posts), len(posts) - len(closed)
         a = ArmFigures("A", row.arm_a, *totals["A"])
         b = ArmFigures("B", row.arm_b, *totals["B"])
-        result = verdict(ArmResult(a.posts, a.responders, a.base), ArmResult(b.posts, b.responders, b.base))
+        result = verdict(
+            ArmResult(a.posts, a.responders, a.base, tuple(pairs["A"])),
+            ArmResult(b.posts, b.responders, b.base, tuple(pairs["B"])),
+        )
         return ExperimentStatus(experiment, a, b, result, row.posts, posted, collecting, from_ms(row.ends_at))
 
     async def apply(self, guild_id: int, experiment_id: int, by: int | None) -> str:

@@ -103,24 +103,20 @@ class InviteTracker:
         if fresh is None or before is None:
             attribution = rules.Attribution("unknown", "no_access")
         else:
-            attribution = rules.attribute(
-                before,
-                fresh,
-                at_ms=at_ms,
-                vanity_before=self._vanity.get(guild_id),
-                vanity_after=vanity_uses,
-                vanity_code=vanity_code,
-            )
+            diff = {
+                "at_ms": at_ms,
+                "vanity_before": self._vanity.get(guild_id),
+                "vanity_after": vanity_uses,
+                "vanity_code": vanity_code,
+            }
+            attribution = rules.attribute(before, fresh, **diff)  # type: ignore[arg-type]
             needs_audit = attribution.method in ("ambiguous", "none") and load_audit is not None
             if needs_audit and (audit := await load_audit()) is not None:  # type: ignore[misc]
                 attribution = rules.attribute(
                     before,
                     fresh,
-                    at_ms=at_ms,
-                    vanity_before=self._vanity.get(guild_id),
-                    vanity_after=vanity_uses,
-                    vanity_code=vanity_code,
-                    audit_readable=True,
+                    **diff,
+                    audit_readable=True,  # type: ignore[arg-type]
                     deleted_by_moderator=audit.deleted_by_moderator,
                     audit_creates=audit.creates,
                 )

@@ -133,6 +133,8 @@ class SummaryContent:
     chart: SummaryChart | None = None
     late: bool = False
     you_said: Sequence[str] = ()  # "You said, we did": feedback moved to done/planned or declined this week
+    best_shared: str | None = None  # bot.analytics.shares.best_line ("shares seen in this server")
+    word_of_mouth: str | None = None  # joins by source, invited vs others' activation
 
     @property
     def week_end(self) -> date:
@@ -192,6 +194,8 @@ def _render_full(content: SummaryContent, title: str, footer: str) -> Rendered:
         posts.append(f"Best: {content.best_post.text}")
     if content.worst_post is not None:
         posts.append(f"Worst: {content.worst_post.text}")
+    if content.best_shared is not None:
+        posts.append(content.best_shared)
     if posts:
         fields.append(_field("Posts of the week", posts))
     if content.streaks:
@@ -200,6 +204,8 @@ def _render_full(content: SummaryContent, title: str, footer: str) -> Rendered:
         )
     if content.winners:
         fields.append(_field("Winners of the week", [w.text for w in content.winners]))
+    if content.word_of_mouth is not None:
+        fields.append(_field("Word of mouth", [content.word_of_mouth]))
     return Rendered(title, truncate("\n".join(lines), DESCRIPTION_LIMIT), fields, footer)
 
 

@@ -11,7 +11,7 @@ against this table; a route or field without an entry fails it. Limits are in ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .limits import DOCS
 
@@ -140,31 +140,6 @@ OBJECTS: dict[str, frozenset[str]] = {
     "CreateTextThreadWithMessageRequest": frozenset(["auto_archive_duration", "name", "rate_limit_per_user"]),
     "CreateTextThreadWithoutMessageRequest": frozenset(
         ["auto_archive_duration", "invitable", "name", "rate_limit_per_user", "type"]
-    ),
-    "CreatedThreadResponse": frozenset(
-        [
-            "applied_tags",
-            "bitrate",
-            "flags",
-            "guild_id",
-            "id",
-            "last_message_id",
-            "last_pin_timestamp",
-            "member",
-            "member_count",
-            "message_count",
-            "name",
-            "owner_id",
-            "parent_id",
-            "permissions",
-            "rate_limit_per_user",
-            "rtc_region",
-            "thread_metadata",
-            "total_message_sent",
-            "type",
-            "user_limit",
-            "video_quality_mode",
-        ]
     ),
     "GatewayBotResponse": frozenset(["session_start_limit", "shards", "url"]),
     "GatewayResponse": frozenset(["url"]),
@@ -545,29 +520,6 @@ OBJECTS: dict[str, frozenset[str]] = {
             "video_quality_mode",
         ]
     ),
-    "UserPIIResponse": frozenset(
-        [
-            "accent_color",
-            "avatar",
-            "avatar_decoration_data",
-            "banner",
-            "bot",
-            "collectibles",
-            "discriminator",
-            "email",
-            "flags",
-            "global_name",
-            "id",
-            "locale",
-            "mfa_enabled",
-            "premium_type",
-            "primary_guild",
-            "public_flags",
-            "system",
-            "username",
-            "verified",
-        ]
-    ),
     "UserResponse": frozenset(
         [
             "accent_color",
@@ -590,190 +542,194 @@ OBJECTS: dict[str, frozenset[str]] = {
 }
 
 ROUTES: dict[tuple[str, str], Route] = {
-    ("GET", "/users/@me"): Route("/users/@me", (), ("UserPIIResponse",), request_list=False, response_list=False),
+    ("GET", "/users/@me"): Route(
+        "/users/@me",
+        (),
+        ("UserPIIResponse",),
+    ),
     ("GET", "/oauth2/applications/@me"): Route(
-        "/oauth2/applications/@me", (), ("PrivateApplicationResponse",), request_list=False, response_list=False
+        "/oauth2/applications/@me",
+        (),
+        ("PrivateApplicationResponse",),
     ),
     ("GET", "/applications/@me"): Route(
-        "/applications/@me", (), ("PrivateApplicationResponse",), request_list=False, response_list=False
+        "/applications/@me",
+        (),
+        ("PrivateApplicationResponse",),
     ),
-    ("GET", "/gateway"): Route("/gateway", (), ("GatewayResponse",), request_list=False, response_list=False),
+    ("GET", "/gateway"): Route(
+        "/gateway",
+        (),
+        ("GatewayResponse",),
+    ),
     ("GET", "/gateway/bot"): Route(
-        "/gateway/bot", (), ("GatewayBotResponse",), request_list=False, response_list=False
+        "/gateway/bot",
+        (),
+        ("GatewayBotResponse",),
     ),
     ("GET", "/users/{user_id}"): Route(
-        "/users/{user_id}", (), ("UserResponse",), request_list=False, response_list=False
+        "/users/{user_id}",
+        (),
+        ("UserResponse",),
     ),
     ("POST", "/users/@me/channels"): Route(
         "/users/@me/channels",
         ("CreatePrivateChannelRequest",),
         ("PrivateChannelResponse", "PrivateGroupChannelResponse"),
-        request_list=False,
-        response_list=False,
     ),
     ("GET", "/guilds/{guild_id}"): Route(
-        "/guilds/{guild_id}", (), ("GuildWithCountsResponse",), request_list=False, response_list=False
+        "/guilds/{guild_id}",
+        (),
+        ("GuildWithCountsResponse",),
     ),
     ("GET", "/guilds/{guild_id}/channels"): Route(
         "/guilds/{guild_id}/channels",
         (),
         ("GuildChannelResponse", "ThreadResponse"),
-        request_list=False,
         response_list=True,
     ),
     ("GET", "/guilds/{guild_id}/roles"): Route(
-        "/guilds/{guild_id}/roles", (), ("GuildRoleResponse",), request_list=False, response_list=True
+        "/guilds/{guild_id}/roles", (), ("GuildRoleResponse",), response_list=True
     ),
     ("GET", "/guilds/{guild_id}/members"): Route(
-        "/guilds/{guild_id}/members", (), ("GuildMemberResponse",), request_list=False, response_list=True
+        "/guilds/{guild_id}/members", (), ("GuildMemberResponse",), response_list=True
     ),
     ("GET", "/guilds/{guild_id}/members/{user_id}"): Route(
-        "/guilds/{guild_id}/members/{user_id}", (), ("GuildMemberResponse",), request_list=False, response_list=False
+        "/guilds/{guild_id}/members/{user_id}",
+        (),
+        ("GuildMemberResponse",),
     ),
     ("GET", "/guilds/{guild_id}/threads/active"): Route(
-        "/guilds/{guild_id}/threads/active", (), ("ThreadsResponse",), request_list=False, response_list=False
+        "/guilds/{guild_id}/threads/active",
+        (),
+        ("ThreadsResponse",),
     ),
     ("GET", "/channels/{channel_id}"): Route(
         "/channels/{channel_id}",
         (),
         ("GuildChannelResponse", "ThreadResponse"),
-        request_list=False,
-        response_list=False,
     ),
     ("PATCH", "/channels/{channel_id}"): Route(
         "/channels/{channel_id}",
         ("UpdateGuildChannelRequestPartial", "UpdateThreadRequestPartial"),
         ("GuildChannelResponse", "ThreadResponse"),
-        request_list=False,
-        response_list=False,
     ),
     ("DELETE", "/channels/{channel_id}"): Route(
         "/channels/{channel_id}",
         (),
         ("GuildChannelResponse", "ThreadResponse"),
-        request_list=False,
-        response_list=False,
     ),
     ("POST", "/channels/{channel_id}/messages/bulk-delete"): Route(
         "/channels/{channel_id}/messages/bulk-delete",
         ("BulkDeleteRequest",),
         (),
-        request_list=False,
-        response_list=False,
     ),
     ("POST", "/channels/{channel_id}/messages"): Route(
         "/channels/{channel_id}/messages",
         ("MessageCreateRequest",),
         ("MessageResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("GET", "/channels/{channel_id}/messages"): Route(
-        "/channels/{channel_id}/messages", (), ("MessageResponse",), request_list=False, response_list=True
+        "/channels/{channel_id}/messages", (), ("MessageResponse",), response_list=True
     ),
     ("GET", "/channels/{channel_id}/messages/pins"): Route(
-        "/channels/{channel_id}/messages/pins", (), ("PinnedMessagesResponse",), request_list=False, response_list=False
+        "/channels/{channel_id}/messages/pins",
+        (),
+        ("PinnedMessagesResponse",),
     ),
     ("GET", "/channels/{channel_id}/pins"): Route(
-        "/channels/{channel_id}/pins", (), ("MessageResponse",), request_list=False, response_list=True
+        "/channels/{channel_id}/pins", (), ("MessageResponse",), response_list=True
     ),
     ("PUT", "/channels/{channel_id}/pins/{message_id}"): Route(
-        "/channels/{channel_id}/pins/{message_id}", (), (), request_list=False, response_list=False
+        "/channels/{channel_id}/pins/{message_id}",
+        (),
+        (),
     ),
     ("DELETE", "/channels/{channel_id}/pins/{message_id}"): Route(
-        "/channels/{channel_id}/pins/{message_id}", (), (), request_list=False, response_list=False
+        "/channels/{channel_id}/pins/{message_id}",
+        (),
+        (),
     ),
     ("PUT", "/channels/{channel_id}/messages/pins/{message_id}"): Route(
-        "/channels/{channel_id}/messages/pins/{message_id}", (), (), request_list=False, response_list=False
+        "/channels/{channel_id}/messages/pins/{message_id}",
+        (),
+        (),
     ),
     ("DELETE", "/channels/{channel_id}/messages/pins/{message_id}"): Route(
-        "/channels/{channel_id}/messages/pins/{message_id}", (), (), request_list=False, response_list=False
+        "/channels/{channel_id}/messages/pins/{message_id}",
+        (),
+        (),
     ),
     ("GET", "/channels/{channel_id}/messages/{message_id}"): Route(
         "/channels/{channel_id}/messages/{message_id}",
         (),
         ("MessageResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("PATCH", "/channels/{channel_id}/messages/{message_id}"): Route(
         "/channels/{channel_id}/messages/{message_id}",
         ("MessageEditRequestPartial",),
         ("MessageResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("DELETE", "/channels/{channel_id}/messages/{message_id}"): Route(
-        "/channels/{channel_id}/messages/{message_id}", (), (), request_list=False, response_list=False
+        "/channels/{channel_id}/messages/{message_id}",
+        (),
+        (),
     ),
     ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"): Route(
         "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me",
         (),
         (),
-        request_list=False,
-        response_list=False,
     ),
     ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"): Route(
         "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me",
         (),
         (),
-        request_list=False,
-        response_list=False,
     ),
     ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}"): Route(
         "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/{user_id}",
         (),
         (),
-        request_list=False,
-        response_list=False,
     ),
     ("GET", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}"): Route(
         "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}",
         (),
         ("UserResponse",),
-        request_list=False,
         response_list=True,
     ),
     ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}"): Route(
         "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}",
         (),
         (),
-        request_list=False,
-        response_list=False,
     ),
     ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions"): Route(
-        "/channels/{channel_id}/messages/{message_id}/reactions", (), (), request_list=False, response_list=False
+        "/channels/{channel_id}/messages/{message_id}/reactions",
+        (),
+        (),
     ),
     ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): Route(
         "/channels/{channel_id}/messages/{message_id}/threads",
         ("CreateTextThreadWithMessageRequest",),
         ("ThreadResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("POST", "/channels/{channel_id}/threads"): Route(
         "/channels/{channel_id}/threads",
         ("CreateTextThreadWithoutMessageRequest",),
         ("CreatedThreadResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("PUT", "/channels/{channel_id}/thread-members/@me"): Route(
-        "/channels/{channel_id}/thread-members/@me", (), (), request_list=False, response_list=False
+        "/channels/{channel_id}/thread-members/@me",
+        (),
+        (),
     ),
     ("POST", "/channels/{channel_id}/polls/{message_id}/expire"): Route(
         "/channels/{channel_id}/polls/{message_id}/expire",
         (),
         ("MessageResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("GET", "/channels/{channel_id}/polls/{message_id}/answers/{answer_id}"): Route(
         "/channels/{channel_id}/polls/{message_id}/answers/{answer_id}",
         (),
         ("PollAnswerDetailsResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("POST", "/interactions/{interaction_id}/{token}/callback"): Route(
         "/interactions/{interaction_id}/{interaction_token}/callback",
@@ -786,32 +742,26 @@ ROUTES: dict[tuple[str, str], Route] = {
             "UpdateMessageInteractionCallbackRequest",
         ),
         ("InteractionCallbackResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("POST", "/webhooks/{application_id}/{token}"): Route(
         "/webhooks/{webhook_id}/{webhook_token}",
         ("IncomingWebhookRequestPartial", "IncomingWebhookUpdateRequestPartial"),
         ("MessageResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("GET", "/webhooks/{application_id}/{token}/messages/{message_id}"): Route(
         "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
         (),
         ("MessageResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("PATCH", "/webhooks/{application_id}/{token}/messages/{message_id}"): Route(
         "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
         ("IncomingWebhookUpdateRequestPartial",),
         ("MessageResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("DELETE", "/webhooks/{application_id}/{token}/messages/{message_id}"): Route(
-        "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", (), (), request_list=False, response_list=False
+        "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+        (),
+        (),
     ),
     ("PUT", "/applications/{application_id}/commands"): Route(
         "/applications/{application_id}/commands",
@@ -824,78 +774,64 @@ ROUTES: dict[tuple[str, str], Route] = {
         "/applications/{application_id}/commands",
         (),
         ("ApplicationCommandResponse",),
-        request_list=False,
         response_list=True,
     ),
     ("POST", "/applications/{application_id}/commands"): Route(
         "/applications/{application_id}/commands",
         ("ApplicationCommandCreateRequest",),
         ("ApplicationCommandResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("DELETE", "/applications/{application_id}/commands/{command_id}"): Route(
-        "/applications/{application_id}/commands/{command_id}", (), (), request_list=False, response_list=False
-    ),
-    ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands"): Route(
-        "/applications/{application_id}/guilds/{guild_id}/commands",
-        ("ApplicationCommandUpdateRequest",),
-        ("ApplicationCommandResponse",),
-        request_list=True,
-        response_list=True,
-    ),
-    ("GET", "/applications/{application_id}/guilds/{guild_id}/commands"): Route(
-        "/applications/{application_id}/guilds/{guild_id}/commands",
-        (),
-        ("ApplicationCommandResponse",),
-        request_list=False,
-        response_list=True,
-    ),
-    ("POST", "/applications/{application_id}/guilds/{guild_id}/commands"): Route(
-        "/applications/{application_id}/guilds/{guild_id}/commands",
-        ("ApplicationCommandCreateRequest",),
-        ("ApplicationCommandResponse",),
-        request_list=False,
-        response_list=False,
-    ),
-    ("DELETE", "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}"): Route(
-        "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}",
+        "/applications/{application_id}/commands/{command_id}",
         (),
         (),
-        request_list=False,
-        response_list=False,
     ),
     ("POST", "/oauth2/token"): Route(OAUTH2_TOKEN, (), ("OAuth2TokenResponse",)),
     ("POST", "/oauth2/token/revoke"): Route(OAUTH2_REVOKE, (), ("OAuth2RevokeResponse",)),
-    ("GET", "/users/@me/guilds"): Route(
-        "/users/@me/guilds", (), ("MyGuildResponse",), request_list=False, response_list=True
-    ),
+    ("GET", "/users/@me/guilds"): Route("/users/@me/guilds", (), ("MyGuildResponse",), response_list=True),
     ("POST", "/channels/{channel_id}/invites"): Route(
         "/channels/{channel_id}/invites",
         ("CreateGuildInviteRequest",),
         ("GuildInviteResponse",),
-        request_list=False,
-        response_list=False,
     ),
     ("GET", "/channels/{channel_id}/invites"): Route(
-        "/channels/{channel_id}/invites", (), ("GuildInviteResponse",), request_list=False, response_list=True
+        "/channels/{channel_id}/invites", (), ("GuildInviteResponse",), response_list=True
     ),
     ("GET", "/guilds/{guild_id}/invites"): Route(
-        "/guilds/{guild_id}/invites", (), ("GuildInviteResponse",), request_list=False, response_list=True
+        "/guilds/{guild_id}/invites", (), ("GuildInviteResponse",), response_list=True
     ),
     ("GET", "/guilds/{guild_id}/vanity-url"): Route(
-        "/guilds/{guild_id}/vanity-url", (), ("VanityURLResponse",), request_list=False, response_list=False
+        "/guilds/{guild_id}/vanity-url",
+        (),
+        ("VanityURLResponse",),
     ),
     ("GET", "/guilds/{guild_id}/audit-logs"): Route(
-        "/guilds/{guild_id}/audit-logs", (), ("GuildAuditLogResponse",), request_list=False, response_list=False
+        "/guilds/{guild_id}/audit-logs",
+        (),
+        ("GuildAuditLogResponse",),
     ),
     ("GET", "/invites/{code}"): Route(
-        "/invites/{code}", (), ("GuildInviteResponse",), request_list=False, response_list=False
+        "/invites/{code}",
+        (),
+        ("GuildInviteResponse",),
     ),
     ("DELETE", "/invites/{code}"): Route(
-        "/invites/{code}", (), ("GuildInviteResponse",), request_list=False, response_list=False
+        "/invites/{code}",
+        (),
+        ("GuildInviteResponse",),
     ),
 }
+# The guild-scoped command routes follow the global ones.
+for (_method, _path), _route in list(ROUTES.items()):
+    if _path.startswith("/applications/{application_id}/commands"):
+        _guild = _path.replace("/commands", "/guilds/{guild_id}/commands", 1)
+        ROUTES[(_method, _guild)] = replace(_route, source=_guild)
+
+# Schemas the spec spells out twice.
+OBJECTS["CreatedThreadResponse"] = OBJECTS["ThreadResponse"]
+OBJECTS["UserPIIResponse"] = OBJECTS["UserResponse"] | frozenset(
+    ["email", "locale", "mfa_enabled", "premium_type", "verified"]
+)
 
 # Fields discord.py 2.7 sends that the spec's schemas lack: ``nsfw`` is documented on the command
 # object (limits.COMMAND); ``tts`` on an edit is ignored by Discord (discord.py always sends it).

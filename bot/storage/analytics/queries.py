@@ -154,20 +154,21 @@ class ReportQueries(AnalyticsTables):
         return found
 
     # -- replies ------------------------------------------------------------------------------
-    async def reply_pair_count(
+    async def reply_pair_counts(
         self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
-    ) -> int:
-        """Distinct member pairs with at least one reply between them in the days."""
+    ) -> tuple[int, int]:
+        """(conversation pairs, mutual pairs) in the days: distinct unordered member pairs with at
+        least one reply between them, and those with replies both ways."""
         extra_a, params_a = not_in("member_a", excluded)
         extra_b, params_b = not_in("member_b", excluded)
-        return int(
-            await self._db.fetchval(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT member_a, member_b FROM reply_pairs "
-                "WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra_a + extra_b + ") AS pairs",
-                (guild_id, first_day, last_day, *params_a, *params_b),
-            )
-            or 0
+        row = await self._db.fetchone(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN ab > 0 AND ba > 0 THEN 1 ELSE 0 END), 0) FROM ("
+            "SELECT member_a, member_b, SUM(a_to_b) AS ab, SUM(b_to_a) AS ba FROM reply_pairs "
+            "WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra_a + extra_b + " GROUP BY member_a, member_b"
+            ") AS pairs",
+            (guild_id, first_day, last_day, *params_a, *params_b),
         )
+        return (int(row[0] or 0), int(row[1] or 0)) if row is not None else (0, 0)
 
     # -- posts --------------------------------------------------------------------------------
     async def posts_between(self, guild_id: int, since_ms: int, until_ms: int) -> list[PostRow]:
@@ -196,33 +197,29 @@ class ReportQueries(AnalyticsTables):
         self, guild_id: int, post_ids: Sequence[int], excluded: Collection[int] = ()
     ) -> dict[int, list[tuple[int, int]]]:
         """(member_id, first_at) of each post's responders (any time; callers apply the window)."""
-        found: dict[int, list[tuple[int, int]]] = {p: [] for p in post_ids}
-        extra, params = not_in("member_id", excluded)
-        for start in range(0, len(post_ids), 500):
-            clause, ids = in_clause("post_id", post_ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT post_id, member_id, first_at FROM post_responders WHERE guild_id = ? AND " + clause + extra,
-                (guild_id, *ids, *params),
-            )
-            for r in rows:
-                found[r[0]].append((r[1], r[2]))
-        return found
+        return await self._members_per_post(
+            "SELECT post_id, member_id, first_at FROM post_responders WHERE guild_id = ? AND {posts}", "",
+            guild_id, post_ids, excluded,
+        )
 
     async def sharers(
         self, guild_id: int, post_ids: Sequence[int], excluded: Collection[int] = ()
     ) -> dict[int, list[tuple[int, int]]]:
         """(member_id, first share) of each post's sharers (any time; callers apply the window)."""
+        return await self._members_per_post(
+            "SELECT post_id, member_id, MIN(at) FROM activities WHERE guild_id = ? AND kind = 'share' AND {posts}",
+            " GROUP BY post_id, member_id", guild_id, post_ids, excluded,
+        )
+
+    async def _members_per_post(
+        self, select: str, tail: str, guild_id: int, post_ids: Sequence[int], excluded: Collection[int]
+    ) -> dict[int, list[tuple[int, int]]]:
+        """post -> [(member, time)] from ``select`` (``{posts}`` becomes the post id filter), 500 posts a query."""
         found: dict[int, list[tuple[int, int]]] = {p: [] for p in post_ids}
         extra, params = not_in("member_id", excluded)
         for start in range(0, len(post_ids), 500):
             clause, ids = in_clause("post_id", post_ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT post_id, member_id, MIN(at) FROM activities WHERE guild_id = ? AND kind = 'share' AND "
-                + clause
-                + extra
-                + " GROUP BY post_id, member_id",
-                (guild_id, *ids, *params),
-            )
+            rows = await self._db.fetchall(select.format(posts=clause) + extra + tail, (guild_id, *ids, *params))
             for r in rows:
                 found[r[0]].append((r[1], r[2]))
         return found
@@ -272,47 +269,48 @@ class ReportQueries(AnalyticsTables):
         excluded: Collection[int] = (),
         since_ms: int = 0,
         until_ms: int = 2**62,
-        excluded_hours: dict[int, int] | None = None,
-    ) -> dict[int, int]:
-        """Activities per local hour of week over the days, opted-out members' activities taken out.
+        excluded_hours: dict[int, tuple[int, int]] | None = None,
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """(all, organic) activities per local hour of week over the days, opted-out members' taken
+        out; organic leaves out responses to Hearth posts (METRICS v2 "Peak activity").
 
-        ``excluded_hours`` (from the nightly rollup) saves the scan of the opted-out members' rows.
+        ``excluded_hours`` (hour -> (activities, responses), from the nightly rollup) saves the
+        scan of the opted-out members' rows.
         """
         rows = await self._db.fetchall(
-            "SELECT local_hour_of_week, SUM(activities) FROM guild_hours WHERE guild_id = ? "
+            "SELECT local_hour_of_week, SUM(activities), SUM(responses) FROM guild_hours WHERE guild_id = ? "
             "AND local_day BETWEEN ? AND ? GROUP BY local_hour_of_week",
             (guild_id, first_day, last_day),
         )
         grid = {r[0]: int(r[1]) for r in rows}
-        if excluded_hours is not None:
-            for how, n in excluded_hours.items():
-                grid[how] = max(0, grid.get(how, 0) - n)
-        elif excluded:
+        organic = {r[0]: int(r[1]) - int(r[2]) for r in rows}
+        hidden = excluded_hours
+        if hidden is None and excluded:
             # No per-member index on activities: scan the days by time (only when someone opted out).
-            clause, params = in_clause("member_id", excluded)
-            rows = await self._db.fetchall(
-                "SELECT local_hour_of_week, COUNT(*) FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND "
-                + clause
-                + " AND counts = 1 AND local_day BETWEEN ? AND ? GROUP BY local_hour_of_week",
-                (guild_id, since_ms, until_ms, *params, first_day, last_day),
-            )
-            for how, n in rows:
-                grid[how] = max(0, grid.get(how, 0) - n)
-        return grid
+            hidden = {}
+            for day, how, n, r in await self.excluded_hour_counts(guild_id, excluded, since_ms, until_ms):
+                if first_day <= day <= last_day:
+                    was = hidden.get(how, (0, 0))
+                    hidden[how] = (was[0] + n, was[1] + r)
+        for how, (n, r) in (hidden or {}).items():
+            grid[how] = max(0, grid.get(how, 0) - n)
+            organic[how] = max(0, organic.get(how, 0) - (n - r))
+        return grid, organic
 
     async def excluded_hour_counts(
         self, guild_id: int, excluded: Collection[int], since_ms: int, until_ms: int
-    ) -> list[tuple[int, int, int]]:
-        """(local_day, hour of week, activities) of the excluded members in the time range (a scan)."""
+    ) -> list[tuple[int, int, int, int]]:
+        """(local_day, hour of week, activities, responses) of the excluded members in the time range (a scan)."""
         if not excluded:
             return []
         clause, params = in_clause("member_id", excluded)
         rows = await self._db.fetchall(
-            "SELECT local_day, local_hour_of_week, COUNT(*) FROM activities WHERE guild_id = ? AND at >= ? "
+            "SELECT local_day, local_hour_of_week, COUNT(*), SUM(CASE WHEN post_id IS NOT NULL THEN 1 ELSE 0 END) "
+            "FROM activities WHERE guild_id = ? AND at >= ? "
             "AND at < ? AND counts = 1 AND " + clause + " GROUP BY local_day, local_hour_of_week",
             (guild_id, since_ms, until_ms, *params),
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r[0], r[1], r[2], int(r[3] or 0)) for r in rows]
 
     async def guilds_with_activity(self) -> list[int]:
         rows = await self._db.fetchall("SELECT DISTINCT guild_id FROM posts UNION SELECT guild_id FROM guild_settings")

@@ -70,10 +70,11 @@ class BaseRollupRebuild(AnalyticsTables):
         on_step(f"guild {guild_id}: member days")
         await self._db.execute(
             """
-            INSERT INTO guild_hours (guild_id, utc_hour, local_day, local_hour_of_week, activities)
-            SELECT guild_id, utc_hour, MIN(local_day), MIN(local_hour_of_week), COUNT(*)
+            INSERT INTO guild_hours (guild_id, local_day, local_hour_of_week, activities, responses)
+            SELECT guild_id, local_day, local_hour_of_week, COUNT(*),
+                   SUM(CASE WHEN post_id IS NOT NULL THEN 1 ELSE 0 END)
             FROM activities WHERE guild_id = ? AND local_day >= ? AND counts = 1
-            GROUP BY guild_id, utc_hour
+            GROUP BY guild_id, local_day, local_hour_of_week
             """,
             params,
         )
@@ -91,14 +92,16 @@ class BaseRollupRebuild(AnalyticsTables):
         on_step(f"guild {guild_id}: post responders")
         await self._db.execute(
             """
-            INSERT INTO reply_pairs (guild_id, local_day, member_a, member_b, replies)
+            INSERT INTO reply_pairs (guild_id, local_day, member_a, member_b, replies, a_to_b, b_to_a)
             SELECT guild_id, local_day,
                    CASE WHEN member_id < reply_to_member_id THEN member_id ELSE reply_to_member_id END,
                    CASE WHEN member_id < reply_to_member_id THEN reply_to_member_id ELSE member_id END,
-                   COUNT(*)
+                   COUNT(*),
+                   SUM(CASE WHEN member_id < reply_to_member_id THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN member_id > reply_to_member_id THEN 1 ELSE 0 END)
             FROM activities
             WHERE guild_id = ? AND local_day >= ? AND counts = 1
-              AND reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id
+              AND reply_to_member_id IS NOT NULL AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id
             GROUP BY guild_id, local_day,
                      CASE WHEN member_id < reply_to_member_id THEN member_id ELSE reply_to_member_id END,
                      CASE WHEN member_id < reply_to_member_id THEN reply_to_member_id ELSE member_id END

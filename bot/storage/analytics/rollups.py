@@ -41,25 +41,26 @@ class RollupStore(AnalyticsTables):
 
     async def stored_excluded_hours(
         self, guild_id: int, first_day: int, last_day: int, excl_key: str
-    ) -> dict[int, int]:
+    ) -> dict[int, tuple[int, int]]:
+        """hour of week -> (activities, responses) of the opted-out members, as stored nightly."""
         rows = await self._db.fetchall(
-            "SELECT local_hour_of_week, SUM(activities) FROM analytics_excluded_hours WHERE guild_id = ? "
-            "AND local_day BETWEEN ? AND ? AND excl_key = ? GROUP BY local_hour_of_week",
+            "SELECT local_hour_of_week, SUM(activities), SUM(responses) FROM analytics_excluded_hours "
+            "WHERE guild_id = ? AND local_day BETWEEN ? AND ? AND excl_key = ? GROUP BY local_hour_of_week",
             (guild_id, first_day, last_day, excl_key),
         )
-        return {r[0]: int(r[1]) for r in rows}
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
     async def save_excluded_hours(
-        self, guild_id: int, first_day: int, last_day: int, rows: Iterable[tuple[int, int, int]], excl_key: str
+        self, guild_id: int, first_day: int, last_day: int, rows: Iterable[tuple[int, int, int, int]], excl_key: str
     ) -> None:
         await self._db.execute(
             "DELETE FROM analytics_excluded_hours WHERE guild_id = ? AND local_day BETWEEN ? AND ?",
             (guild_id, first_day, last_day),
         )
         await self._db.executemany(
-            "INSERT INTO analytics_excluded_hours (guild_id, local_day, local_hour_of_week, excl_key, activities) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(guild_id, d, h, excl_key, n) for d, h, n in rows if first_day <= d <= last_day],
+            "INSERT INTO analytics_excluded_hours (guild_id, local_day, local_hour_of_week, excl_key, activities, "
+            "responses) VALUES (?, ?, ?, ?, ?, ?)",
+            [(guild_id, d, h, excl_key, n, r) for d, h, n, r in rows if first_day <= d <= last_day],
         )
 
     # -- analytics rollup tables ----------------------------------------------------------------

@@ -101,6 +101,11 @@ async def test_full_contest_with_a_poll_ignores_self_votes_and_announces_the_win
         )
     )
     assert kinds == {"contest_entry": 3, "contest_vote": 3}
+    # One action, one activity: a vote in the contest's native poll is a contest vote, not also a poll vote.
+    poll_votes = await stage.bot.db.fetchval(
+        "SELECT COUNT(*) FROM activities WHERE kind = 'poll_vote' AND message_id = ?", (poll_message.id,)
+    )
+    assert poll_votes == 0
     assert "ended" in await stage.command(world.alice, "contest status", contest=1)
 
 
