@@ -184,7 +184,13 @@ async def under_load(path: Path, clients: int, seconds: float) -> tuple[list[flo
                 latencies = await pages
     finally:
         proc.stdin.write(b"\n")
-        await proc.wait()
+        await proc.stdin.drain()
+        proc.stdin.close()
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
     return latencies, quiet.rate(EVENTS), busy.rate(EVENTS)
 
 

@@ -21,6 +21,7 @@ WEEK_COLUMNS = (
     "communicators", "communicator_share", "replies", "member_replies", "member_reply_share", "pairs", "returning",
     "previously_active", "returning_share", "joins", "leaves", "net", "member_count", "activated",
     "activation_base", "activation", "retained", "retention_base", "retention",
+    "warming_up", "established_posts", "reach_median", "mutual_pairs",
 )
 
 
@@ -47,7 +48,7 @@ def local_time(ms: int, tz: str) -> str:
 def posts_csv(report: Report) -> str:
     header = (
         "post_id", "posted_at_local", "kind", "tag", "slot", "responders", "active_base", "rate", "rate_low",
-        "rate_high", "member_count", "reach", "first_response_minutes", "sharers", "share_rate",
+        "rate_high", "member_count", "reach", "first_response_minutes", "warming_up", "sharers", "share_rate",
     )
     rows = []
     for p in report.posts:
@@ -57,6 +58,7 @@ def posts_csv(report: Report) -> str:
                 p.post_id, local_time(p.posted_at, report.timezone), p.kind, p.tag or "",
                 m.slot_label(m.slot_of(p.local_hour_of_week)), p.responders, p.base, p.rate.value,
                 low if p.base else None, high if p.base else None, p.member_count, p.reach, p.first_response_minutes,
+                int(p.warming_up),
                 p.sharers, p.share_rate.value,
             )
         )

@@ -94,7 +94,7 @@ def heatmap_chart(report: Report) -> bytes:
 
 def content_chart(report: Report) -> bytes:
     """Pooled participation by kind and by tag with 95% Wilson interval bars."""
-    groups = [("kind", g) for g in report.by_kind] + [("tag", g) for g in report.by_tag[:8]]
+    groups = [("kind", g) for g in report.by_kind] + [("tag", g) for g in report.by_tag]  # every tag: none hidden
     groups = [(k, g) for k, g in groups if g.rate.value is not None]
     fig, ax = new_figure(8.0, max(3.0, 0.45 * len(groups) + 1.5))
     if not groups:
@@ -102,16 +102,17 @@ def content_chart(report: Report) -> bytes:
         return to_png(fig)
     ys = list(range(len(groups)))[::-1]
     for y, (kind, g) in zip(ys, groups, strict=True):
-        low, high = g.rate.interval
+        low, high = g.interval
         value = (g.rate.value or 0.0) * 100
         colour = PALETTE[0] if kind == "kind" else PALETTE[1]
-        marker = "o" if g.recommendable else "x"
+        marker = "o" if g.recommendable or g.warming_up else "x"
         ax.errorbar(  # type: ignore[attr-defined]
-            value, y, xerr=[[value - low * 100], [high * 100 - value]], fmt=marker, color=colour, capsize=4
+            value, y, xerr=[[value - low * 100], [high * 100 - value]], fmt=marker, color=colour, capsize=4,
+            markerfacecolor="none" if g.warming_up else colour,
         )
     ax.set_yticks(ys, [f"{k}: {g.key} ({g.posts})" for k, g in groups])  # type: ignore[attr-defined]
-    ax.set_xlabel("participation rate, % of active members (95% interval)")  # type: ignore[attr-defined]
-    ax.set_title("What works (x = fewer than 3 posts)")  # type: ignore[attr-defined]
+    ax.set_xlabel("participation rate, % of active members (95% interval from post-to-post variation)")  # type: ignore[attr-defined]
+    ax.set_title("What works (x = fewer than 3 posts, hollow = warming up)")  # type: ignore[attr-defined]
     return to_png(fig)
 
 
@@ -127,10 +128,16 @@ def posts_chart(report: Report) -> bytes:
     kinds = sorted({p.kind for p in rated})
     markers = "osD^vP*X"
     for i, kind in enumerate(kinds):
-        mine = [p for p in rated if p.kind == kind]
-        xs = [datetime.fromtimestamp(p.posted_at / 1000, UTC).astimezone(tz).replace(tzinfo=None) for p in mine]
-        ys = [(p.rate.value or 0.0) * 100 for p in mine]
-        ax.plot(xs, ys, markers[i % len(markers)], label=kind, color=PALETTE[i % 8], linestyle="none")  # type: ignore[attr-defined]
+        for warm in (False, True):
+            mine = [p for p in rated if p.kind == kind and p.warming_up == warm]
+            if not mine:
+                continue
+            xs = [datetime.fromtimestamp(p.posted_at / 1000, UTC).astimezone(tz).replace(tzinfo=None) for p in mine]
+            ys = [(p.rate.value or 0.0) * 100 for p in mine]
+            ax.plot(  # type: ignore[attr-defined]
+                xs, ys, markers[i % len(markers)], label=f"{kind} (warming up)" if warm else kind,
+                color=PALETTE[i % 8], linestyle="none", markerfacecolor="none" if warm else PALETTE[i % 8],
+            )
     ax.set_ylabel("% of active members")  # type: ignore[attr-defined]
     ax.set_xlabel(f"posted (local time, {report.timezone})")  # type: ignore[attr-defined]
     ax.set_title("Participation per post")  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ from bot.sandbox.community import (
 from bot.sandbox.hearth_runner import local_settings, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.interactions import InteractionResult, walk_components
+from bot.sandbox.localdiscord.invites import VIEW_AUDIT_LOG
 from bot.sandbox.localdiscord.testing import BotRunner
 from bot.sandbox.localdiscord.world import Channel, Guild, Member, Message, Perm, Role
 
@@ -179,8 +180,14 @@ class Sandbox:
         self.server = LocalDiscord(clock=self.clock)
         await self.server.start()
         s = self.server
-        self.guild = s.add_guild("Hearth Sandbox", owner="olga")
+        # Manage Server and View Audit Log: Hearth lists invites and reads the vanity URL (word of mouth).
+        self.guild = s.add_guild(
+            "Hearth Sandbox", owner="olga",
+            bot_permissions=Perm.MANAGE_MESSAGES | Perm.MANAGE_THREADS | Perm.MANAGE_GUILD | VIEW_AUDIT_LOG,
+        )
         self.general = s.add_text_channel(self.guild, "general", topic="Chat about anything")
+        s.set_vanity(self.guild, "hearth-sandbox")
+        self.invite_codes: dict[int, str] = {}  # persona index -> their invite
         self.announcements = s.add_text_channel(self.guild, "announcements")
         self.feedback_channel = s.add_text_channel(self.guild, "mod-feedback")  # the feedback box's review
         self.ideas = s.add_text_channel(self.guild, "ideas")  # feedback posted publicly, with upvotes
@@ -386,9 +393,10 @@ class Sandbox:
         if isinstance(action, Join):
             persona = self.model.personas[action.member]
             user = s.add_user(persona.name, created_at=action.at - timedelta(days=rng.uniform(1, 900)))
-            self.members[action.member] = await s.join(self.guild, user)
+            self.members[action.member] = await s.join(self.guild, user, invite=self._join_path(action.member))
             self.stats.joins += 1
             self.stats.events += 1
+            await self._settle()  # one join at a time reaches Hearth's invite diff (reproducible attribution)
             return 1
         if member is None:
             return 0
@@ -415,6 +423,33 @@ class Sandbox:
             return await self._respond(action, member)
         return 0
 
+    def _join_path(self, persona: int) -> str | None:
+        """How a newcomer found the server (its own draw, so the story stays the same): half through a
+        member's invite, a few members bringing most (weights fall with a member's rank), some through
+        the vanity URL, the rest by a path no bot sees (discovery, a link without a code)."""
+        draw = random.Random(f"{self.settings.seed}:join:{persona}")
+        roll = draw.random()
+        if roll < 0.2:
+            return "hearth-sandbox"
+        if roll >= 0.7:
+            return None
+        inviters = [i for i in sorted(self.members)[:40] if self.members[i].id in self.guild.members]
+        if not inviters:
+            return None
+        who = draw.choices(inviters, weights=[1 / (rank + 1) ** 1.3 for rank in range(len(inviters))])[0]
+        if who not in self.invite_codes:
+            self.invite_codes[who] = self.server.make_invite(self.general, self.members[who], max_age=0).code
+        return self.invite_codes[who]
+
+    def _maybe_forward(self, post: Message, member: Member) -> int:
+        """Members rarely forward a post they answered (giveaways and contests more), into #general."""
+        chance = {"giveaway": 0.06, "contest": 0.05, "trivia": 0.02}.get(self.post_kinds.get(post.id, ""), 0.015)
+        if random.Random(f"{self.settings.seed}:forward:{post.id}:{member.id}").random() >= chance:
+            return 0
+        self.server.forward_message(post, self.general, member.user)
+        self.stats.events += 1
+        return 1
+
     async def _respond(self, action: Respond, member: Member) -> int:
         s = self.server
         post = self.post_messages.get(action.post)
@@ -438,6 +473,7 @@ class Sandbox:
             done = 1 if s.add_reaction(post, member.user, s.parse_emoji(emoji)) else 0
         if done > 0:
             self.stats.events += 1
+            done += self._maybe_forward(post, member)
             self.stats.responses[f"{action.kind}:{action.how}"] += 1
             if self.verbose:
                 self._live_log[(action.post, action.how)] += 1
