@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.cli import dashboard, db, report, run, sandbox, verify_draw
 from bot.cli.common import Handler, config_parent
-from bot.core.settings import SettingsError
+from bot.core.settings import SettingsError, load_env_file
 
 SUBCOMMANDS = (run, db, report, verify_draw, sandbox, dashboard)
 
@@ -33,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 0
+    load_env_file()
     try:
         return handler(args)
     except SettingsError as exc:

@@ -319,6 +319,16 @@ def with_environment(settings: Settings) -> Settings:
     return settings.replace("database", url=url)
 
 
+def load_env_file(env_file: str | Path = ".env") -> None:
+    """Every secret Hearth reads from the environment (``HEARTH_SECRET_KEY``, ``HEARTH_SESSION_SECRET``,
+    ``DISCORD_CLIENT_SECRET``, ``HEARTH_DATABASE_URL``, ...) may sit in ``.env`` beside the token; the
+    environment wins where both have one."""
+    from dotenv import load_dotenv
+
+    if Path(env_file).is_file():
+        load_dotenv(env_file, override=False)
+
+
 def load_token(env_file: str | Path | None = ".env") -> str | None:
     """DISCORD_TOKEN from the environment, or from a .env file when the environment has none."""
     from dotenv import dotenv_values

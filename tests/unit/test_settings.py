@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,18 @@ def test_a_folder_or_an_overlong_time_zone_is_invalid_not_a_crash() -> None:
     assert not valid_timezone("America")  # a folder in tzdata: IsADirectoryError
     assert not valid_timezone("x" * 300)  # File name too long: OSError
     assert valid_timezone("Europe/Berlin")
+
+
+def test_secrets_in_dot_env_reach_the_environment_without_overriding_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core.settings import load_env_file
+
+    (tmp_path / ".env").write_text("HEARTH_SESSION_SECRET=from-the-file-0123456789\nHEARTH_SECRET_KEY=file\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEARTH_SESSION_SECRET", "unset below, restored after the test")
+    monkeypatch.delenv("HEARTH_SESSION_SECRET")
+    monkeypatch.setenv("HEARTH_SECRET_KEY", "from-the-environment")
+    load_env_file()
+    assert os.environ["HEARTH_SESSION_SECRET"] == "from-the-file-0123456789"
+    assert os.environ["HEARTH_SECRET_KEY"] == "from-the-environment"
