@@ -15,7 +15,8 @@ through the functions here and nowhere else decides on a dialect:
 - triggers vs set-based rollups: SQLite keeps rollups with AFTER INSERT triggers, PostgreSQL
   with one set-based statement per recorder batch (``bot.storage.activity``);
 - connection settings: SQLite's pragmas and PostgreSQL's session settings (:data:`SQLITE_PRAGMAS`);
-- refused rows: the errors that mean "this row can never be stored" (:data:`REFUSED_ROW`).
+- refused rows: the errors that mean "this row can never be stored" (:data:`REFUSED_ROW`), and a
+  key already stored (:data:`DUPLICATE_KEY`: the recorder's plain insert falls back to an upsert).
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ REFUSED_ROW: tuple[type[BaseException], ...] = (
     asyncpg.IntegrityConstraintViolationError,
     asyncpg.DataError,
 )
+
+# What PostgreSQL raises for a key already stored (a replayed event in a plain INSERT): the
+# recorder then writes the batch with ON CONFLICT DO NOTHING instead.
+DUPLICATE_KEY: tuple[type[BaseException], ...] = (asyncpg.UniqueViolationError,)
 
 # What a backend raises when the database went away (restart, network): retry after reconnecting.
 CONNECTION_LOST: tuple[type[BaseException], ...] = (
