@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import difflib
+import json
 import os
 import secrets
 import sys
@@ -18,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -186,36 +189,78 @@ def cpu_text(side: Side, per: int) -> str:
     return "" if side.cpu is None else f" ({side.cpu * 100_000 / per:.2f} CPU s per 100k)"
 
 
-async def report_both(server: str, activities: list[Activity]) -> tuple[float, float, bool]:
-    """Milliseconds for the weekly report from PostgreSQL and from SQLite on the same data; equal text?"""
+@dataclass
+class ReportRun:
+    times_ms: list[float]
+    text: str
+    json: str
+
+    @property
+    def ms(self) -> float:
+        return median(self.times_ms)
+
+
+async def timed_report(
+    url: str, *, period: str, now: datetime, repeat: int, opt_outs: bool = True, guild_id: int | None = None,
+) -> ReportRun:
+    """``hearth report``'s work on ``url`` (read only), ``repeat`` times after one warm-up: the
+    milliseconds of each, and the report as text and as JSON."""
+    from bot.analytics.export import report_json
     from bot.analytics.from_database import report_from_database
     from bot.analytics.model import SECTIONS
     from bot.analytics.text import render
+    from bot.core.clock import FakeClock
+    from bot.platform.privacy import PrivacyService
+    from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
 
+    db = await Database.open(url, read_only=True)
+    try:
+        privacy = PrivacyService(OptOutRepository(db), ActivityRepository(db), MetaRepository(db), FakeClock(now))
+        if opt_outs:
+            await privacy.load()
+        times, report = [], None
+        for n in range(repeat + 1):
+            started = time.perf_counter()
+            report = await report_from_database(
+                db, privacy.opted_out_members, guild_id=guild_id, period=period, default_timezone="UTC", now=now,
+            )
+            if n:  # the first run warms the caches (and asyncpg's prepared statements)
+                times.append((time.perf_counter() - started) * 1000)
+        assert report is not None
+        text = "\n\n".join(render(report, section) for section in SECTIONS)
+        return ReportRun(times, text, json.dumps(report_json(report), indent=2, sort_keys=True, default=str))
+    finally:
+        await db.close()
+
+
+async def report_both(server: str, activities: list[Activity]) -> tuple[ReportRun, ReportRun]:
+    """The weekly report from PostgreSQL and from SQLite, both filled by the recorder with ``activities``."""
     schema, url = await fresh_schema(server)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            out: list[tuple[float, str]] = []
+            out = []
             for target in (url, f"sqlite:///{Path(tmp) / 'h.db'}"):
                 await through_recorder(target, activities)
                 db = await Database.open(target)
-                try:
-                    await db.execute("ANALYZE")  # fresh statistics, as autovacuum would give a live database
-                    times, text = [], ""
-                    for _ in range(3):
-                        started = time.perf_counter()
-                        report = await report_from_database(
-                            db, lambda _g: set(), guild_id=GUILD, period="2026-W37",
-                            default_timezone="UTC", now=START.replace(month=10),
-                        )
-                        times.append((time.perf_counter() - started) * 1000)
-                        text = "\n".join(render(report, section) for section in SECTIONS)
-                    out.append((min(times), text))
-                finally:
-                    await db.close()
+                await db.execute("ANALYZE")  # fresh statistics, as autovacuum would give a live database
+                await db.close()
+                out.append(await timed_report(target, period="2026-W37", now=START.replace(month=10), repeat=3,
+                                              opt_outs=False, guild_id=GUILD))
     finally:
         await drop_schema(server, schema)
-    return out[0][0], out[1][0], out[0][1] == out[1][1]
+    return out[0], out[1]
+
+
+def print_reports(what: str, pg: ReportRun, sqlite: ReportRun) -> None:
+    same_text, same_json = pg.text == sqlite.text, pg.json == sqlite.json
+    verdict = "met" if pg.ms < TARGET_REPORT_MS and same_text and same_json else "MISSED"
+    print(f"weekly report {what}: PostgreSQL {pg.ms:.0f} ms (runs {', '.join(f'{t:.0f}' for t in pg.times_ms)}), "
+          f"SQLite {sqlite.ms:.0f} ms (runs {', '.join(f'{t:.0f}' for t in sqlite.times_ms)}), "
+          f"ratio {pg.ms / sqlite.ms:.2f}; same text: {same_text}, same JSON: {same_json}  "
+          f"[target < {TARGET_REPORT_MS} ms, equal figures: {verdict}]")
+    if not (same_text and same_json):
+        diff = difflib.unified_diff(sqlite.json.splitlines(), pg.json.splitlines(), "sqlite", "postgresql", n=1)
+        print("\n".join(list(diff)[:40]))
 
 
 async def main() -> None:
@@ -223,7 +268,17 @@ async def main() -> None:
     parser.add_argument("--activities", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best of each side is reported")
     parser.add_argument("--report-activities", type=int, default=200_000)
+    parser.add_argument("--report-sqlite", help="with --report-postgres: time the report on these two existing "
+                        "databases holding the same data (bench/report.py's, copied with hearth db copy) instead")
+    parser.add_argument("--report-postgres", help="the PostgreSQL copy of --report-sqlite")
     args = parser.parse_args()
+    if args.report_sqlite and args.report_postgres:
+        from bench.report import NOW
+
+        runs = [await timed_report(url, period="last week", now=NOW, repeat=args.repeat)
+                for url in (args.report_postgres, f"sqlite:///{args.report_sqlite}")]
+        print_reports("on the given databases (bench/report.py's guild, last week)", *runs)
+        return
     server = server_url()
     activities = make_activities(args.activities)
     meter = await CpuMeter.of(server)
@@ -245,9 +300,9 @@ async def main() -> None:
     if cpu_ratios:
         print(f"CPU ratio (raw COPY's client + server CPU seconds / the recorder's, same rows; median of runs): "
               f"{median(cpu_ratios):.2f}")
-    pg_ms, sqlite_ms, same = await report_both(server, make_activities(args.report_activities, seed=11))
-    print(f"weekly report at {args.report_activities:,} activities: PostgreSQL {pg_ms:.0f} ms, "
-          f"SQLite {sqlite_ms:.0f} ms, same text: {same}  [target < {TARGET_REPORT_MS} ms]")
+    if args.report_activities:
+        pg, sqlite = await report_both(server, make_activities(args.report_activities, seed=11))
+        print_reports(f"at {args.report_activities:,} activities", pg, sqlite)
 
 
 if __name__ == "__main__":
