@@ -98,7 +98,7 @@ async def test_a_large_batch_with_replays_rolls_up_exactly_like_single_rows(
     rollups = (
         "SELECT COUNT(*), SUM(counts) FROM activities",
         "SELECT * FROM member_days ORDER BY 1, 2, 3",
-        "SELECT * FROM guild_hours ORDER BY 1, 2",
+        "SELECT * FROM guild_hours ORDER BY 1, 2, 3",  # the whole key: ties come out in storage order
         "SELECT * FROM post_responders ORDER BY 1, 2, 3",
         "SELECT * FROM reply_pairs ORDER BY 1, 2, 3, 4",
     )
