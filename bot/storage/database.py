@@ -469,6 +469,15 @@ def _numeric(text: str) -> int | float:
 _ROWCOUNT = re.compile(r"(\d+)\s*$")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What the pool does to a connection coming back (asyncpg first rolls back an open transaction):
+    nothing more. asyncpg's default sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
+    ALL`` on every release, a round trip per query outside a transaction (~2 ms under load, a
+    sixth of the weekly report's time at 5 M activities; bench/postgres.py). Hearth leaves no
+    session state behind: no SET, cursors or LISTEN, and the one session advisory lock is
+    released by ``exclusive()`` itself, which closes its connection when it could not be."""
+
+
 class PostgresDatabase(Database):
     """An asyncpg pool; ``transaction()`` pins the task's queries to one connection."""
 
@@ -493,7 +502,7 @@ class PostgresDatabase(Database):
             settings["default_transaction_read_only"] = "on"
         try:
             pool = await asyncpg.create_pool(
-                url.target, min_size=1, max_size=cls.POOL_SIZE, init=init,
+                url.target, min_size=1, max_size=cls.POOL_SIZE, init=init, reset=_keep_session,
                 server_settings=settings,
                 command_timeout=300,
             )
@@ -648,12 +657,16 @@ class PostgresDatabase(Database):
         """A session advisory lock on a connection of its own; False if another process holds it."""
         key = dialect.advisory_key(f"hearth:{name}")
         conn = await self._pool.acquire()
+        held = False
         try:
-            got = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", key))
+            held = got = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", key))
             try:
                 yield got
             finally:
                 if got:
                     await conn.execute("SELECT pg_advisory_unlock($1)", key)
+                    held = False
         finally:
+            if held:  # the unlock never ran (cancelled, connection lost): the lock must not outlive us
+                conn.terminate()
             await self._pool.release(conn)
