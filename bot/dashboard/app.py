@@ -27,6 +27,7 @@ from bot.dashboard.security import (
     add_headers,
     check_csrf,
     csrf_token,
+    login_stamp,
     safe_next,
     session_of,
     user_of,
@@ -141,15 +142,17 @@ async def callback(request: web.Request) -> web.StreamResponse:
     session.invalidate()  # a fresh session at login: nothing from before survives
     fresh = await aiohttp_session.new_session(request)
     fresh.update({"uid": str(who.user_id), "name": who.name, "token": who.access_token,
-                  "csrf": secrets.token_urlsafe(24)})
+                  "csrf": secrets.token_urlsafe(24), "at": login_stamp(request), "sid": secrets.token_urlsafe(18)})
     raise web.HTTPFound(target)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
     session = await session_of(request)
-    token = session.get("token")
+    token, sid, at = session.get("token"), session.get("sid"), session.get("at")
     session.invalidate()
+    if isinstance(sid, str) and isinstance(at, int):
+        await request.app[BACKEND].log_out(sid, at + SESSION_MAX_AGE)  # type: ignore[attr-defined]
     if isinstance(token, str) and token:
         await request.app[OAUTH].revoke(token)  # type: ignore[attr-defined]
     raise web.HTTPSeeOther("/")

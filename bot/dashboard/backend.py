@@ -24,12 +24,16 @@ from bot.core.settings import Settings
 from bot.dashboard.rights import BotCacheFacts, RestFacts, Rights
 from bot.features.experiments.model import InvalidExperiment
 from bot.features.experiments.service import ExperimentService
+from bot.features.feedback.rules import STATUS_LABELS
 from bot.platform.privacy import PrivacyService
 from bot.platform.scheduler import Scheduler
 from bot.storage import Database
-from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
+from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
+from bot.storage.dashboard_sessions import LogoutRepository
 from bot.storage.experiments import ExperimentRepository
+from bot.storage.feedback import FeedbackRepository
 from bot.storage.guilds import GuildRepository
+from bot.storage.post_texts import PostText, PostTextRepository
 from bot.storage.questions import QuestionRepository
 from bot.storage.schedules import ScheduleRepository, ScheduleRow
 
@@ -88,6 +92,13 @@ class Backend:
             self._reports[key] = (self.monotonic() + self.report_cache_seconds, report)
         return report
 
+    # -- sessions -------------------------------------------------------------------------------------
+    async def logged_out(self, session_id: str) -> bool:
+        return await LogoutRepository(self.db).contains(session_id)
+
+    async def log_out(self, session_id: str, until_s: int) -> None:
+        await LogoutRepository(self.db).add(session_id, until_s * 1000, int(self.clock.now().timestamp() * 1000))
+
     def forget_reports(self, guild_id: int) -> None:
         for key in [k for k in self._reports if k[0] == guild_id]:
             del self._reports[key]
@@ -98,18 +109,36 @@ class Backend:
     async def csv(self, guild_id: int, period: str = DEFAULT_PERIOD) -> dict[str, str]:
         return csv_files(await self.report(guild_id, period))
 
-    async def post_links(self, guild_id: int, data: dict[str, Any]) -> dict[int, str]:
-        """post id -> the Discord message's URL, for the period's posts."""
+    async def post_details(self, guild_id: int, data: dict[str, Any]) -> dict[int, PostText]:
+        """post id -> where it is in Discord and what it asked (Hearth's own text), for the period's posts."""
         if not data["posts"]:
             return {}
         tz = zone(data["timezone"])
         start = datetime.fromisoformat(data["period"]["start"]).replace(tzinfo=tz)
         end = datetime.fromisoformat(data["period"]["end"]).replace(tzinfo=tz)
-        rows = await PostRepository(self.db).in_range(
+        rows = await PostTextRepository(self.db).in_range(
             guild_id, int(start.astimezone(UTC).timestamp() * 1000), int(end.astimezone(UTC).timestamp() * 1000)
             + 86_400_000,
         )
-        return {r["id"]: f"https://discord.com/channels/{guild_id}/{r['channel_id']}/{r['message_id']}" for r in rows}
+        return {r.post_id: r for r in rows}
+
+    async def feedback_items(self, guild_id: int) -> list[dict[str, Any]]:
+        """What ``/feedback list status:all`` shows moderators, newest first; an anonymous item has no author."""
+        tz = await self.timezone(guild_id)
+        now = self.clock.now()
+        items = await FeedbackRepository(self.db).items(guild_id)
+        named = sorted({i.author_id for i in items if not i.anonymous and i.author_id is not None})
+        names = await self.names(guild_id, named) if named else {}
+        return [
+            {"number": i.number, "kind": i.kind, "status": STATUS_LABELS.get(i.status, i.status), "text": i.body,
+             "reason": i.reason, "upvotes": i.upvotes, "sent": local_time(i.created_at, tz),
+             "age_days": (now - datetime.fromtimestamp(i.created_at / 1000, UTC)).days,
+             "anonymous": i.anonymous,
+             "from": None if i.anonymous or i.author_id is None else names.get(i.author_id),
+             "link": (f"https://discord.com/channels/{guild_id}/{i.review_channel_id}/{i.review_message_id}"
+                      if i.review_channel_id and i.review_message_id else None)}
+            for i in reversed(items)
+        ]
 
     async def names(self, guild_id: int, member_ids: list[int]) -> dict[int, str]:
         out = {}
