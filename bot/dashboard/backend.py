@@ -219,9 +219,10 @@ class Backend:
         return f"#{schedule.id} {schedule.kind} at {schedule.local_time:%H:%M} {days}{tag}: {nxt}"
 
 
-def from_bot(bot: Any, settings: Settings, token: str, *, rights_cache_seconds: float = 30.0) -> Backend:
+def from_bot(bot: Any, settings: Settings, token: str, *, rights_cache_seconds: float = 30.0,
+             monotonic: Callable[[], float] = time.monotonic) -> Backend:
     """The dashboard served by ``hearth run``: the bot's own services and its live member cache."""
-    rest = RestFacts(settings.discord.api_base, token, ttl=rights_cache_seconds)
+    rest = RestFacts(settings.discord.api_base, token, ttl=rights_cache_seconds, monotonic=monotonic)
     facts = BotCacheFacts(bot, rest)
 
     async def moderator_role(guild_id: int) -> int | None:
@@ -239,9 +240,10 @@ def from_bot(bot: Any, settings: Settings, token: str, *, rights_cache_seconds: 
 
 
 async def standalone(db: Database, settings: Settings, token: str, clock: Clock,
-                     *, rights_cache_seconds: float = 30.0) -> Backend:
-    """``hearth dashboard``: its own view of the database; rights over REST with the bot token."""
-    rest = RestFacts(settings.discord.api_base, token, ttl=rights_cache_seconds)
+                     *, rights_cache_seconds: float = 30.0, monotonic: Callable[[], float] = time.monotonic) -> Backend:
+    """``hearth dashboard``: its own view of the database; rights over REST with the bot token (its cache
+    ages by ``monotonic``, which a test replaces)."""
+    rest = RestFacts(settings.discord.api_base, token, ttl=rights_cache_seconds, monotonic=monotonic)
 
     def guilds() -> GuildRepository:  # read afresh: the bot process may change a guild's settings
         return GuildRepository(db, settings.bot.default_timezone)
