@@ -60,8 +60,12 @@ class StubFacts:
 
 
 def cookie() -> str:
-    """A logged-in session cookie, sealed with the dashboard's key (aiohttp-session's format)."""
-    data = {"created": int(time.time()), "session": {"uid": str(USER), "name": "bench", "csrf": "x", "token": ""}}
+    """A logged-in session cookie, sealed with the dashboard's key (aiohttp-session's format); logged in at
+    the backend's clock (bench/report.py's NOW)."""
+    from bench.report import NOW
+
+    data = {"created": int(time.time()), "session": {"uid": str(USER), "name": "bench", "csrf": "x", "token": "",
+                                                     "at": int(NOW.timestamp()), "sid": "bench"}}
     return fernet.Fernet(session_key(SECRET)).encrypt(json.dumps(data).encode()).decode()
 
 
@@ -100,6 +104,7 @@ async def start(path: Path, port: int, cache_seconds: float) -> tuple[Any, Datab
     from bot.dashboard.server import start_dashboard
 
     db = await Database.open(path)
+    await db.migrate()  # the database may predate the dashboard's own table (0170)
     await db.execute("PRAGMA cache_size = -262144")
     backend = await standalone(db, Settings(), "unused", FakeClock(NOW))
     stub = StubFacts()
