@@ -8,6 +8,8 @@ moderator the same way, and answer with the same wording.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -61,7 +63,9 @@ class Backend:
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
     report_cache_seconds: float = 30.0  # a report is reused this long (rights are never cached here)
     monotonic: Callable[[], float] = time.monotonic
-    _reports: dict[tuple[int, str], tuple[float, Report]] = field(default_factory=dict)
+    _reports: dict[tuple[int, str], tuple[float, tuple[Report, dict[str, Any]]]] = field(default_factory=dict)
+    _building: dict[tuple[int, str], asyncio.Future[tuple[Report, dict[str, Any]]]] = field(default_factory=dict)
+    _generations: dict[int, int] = field(default_factory=dict)
 
     async def close(self) -> None:
         for close in self.closers:
@@ -73,10 +77,36 @@ class Backend:
 
     async def report(self, guild_id: int, period: str = DEFAULT_PERIOD) -> Report:
         """The report of ``period``; the same one for ``report_cache_seconds`` (writes clear it)."""
+        return (await self._report_and_json(guild_id, period))[0]
+
+    async def _report_and_json(self, guild_id: int, period: str) -> tuple[Report, dict[str, Any]]:
+        """The cached (report, report_json) pair, or one build shared by every request that asks meanwhile:
+        50 moderators opening pages as the cache expires cost one build, not 50. While that build runs, a
+        report that expired less than ``report_cache_seconds`` ago is still answered (so no page waits for
+        a rebuild, and none is more than twice the cache time old); after a write there is none to answer."""
         key = (guild_id, period)
         hit = self._reports.get(key)
-        if hit is not None and hit[0] > self.monotonic():
+        now = self.monotonic()
+        if hit is not None and hit[0] > now:
             return hit[1]
+        task = self._building.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._build(key, self._generations.get(guild_id, 0)))
+            self._building[key] = task
+            task.add_done_callback(functools.partial(self._built, key))
+        if hit is not None and hit[0] + self.report_cache_seconds > now:
+            return hit[1]
+        return await asyncio.shield(task)  # a client that goes away cancels its wait, not the build
+
+    def _built(self, key: tuple[int, str], task: asyncio.Future[Any]) -> None:
+        if self._building.get(key) is task:
+            del self._building[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: waiters that left must not make asyncio log it
+
+    async def _build(self, key: tuple[int, str], generation: int) -> tuple[Report, dict[str, Any]]:
+        """One report; kept only if no write cleared the guild's reports since it was asked for."""
+        guild_id, period = key
         if self.flush is not None:
             await self.flush()
         try:
@@ -86,11 +116,12 @@ class Backend:
             )
         except ReportUnavailable as exc:
             raise ActionRefused(str(exc)) from exc
-        if self.report_cache_seconds > 0:
+        built = (report, report_json(report))
+        if self.report_cache_seconds > 0 and self._generations.get(guild_id, 0) == generation:
             if len(self._reports) > 1_000:
                 self._reports.clear()
-            self._reports[key] = (self.monotonic() + self.report_cache_seconds, report)
-        return report
+            self._reports[key] = (self.monotonic() + self.report_cache_seconds, built)
+        return built
 
     # -- sessions -------------------------------------------------------------------------------------
     async def logged_out(self, session_id: str) -> bool:
@@ -100,11 +131,16 @@ class Backend:
         await LogoutRepository(self.db).add(session_id, until_s * 1000, int(self.clock.now().timestamp() * 1000))
 
     def forget_reports(self, guild_id: int) -> None:
+        """After a write: no cached report of the guild, and a build already running is not kept."""
+        self._generations[guild_id] = self._generations.get(guild_id, 0) + 1
         for key in [k for k in self._reports if k[0] == guild_id]:
             del self._reports[key]
+        for key in [k for k in self._building if k[0] == guild_id]:
+            del self._building[key]
 
     async def report_data(self, guild_id: int, period: str = DEFAULT_PERIOD) -> dict[str, Any]:
-        return report_json(await self.report(guild_id, period))
+        """``report_json`` of the report, made once per build (pages only read it)."""
+        return (await self._report_and_json(guild_id, period))[1]
 
     async def csv(self, guild_id: int, period: str = DEFAULT_PERIOD) -> dict[str, str]:
         return csv_files(await self.report(guild_id, period))
