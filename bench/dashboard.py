@@ -184,6 +184,9 @@ async def load_child(args: argparse.Namespace) -> None:
     """``--load URL``: the clients in their own process (not in the one streaming the gateway events, whose
     event loop they would slow), from a "go" line until a "stop" line on stdin; then the latencies."""
     read = functools.partial(asyncio.get_running_loop().run_in_executor, None, sys.stdin.readline)
+    async with aiohttp.ClientSession(cookies={"hearth_session": cookie()}) as http:
+        for page in PAGES:  # the first report build is part 1's cold figure, not a page under load
+            await get(http, args.load + page)
     print(json.dumps({"ready": True}), flush=True)
     await read()
     stop = asyncio.Event()
@@ -249,7 +252,7 @@ async def under_load(path: Path, clients: int, seconds: float) -> Loaded:
     try:
         url = (await answer(dashboard))["ready"]
         loader = await spawn("--load", url, "--clients", str(clients))
-        await answer(loader)
+        await answer(loader, 300)
         async with LocalDiscord(resume_buffer=1_000) as server:
             events = make_events(server, EVENTS)
             with tempfile.TemporaryDirectory() as tmp:
