@@ -18,6 +18,7 @@ from cryptography import fernet
 from bot.dashboard import api, pages
 from bot.dashboard.backend import Backend
 from bot.dashboard.config import DashboardConfig
+from bot.dashboard.formats import TEMPLATE_GLOBALS
 from bot.dashboard.oauth import OAuthClient, OAuthFailed
 from bot.dashboard.security import (
     BACKEND,
@@ -169,7 +170,8 @@ def build_app(backend: Backend, config: DashboardConfig, api_base: str) -> web.A
     ))
     # The session middleware runs outside the guard, so refusals still save the session.
     app.middlewares.reverse()
-    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.dashboard", "templates"), autoescape=True)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.dashboard", "templates"), autoescape=True)
+    env.globals.update(TEMPLATE_GLOBALS)
     r = app.router
     r.add_get("/", index)
     r.add_get("/login", login)
