@@ -17,12 +17,21 @@ from bot.analytics.period import Period, week_of
 from bot.analytics.scope import Scope
 from bot.analytics.weaker_side import HISTORY_WEEKS
 from bot.core.localtime import zone
-from bot.storage.analytics import AnalyticsRepository, PostRow
+from bot.storage.analytics import AnalyticsRepository, PostRow, Window, WindowCounts
 
 SETTLED_AFTER = timedelta(days=1)
 """A week's figures stop changing 24 h after it ends (responders' window), except activation."""
 FINAL_AFTER = timedelta(days=15)
 """A week's figures stop changing 14 days after it ends (retention window) plus the 24 h W."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Counts:
+    period: WindowCounts
+    previously_active: int
+    daily: dict[int, int]
+    mau: int
+    wau: int
 
 
 class ReportBuilder:
@@ -104,26 +113,11 @@ class ReportBuilder:
         until_ms = s.midnight_ms(date.fromordinal(through) + timedelta(days=1))
         posts = await self.post_figures(await self.repo.posts_between(g, since_ms, until_ms))
 
-        sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
-        prev = period.previous()
-        previously = await self.repo.active_members(g, prev.first_day, prev.last_day, s.excluded)
-        back = m.returning(previously, set(sums))
         start = await self.recording_start()
         window28 = list(range(through - 27, through + 1))
         # Stickiness: mean DAU over the last 28 days on or after recording start (METRICS v2).
         days = [d for d in window28 if start is None or d >= start] or window28
-        rolled = await self.repo.day_rollups(g, window28[0], through, s.excl_key)
-        if len(rolled) == len(window28):  # every day of the 28 rolled up with today's opt-outs
-            daily = {d: r.dau for d, r in rolled.items()}
-            mau, wau = rolled[through].mau, rolled[through].wau
-        else:
-            daily = await self.repo.daily_active(g, window28[0], through, s.excluded)
-            mau = await self.repo.distinct_active(g, window28[0], through, s.excluded)
-            wau = (
-                len(sums)
-                if period.first_day == through - 6
-                else await self.repo.distinct_active(g, through - 6, through, s.excluded)
-            )
+        c = await self._counts(period, through, start)
         statuses = await self.repo.occurrence_statuses(g, since_ms, until_ms)
         joins = await self.repo.membership_events(g, "join", since_ms, until_ms, s.excluded)
         leaves = await self.repo.membership_events(g, "leave", since_ms, until_ms, s.excluded)
@@ -133,7 +127,6 @@ class ReportBuilder:
             if through == s.today.toordinal() and s.member_count is not None
             else await self.repo.latest_member_count(g, until_ms)
         )
-        pairs, mutual = await self.repo.reply_pair_counts(g, period.first_day, through, s.excluded)
         figures = PeriodFigures(
             first_day=period.first_day,
             last_day=period.last_day,
@@ -146,18 +139,18 @@ class ReportBuilder:
             first_response_minutes=m.first_response_median(posts),
             on_time=statuses.get("posted", 0),
             due=sum(statuses.get(k, 0) for k in ("posted", "late", "missed", "failed")),
-            dau=(sum(daily.get(d, 0) for d in days) / len(days)) if mau else None,
-            wau=wau,
-            mau=mau,
-            stickiness=m.stickiness(daily, days, mau),
-            active=len(sums),
-            communicators=sum(1 for v in sums.values() if v.messages > 0),
-            replies=sum(v.replies for v in sums.values()),
-            member_replies=sum(v.member_replies for v in sums.values()),
-            pairs=pairs,
-            mutual_pairs=mutual,
-            returning=back.numerator,
-            previously_active=back.denominator,
+            dau=(sum(c.daily.get(d, 0) for d in days) / len(days)) if c.mau else None,
+            wau=c.wau,
+            mau=c.mau,
+            stickiness=m.stickiness(c.daily, days, c.mau),
+            active=c.period.active,
+            communicators=c.period.communicators,
+            replies=c.period.replies,
+            member_replies=c.period.member_replies,
+            pairs=c.period.pairs,
+            mutual_pairs=c.period.mutual_pairs,
+            returning=c.period.returning,
+            previously_active=c.previously_active,
             joins=len(joins),
             leaves=len(leaves),
             member_count=member_count,
@@ -172,6 +165,50 @@ class ReportBuilder:
             partial=through == s.today.toordinal() and through <= period.last_day,
         )
         return figures, posts
+
+    async def _counts(self, period: Period, through: int, start: int | None) -> _Counts:
+        """The period's distinct-member figures, DAU of the 28 days to ``through``, WAU and MAU:
+        from the nightly gap rows plus the raw days after them (``spans``), else summed from
+        member_days now; both give the same numbers."""
+        s = self.scope
+        g = s.guild_id
+        prev = period.previous()
+        windows = [
+            Window(period.first_day, through, prev.first_day),
+            Window(prev.first_day, prev.last_day),
+            Window(through - 27, through),
+            Window(through - 6, through),
+        ]
+        spans = await self.repo.span_counts(g, windows, (through - 27, through), s.excluded, start)
+        if spans is not None:
+            now, before, mau, wau = spans.windows
+            return _Counts(now, before.active, spans.daily, mau.active, wau.active)
+        sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
+        previously = await self.repo.active_members(g, prev.first_day, prev.last_day, s.excluded)
+        back = m.returning(previously, set(sums))
+        rolled = await self.repo.day_rollups(g, through - 27, through, s.excl_key)
+        if len(rolled) == 28:  # every day of the 28 rolled up with today's opt-outs
+            daily = {d: r.dau for d, r in rolled.items()}
+            mau, wau = rolled[through].mau, rolled[through].wau
+        else:
+            daily = await self.repo.daily_active(g, through - 27, through, s.excluded)
+            mau = await self.repo.distinct_active(g, through - 27, through, s.excluded)
+            wau = (
+                len(sums)
+                if period.first_day == through - 6
+                else await self.repo.distinct_active(g, through - 6, through, s.excluded)
+            )
+        pairs, mutual = await self.repo.reply_pair_counts(g, period.first_day, through, s.excluded)
+        counts = WindowCounts(
+            active=len(sums),
+            communicators=sum(1 for v in sums.values() if v.messages > 0),
+            returning=back.numerator,
+            replies=sum(v.replies for v in sums.values()),
+            member_replies=sum(v.member_replies for v in sums.values()),
+            pairs=pairs,
+            mutual_pairs=mutual,
+        )
+        return _Counts(counts, back.denominator, daily, mau, wau)
 
     async def week(self, monday: date) -> PeriodFigures:
         """One week's figures: stored once settled (24 h after it ends, responders' window closed),

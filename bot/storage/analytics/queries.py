@@ -129,27 +129,24 @@ class ReportQueries(AnalyticsTables):
     ) -> dict[int, set[int]]:
         """member -> the local days (among ``days``) with a member_days row (or a response).
 
-        Equality on both key columns (``local_day IN`` × ``member_id IN``) makes these primary-key
-        lookups, never a scan of the days' rows.
+        Reads each member's days in the range through the by-member index (migration 0150),
+        never a scan of the days' rows.
         """
         found: dict[int, set[int]] = defaultdict(set)
         if not members or not days:
             return found
         ids = sorted(members)
+        wanted = set(days)
         extra = " AND responses > 0" if responses_only else ""
-        for start in range(0, len(ids), 400):
-            for dstart in range(0, len(days), 200):
-                day_clause, day_params = in_clause("local_day", days[dstart : dstart + 200])
-                clause, params = in_clause("member_id", ids[start : start + 400])
-                rows = await self._db.fetchall(
-                    "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND "
-                    + day_clause
-                    + " AND "
-                    + clause
-                    + extra,
-                    (guild_id, *day_params, *params),
-                )
-                for r in rows:
+        for start in range(0, len(ids), 500):
+            clause, params = in_clause("member_id", ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND " + clause
+                + " AND local_day BETWEEN ? AND ?" + extra,
+                (guild_id, *params, min(wanted), max(wanted)),
+            )
+            for r in rows:
+                if r[1] in wanted:
                     found[r[0]].add(r[1])
         return found
 
