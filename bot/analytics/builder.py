@@ -37,9 +37,12 @@ class _Counts:
 class ReportBuilder:
     """Computes figures for one scope, caching base sets and post figures within one report."""
 
-    def __init__(self, repo: AnalyticsRepository, scope: Scope) -> None:
+    def __init__(self, repo: AnalyticsRepository, scope: Scope, *, as_of: bool = False) -> None:
+        """``as_of``: the scope's ``now`` is an instant in the past and what was recorded after it is
+        left out (the previous period of a period in progress, compared like for like)."""
         self.repo = repo
         self.scope = scope
+        self.as_of = as_of
         self._base_sets: dict[int, set[int]] = {}
         self._posts: dict[int, m.PostFigures] = {}
         self._weeks: dict[int, PeriodFigures] = {}
@@ -60,17 +63,18 @@ class ReportBuilder:
         start = await self.recording_start()
         missing = [p for p in posts if p.id not in self._posts]
         cached = await self.repo.post_rollups(s.guild_id, [p.id for p in missing], s.excl_key)
+        cut = s.now_ms if self.as_of else None
         live: list[PostRow] = []
         for p in missing:
             row = cached.get(p.id)
-            if row is not None and row.final:
+            if row is not None and row.final and (cut is None or p.posted_at + m.RESPONSE_WINDOW_MS <= cut):
                 self._posts[p.id] = _post(p, row.responders, row.base, row.first_response_ms, start)
             else:
                 live.append(p)
         if live:
             responders = await self.repo.responders(s.guild_id, [p.id for p in live], s.excluded)
             for p in live:
-                window = m.window_responders(responders[p.id], p.posted_at)
+                window = m.window_responders(_before(responders[p.id], cut), p.posted_at)
                 base = await self._rolled_base(p.local_day, set(window))
                 if base is None:
                     base = m.active_base(await self._base_set(p.local_day), window)
@@ -78,7 +82,7 @@ class ReportBuilder:
         if missing:
             sharers = await self.repo.sharers(s.guild_id, [p.id for p in missing], s.excluded)
             for p in missing:
-                count = len(m.window_responders(sharers[p.id], p.posted_at))
+                count = len(m.window_responders(_before(sharers[p.id], cut), p.posted_at))
                 if count:
                     self._posts[p.id] = dataclasses.replace(self._posts[p.id], sharers=count)
         return [self._posts[p.id] for p in posts]
@@ -111,13 +115,18 @@ class ReportBuilder:
             return PeriodFigures(period.first_day, period.last_day, through), []
         since_ms = s.midnight_ms(period.start)
         until_ms = s.midnight_ms(date.fromordinal(through) + timedelta(days=1))
+        # As of an instant (``as_of``): its day counts up to the instant only, from raw activities.
+        cut = s.now_ms if self.as_of and through == s.today.toordinal() else None
+        day_ms = s.midnight_ms(date.fromordinal(through))
+        if cut is not None:
+            until_ms = cut
         posts = await self.post_figures(await self.repo.posts_between(g, since_ms, until_ms))
 
         start = await self.recording_start()
         window28 = list(range(through - 27, through + 1))
         # Stickiness: mean DAU over the last 28 days on or after recording start (METRICS v2).
         days = [d for d in window28 if start is None or d >= start] or window28
-        c = await self._counts(period, through, start)
+        c = await self._counts(period, through, start, cut, day_ms)
         statuses = await self.repo.occurrence_statuses(g, since_ms, until_ms)
         joins = await self.repo.membership_events(g, "join", since_ms, until_ms, s.excluded)
         leaves = await self.repo.membership_events(g, "leave", since_ms, until_ms, s.excluded)
@@ -163,13 +172,15 @@ class ReportBuilder:
             established_posts=sum(1 for p in posts if p.established),
             reach_median=m.reach_median(posts),
             partial=through == s.today.toordinal() and through <= period.last_day,
+            compared_through_ms=cut,
         )
         return figures, posts
 
-    async def _counts(self, period: Period, through: int, start: int | None) -> _Counts:
+    async def _counts(self, period: Period, through: int, start: int | None, cut: int | None, day_ms: int) -> _Counts:
         """The period's distinct-member figures, DAU of the 28 days to ``through``, WAU and MAU:
-        from the nightly gap rows plus the raw days after them (``spans``), else summed from
-        member_days now; both give the same numbers."""
+        from the nightly gap rows plus the raw rows after them (``spans``; ``cut``: the day
+        ``through`` only up to that instant), else summed from member_days now; both give the
+        same numbers."""
         s = self.scope
         g = s.guild_id
         prev = period.previous()
@@ -179,26 +190,46 @@ class ReportBuilder:
             Window(through - 27, through),
             Window(through - 6, through),
         ]
-        spans = await self.repo.span_counts(g, windows, (through - 27, through), s.excluded, start)
+        spans = await self.repo.span_counts(
+            g, windows, (through - 27, through), s.excluded, start, None if cut is None else (day_ms, cut)
+        )
         if spans is not None:
             now, before, mau, wau = spans.windows
             return _Counts(now, before.active, spans.daily, mau.active, wau.active)
-        sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
+        window28 = list(range(through - 27, through + 1))
+        if cut is None:
+            sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
+        else:
+            sums = await self.repo.member_sums_until(g, period.first_day, through - 1, day_ms, cut, s.excluded)
         previously = await self.repo.active_members(g, prev.first_day, prev.last_day, s.excluded)
         back = m.returning(previously, set(sums))
-        rolled = await self.repo.day_rollups(g, through - 27, through, s.excl_key)
-        if len(rolled) == 28:  # every day of the 28 rolled up with today's opt-outs
+        rolled = await self.repo.day_rollups(g, window28[0], through, s.excl_key) if cut is None else {}
+        if cut is not None:  # the 27 days before from the rollups, the instant's day up to it from raw rows
+            before_cut = await self.repo.day_rollups(g, window28[0], through - 1, s.excl_key)
+            if len(before_cut) == len(window28) - 1:
+                daily = {d: r.dau for d, r in before_cut.items()}
+            else:
+                daily = await self.repo.daily_active(g, window28[0], through - 1, s.excluded)
+            mau, wau, daily[through] = await self.repo.distinct_active_until(
+                g, (window28[0], through - 6, through), through - 1, day_ms, cut, s.excluded
+            )
+        elif len(rolled) == len(window28):  # every day of the 28 rolled up with today's opt-outs
             daily = {d: r.dau for d, r in rolled.items()}
             mau, wau = rolled[through].mau, rolled[through].wau
         else:
-            daily = await self.repo.daily_active(g, through - 27, through, s.excluded)
-            mau = await self.repo.distinct_active(g, through - 27, through, s.excluded)
+            daily = await self.repo.daily_active(g, window28[0], through, s.excluded)
+            mau = await self.repo.distinct_active(g, window28[0], through, s.excluded)
             wau = (
                 len(sums)
                 if period.first_day == through - 6
                 else await self.repo.distinct_active(g, through - 6, through, s.excluded)
             )
-        pairs, mutual = await self.repo.reply_pair_counts(g, period.first_day, through, s.excluded)
+        if cut is None:
+            pairs, mutual = await self.repo.reply_pair_counts(g, period.first_day, through, s.excluded)
+        else:
+            pairs, mutual = await self.repo.reply_pair_counts_until(
+                g, period.first_day, through - 1, day_ms, cut, s.excluded
+            )
         counts = WindowCounts(
             active=len(sums),
             communicators=sum(1 for v in sums.values() if v.messages > 0),
@@ -290,6 +321,11 @@ class ReportBuilder:
                 figures = await self.week(w)
             found.append(figures)
         return found
+
+
+def _before(members: list[tuple[int, int]], cut_ms: int | None) -> list[tuple[int, int]]:
+    """(member, first time) pairs recorded before the instant (all of them without one)."""
+    return members if cut_ms is None else [(member, at) for member, at in members if at < cut_ms]
 
 
 def _post(p: PostRow, responders: int, base: int, first_ms: int | None, start: int | None) -> m.PostFigures:

@@ -39,11 +39,11 @@ class Guild:
 
     def __init__(self, g: GuildBuilder) -> None:
         self.g = g
-        self.acts: list[tuple[int, int, str, int | None]] = []  # (member, local day, kind, reply_to)
+        self.acts: list[tuple[int, int, str, int | None, datetime]] = []  # (member, local day, kind, reply_to, at)
 
     async def act(self, member: int, at: datetime, kind: str = "message", reply_to: int | None = None) -> None:
         await self.g.act(member, at, kind, reply_to=reply_to)
-        self.acts.append((member, local_day(at, TZ), kind, reply_to))
+        self.acts.append((member, local_day(at, TZ), kind, reply_to, at))
 
     async def days(self, rng: random.Random, first: datetime, count: int) -> None:
         for day in range(count):
@@ -58,9 +58,14 @@ class Guild:
                 await self.act(200 + day, base, "join")
 
 
-def raw(guild: Guild, period_first: int, through: int, before: int, excluded: set[int]) -> dict[str, object]:
-    """The figures straight from the raw activities."""
-    counting = [a for a in guild.acts if a[2] not in ("reaction_remove", "join") and a[0] not in excluded]
+def raw(
+    guild: Guild, period_first: int, through: int, before: int, excluded: set[int], cut: datetime | None = None
+) -> dict[str, object]:
+    """The figures straight from the raw activities (``cut``: recorded before that instant only)."""
+    counting = [
+        a for a in guild.acts
+        if a[2] not in ("reaction_remove", "join") and a[0] not in excluded and (cut is None or a[4] < cut)
+    ]
 
     def active(lo: int, hi: int) -> set[int]:
         return {a[0] for a in counting if lo <= a[1] <= hi}
@@ -105,7 +110,7 @@ async def _compare(guild: Guild, repo: AnalyticsRepository, now: datetime, exclu
         b = ReportBuilder(repo, scope)
         through = min(period.last_day, today.toordinal())
         start = await b.recording_start()
-        counts = await b._counts(period, through, start)
+        counts = await b._counts(period, through, start, None, 0)
         if await repo.span_counts(1, [Window(through, through)], (through, through), excluded, start) is not None:
             fast_used.add(period.label)
         figures, _ = await b.period(period)
@@ -118,12 +123,43 @@ async def _compare(guild: Guild, repo: AnalyticsRepository, now: datetime, exclu
             "mau": figures.mau, "wau": figures.wau, "daily": counts.daily,
         }
         assert got == expected, period
+    # As of an instant (the previous period of a period in progress, compared like for like).
+    for period in _periods(today):
+        if period.last_day < today.toordinal():
+            continue
+        until = now - timedelta(days=period.days)
+        past = ReportBuilder(repo, dataclasses.replace(scope, now=until), as_of=True)
+        before = period.previous()
+        through = min(before.last_day, until.astimezone(zone(TZ)).date().toordinal())
+        figures, _ = await past.period(before)
+        counts = await past._counts(
+            before, through, await past.recording_start(), past.scope.now_ms,
+            past.scope.midnight_ms(date.fromordinal(through)),
+        )
+        day_ms = past.scope.midnight_ms(date.fromordinal(through))
+        if await repo.span_counts(
+            1, [Window(through, through)], (through, through), excluded, await past.recording_start(),
+            (day_ms, past.scope.now_ms),
+        ) is not None:
+            fast_used.add(f"as of {period.label}")
+        expected = raw(guild, before.first_day, through, before.previous().first_day, excluded, cut=until)
+        got = {
+            "active": figures.active, "communicators": figures.communicators, "returning": figures.returning,
+            "previously_active": figures.previously_active, "replies": figures.replies,
+            "member_replies": figures.member_replies, "pairs": figures.pairs, "mutual_pairs": figures.mutual_pairs,
+            "mau": figures.mau, "wau": figures.wau, "daily": counts.daily,
+        }
+        assert got == expected, ("as of", period)
+        fast.append((before, until, figures))
     # The same periods from member_days alone (no gap rows): identical figures.
     saved = {t: await repo.db.fetchall(f"SELECT * FROM {t}") for t in ("analytics_gaps", "analytics_day_totals")}
     await repo.db.execute("DELETE FROM analytics_gaps")
     await repo.db.execute("DELETE FROM analytics_day_totals")
-    for period, _, figures in fast:
-        b = ReportBuilder(repo, scope)
+    for period, until, figures in fast:
+        if isinstance(until, datetime):
+            b = ReportBuilder(repo, dataclasses.replace(scope, now=until), as_of=True)
+        else:
+            b = ReportBuilder(repo, scope)
         live, _ = await b.period(period)
         assert dataclasses.asdict(live) == dataclasses.asdict(figures), period
     for table, rows in saved.items():
@@ -133,7 +169,7 @@ async def _compare(guild: Guild, repo: AnalyticsRepository, now: datetime, exclu
     return fast_used
 
 
-ALL = {"this week", "last week", "last 28 days", "last 90 days", "last 7 days"}
+ALL = {"this week", "last week", "last 28 days", "last 90 days", "last 7 days", "as of this week", "as of last 90 days"}
 
 
 def _tz(name: str):  # type: ignore[no-untyped-def]

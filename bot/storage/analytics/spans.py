@@ -159,9 +159,13 @@ class SpanQueries(AnalyticsTables):
         daily: tuple[int, int],
         excluded: Collection[int],
         first_recorded: int | None,
+        cut: tuple[int, int] | None = None,
     ) -> SpanCounts | None:
         """Counts of each window and the daily distinct members of days daily[0]..daily[1],
-        opted-out members left out; None when the stored rows can't answer (callers compute live)."""
+        opted-out members left out; None when the stored rows can't answer (callers compute live).
+
+        ``cut`` (since_ms, until_ms): the last day counts only the raw activities in that range
+        (a period as of an instant, for like-for-like comparisons)."""
         covered = await self.span_coverage(guild_id)
         if covered is None or first_recorded is None or covered[0] > first_recorded:
             return None
@@ -169,13 +173,21 @@ class SpanQueries(AnalyticsTables):
         end = max(max(w.last for w in windows), daily[1])
         if stored_to is None or end - stored_to > MAX_RAW_DAYS:
             return None
+        whole = end if cut is None else end - 1  # the last day read whole from member_days
+        stored_to = min(stored_to, whole)
         start = min(min(w.first if w.before is None else w.before for w in windows), daily[0])
         gap = await self._gap_sums(guild_id, windows, stored_to)
         totals = await self._totals(guild_id, start, stored_to)
-        members = await self._raw_members(guild_id, stored_to + 1, end)
-        pairs = await self._raw_pairs(guild_id, stored_to + 1, end)
-        gone = await self._excluded_members(guild_id, excluded, start, end)
-        gone_pairs = await self._excluded_pairs(guild_id, excluded, start, end)
+        members = await self._raw_members(guild_id, stored_to + 1, whole)
+        pairs = await self._raw_pairs(guild_id, stored_to + 1, whole)
+        gone = await self._excluded_members(guild_id, excluded, start, whole)
+        gone_pairs = await self._excluded_pairs(guild_id, excluded, start, whole)
+        if cut is not None:
+            await self._cut_members(guild_id, members, end, cut, stored_to + 1)
+            await self._cut_pairs(guild_id, pairs, end, cut, stored_to + 1)
+            if excluded:
+                await self._cut_members(guild_id, gone, end, cut, stored_to + 1, excluded)
+                await self._cut_pairs(guild_id, gone_pairs, end, cut, stored_to + 1, excluded)
         counted = []
         for i, w in enumerate(windows):
             def distinct(series: str, tracks: dict, w: Window = w, i: int = i) -> int:
@@ -319,6 +331,73 @@ class SpanQueries(AnalyticsTables):
                 track.before = {s: _none(v) for s, v in zip(_PAIR_SOURCE, r[5:], strict=True)}
             _add_pair_day(track, r[2], r[3], r[4])
         return found
+
+    async def _cut_members(
+        self, guild_id: int, found: dict[int, _Raw], day: int, cut: tuple[int, int], raw_from: int,
+        only: Collection[int] = (),
+    ) -> None:
+        """Add the raw activities in cut (since_ms, until_ms) as the members' day ``day``; new
+        members get their last days before ``raw_from`` (``only``: just these members)."""
+        where, params = "", []
+        if only:
+            clause, params = in_clause("member_id", only)
+            where = " AND " + clause
+        rows = await self._db.fetchall(
+            "SELECT c.member_id, c.messages, c.replies, c.member_replies, "
+            "(SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = ? AND p.member_id = c.member_id "
+            "AND p.local_day < ?), "
+            "(SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = ? AND p.member_id = c.member_id "
+            "AND p.local_day < ? AND p.messages > 0) "
+            "FROM (SELECT member_id, SUM(CASE WHEN kind = 'message' THEN 1 ELSE 0 END) AS messages, "
+            "SUM(CASE WHEN reply_to_member_id IS NOT NULL OR reply_to_bot = 1 THEN 1 ELSE 0 END) AS replies, "
+            "SUM(CASE WHEN reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id THEN 1 ELSE 0 END) "
+            "AS member_replies FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1" + where
+            + " GROUP BY member_id) AS c",
+            (guild_id, raw_from, guild_id, raw_from, guild_id, *cut, *params),
+        )
+        for member, messages, replies, member_replies, before, talked_before in rows:
+            track = found.get(member)
+            if track is None:
+                track = found[member] = _Raw.empty(("active", "talked"))
+                track.before = {"active": _none(before), "talked": _none(talked_before)}
+            track.days["active"].add(day)
+            if messages:
+                track.days["talked"].add(day)
+            track.rows.append((day, int(messages), int(replies), int(member_replies)))
+
+    async def _cut_pairs(
+        self, guild_id: int, found: dict[tuple[int, int], _Raw], day: int, cut: tuple[int, int], raw_from: int,
+        only: Collection[int] = (),
+    ) -> None:
+        """Add the replies in cut (since_ms, until_ms) as the pairs' day ``day`` (``only``: pairs
+        with one of these members), with new pairs' last days before ``raw_from``."""
+        where, params = "", []
+        if only:
+            by_member, ids = in_clause("member_id", only)
+            to_member, _ = in_clause("reply_to_member_id", only)
+            where, params = f" AND ({by_member} OR {to_member})", [*ids, *ids]
+        low = "CASE WHEN member_id < reply_to_member_id THEN member_id ELSE reply_to_member_id END"
+        high = "CASE WHEN member_id < reply_to_member_id THEN reply_to_member_id ELSE member_id END"
+        lookups = ", ".join(
+            "(SELECT MAX(p.local_day) FROM reply_pairs p WHERE p.guild_id = ? AND p.member_a = c.member_a "
+            "AND p.member_b = c.member_b AND p.local_day < ?" + cond.format(t="p") + ")"
+            for cond in _PAIR_SOURCE.values()
+        )
+        rows = await self._db.fetchall(
+            f"SELECT c.member_a, c.member_b, c.ab, c.ba, {lookups} FROM (SELECT {low} AS member_a, {high} AS member_b, "
+            "SUM(CASE WHEN member_id < reply_to_member_id THEN 1 ELSE 0 END) AS ab, "
+            "SUM(CASE WHEN member_id > reply_to_member_id THEN 1 ELSE 0 END) AS ba FROM activities "
+            "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 AND reply_to_member_id IS NOT NULL "
+            "AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id" + where
+            + f" GROUP BY {low}, {high}) AS c",
+            (*[guild_id, raw_from] * len(_PAIR_SOURCE), guild_id, *cut, *params),
+        )
+        for r in rows:
+            track = found.get((r[0], r[1]))
+            if track is None:
+                track = found[(r[0], r[1])] = _Raw.empty(tuple(_PAIR_SOURCE))
+                track.before = {s: _none(v) for s, v in zip(_PAIR_SOURCE, r[4:], strict=True)}
+            _add_pair_day(track, day, int(r[2]), int(r[3]))
 
     async def _excluded_members(
         self, guild_id: int, excluded: Collection[int], first_day: int, last_day: int
