@@ -94,9 +94,8 @@ class ReportBuilder:
         rolled = await self.repo.day_rollups(s.guild_id, day - 1, day - 1, s.excl_key)
         if day - 1 not in rolled:
             return None
-        window = list(range(day - m.BASE_DAYS, day))
-        inside = await self.repo.member_days_of(s.guild_id, responders, window)
-        return m.active_base(rolled[day - 1].mau, responders - set(inside))
+        inside = await self.repo.members_active_between(s.guild_id, responders, day - m.BASE_DAYS, day - 1)
+        return m.active_base(rolled[day - 1].mau, responders - inside)
 
     async def _base_set(self, day: int) -> set[int]:
         if day not in self._base_sets:

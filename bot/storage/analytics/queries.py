@@ -58,8 +58,10 @@ class ReportQueries(AnalyticsTables):
         self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
     ) -> set[int]:
         extra, params = not_in("member_id", excluded)
+        # ``+member_id``: distinct values of an expression, so SQLite reads the days' range by the
+        # primary key instead of walking the whole by-member index for its order.
         rows = await self._db.fetchall(
-            "SELECT DISTINCT member_id FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra,
+            "SELECT DISTINCT +member_id FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra,
             (guild_id, first_day, last_day, *params),
         )
         return {r[0] for r in rows}
@@ -148,6 +150,23 @@ class ReportQueries(AnalyticsTables):
             for r in rows:
                 if r[1] in wanted:
                     found[r[0]].add(r[1])
+        return found
+
+    async def members_active_between(
+        self, guild_id: int, members: Collection[int], first_day: int, last_day: int
+    ) -> set[int]:
+        """Which of ``members`` have a member_days row in first_day..last_day (by-member index,
+        one row per member back)."""
+        found: set[int] = set()
+        ids = sorted(members)
+        for start in range(0, len(ids), 500):
+            clause, params = in_clause("member_id", ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT member_id FROM member_days WHERE guild_id = ? AND " + clause
+                + " AND local_day BETWEEN ? AND ? GROUP BY member_id",
+                (guild_id, *params, first_day, last_day),
+            )
+            found.update(r[0] for r in rows)
         return found
 
     # -- replies ------------------------------------------------------------------------------

@@ -183,11 +183,8 @@ class SpanQueries(AnalyticsTables):
         gone = await self._excluded_members(guild_id, excluded, start, whole)
         gone_pairs = await self._excluded_pairs(guild_id, excluded, start, whole)
         if cut is not None:
-            await self._cut_members(guild_id, members, end, cut, stored_to + 1)
-            await self._cut_pairs(guild_id, pairs, end, cut, stored_to + 1)
-            if excluded:
-                await self._cut_members(guild_id, gone, end, cut, stored_to + 1, excluded)
-                await self._cut_pairs(guild_id, gone_pairs, end, cut, stored_to + 1, excluded)
+            await self._cut_members(guild_id, members, end, cut, stored_to + 1, gone, excluded)
+            await self._cut_pairs(guild_id, pairs, end, cut, stored_to + 1, gone_pairs, excluded)
         counted = []
         for i, w in enumerate(windows):
             def distinct(series: str, tracks: dict, w: Window = w, i: int = i) -> int:
@@ -293,8 +290,8 @@ class SpanQueries(AnalyticsTables):
             "SELECT d.member_id, d.local_day, d.messages, d.replies, d.member_replies, "
             "(SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = d.guild_id AND p.member_id = d.member_id "
             "AND p.local_day < ?), "
-            "(SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = d.guild_id AND p.member_id = d.member_id "
-            "AND p.local_day < ? AND p.messages > 0) "
+            "CASE WHEN d.messages > 0 THEN (SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = d.guild_id "
+            "AND p.member_id = d.member_id AND p.local_day < ? AND p.messages > 0) END "
             "FROM member_days d WHERE d.guild_id = ? AND d.local_day BETWEEN ? AND ?",
             (first_day, first_day, guild_id, first_day, last_day),
         )
@@ -303,7 +300,9 @@ class SpanQueries(AnalyticsTables):
             track = found.get(member)
             if track is None:
                 track = found[member] = _Raw.empty(("active", "talked"))
-                track.before = {"active": _none(before), "talked": _none(talked_before)}
+                track.before["active"] = _none(before)
+            if talked_before is not None:  # looked up on the member's days with messages only
+                track.before["talked"] = int(talked_before)
             track.days["active"].add(day)
             if messages:
                 track.days["talked"].add(day)
@@ -313,15 +312,12 @@ class SpanQueries(AnalyticsTables):
     async def _raw_pairs(self, guild_id: int, first_day: int, last_day: int) -> dict[tuple[int, int], _Raw]:
         if last_day < first_day:
             return {}
-        lookups = ", ".join(
-            "(SELECT MAX(p.local_day) FROM reply_pairs p WHERE p.guild_id = d.guild_id AND p.member_a = d.member_a "
-            "AND p.member_b = d.member_b AND p.local_day < ?" + cond.format(t="p") + ")"
-            for cond in _PAIR_SOURCE.values()
-        )
+        inner, outer = _pair_before("d")
         rows = await self._db.fetchall(
-            f"SELECT d.member_a, d.member_b, d.local_day, d.a_to_b, d.b_to_a, {lookups} "
-            "FROM reply_pairs d WHERE d.guild_id = ? AND d.local_day BETWEEN ? AND ?",
-            (*[first_day] * len(_PAIR_SOURCE), guild_id, first_day, last_day),
+            f"SELECT x.member_a, x.member_b, x.local_day, x.a_to_b, x.b_to_a, {outer} FROM (SELECT d.member_a, "
+            f"d.member_b, d.local_day, d.a_to_b, d.b_to_a, {inner} FROM reply_pairs d WHERE d.guild_id = ? "
+            "AND d.local_day BETWEEN ? AND ?) AS x",
+            (*[guild_id, first_day] * len(_PAIR_SOURCE), guild_id, first_day, last_day),
         )
         found: dict[tuple[int, int], _Raw] = {}
         for r in rows:
@@ -334,70 +330,62 @@ class SpanQueries(AnalyticsTables):
 
     async def _cut_members(
         self, guild_id: int, found: dict[int, _Raw], day: int, cut: tuple[int, int], raw_from: int,
-        only: Collection[int] = (),
+        gone: dict[int, _Raw], excluded: Collection[int],
     ) -> None:
-        """Add the raw activities in cut (since_ms, until_ms) as the members' day ``day``; new
-        members get their last days before ``raw_from`` (``only``: just these members)."""
-        where, params = "", []
-        if only:
-            clause, params = in_clause("member_id", only)
-            where = " AND " + clause
+        """Add the raw activities in cut (since_ms, until_ms) as the members' day ``day`` (the
+        excluded members' to ``gone`` as well); new members get their last days before ``raw_from``."""
         rows = await self._db.fetchall(
             "SELECT c.member_id, c.messages, c.replies, c.member_replies, "
             "(SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = ? AND p.member_id = c.member_id "
             "AND p.local_day < ?), "
-            "(SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = ? AND p.member_id = c.member_id "
-            "AND p.local_day < ? AND p.messages > 0) "
+            "CASE WHEN c.messages > 0 THEN (SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = ? "
+            "AND p.member_id = c.member_id AND p.local_day < ? AND p.messages > 0) END "
             "FROM (SELECT member_id, SUM(CASE WHEN kind = 'message' THEN 1 ELSE 0 END) AS messages, "
             "SUM(CASE WHEN reply_to_member_id IS NOT NULL OR reply_to_bot = 1 THEN 1 ELSE 0 END) AS replies, "
             "SUM(CASE WHEN reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id THEN 1 ELSE 0 END) "
-            "AS member_replies FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1" + where
-            + " GROUP BY member_id) AS c",
-            (guild_id, raw_from, guild_id, raw_from, guild_id, *cut, *params),
+            "AS member_replies FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 "
+            "GROUP BY member_id) AS c",
+            (guild_id, raw_from, guild_id, raw_from, guild_id, *cut),
         )
         for member, messages, replies, member_replies, before, talked_before in rows:
-            track = found.get(member)
-            if track is None:
-                track = found[member] = _Raw.empty(("active", "talked"))
-                track.before = {"active": _none(before), "talked": _none(talked_before)}
-            track.days["active"].add(day)
-            if messages:
-                track.days["talked"].add(day)
-            track.rows.append((day, int(messages), int(replies), int(member_replies)))
+            for tracks in (found, gone) if member in excluded else (found,):
+                track = tracks.get(member)
+                if track is None:
+                    track = tracks[member] = _Raw.empty(("active", "talked"))
+                    track.before["active"] = _none(before)
+                if talked_before is not None:  # looked up when the member sent messages
+                    track.before["talked"] = int(talked_before)
+                track.days["active"].add(day)
+                if messages:
+                    track.days["talked"].add(day)
+                track.rows.append((day, int(messages), int(replies), int(member_replies)))
 
     async def _cut_pairs(
         self, guild_id: int, found: dict[tuple[int, int], _Raw], day: int, cut: tuple[int, int], raw_from: int,
-        only: Collection[int] = (),
+        gone: dict[tuple[int, int], _Raw], excluded: Collection[int],
     ) -> None:
-        """Add the replies in cut (since_ms, until_ms) as the pairs' day ``day`` (``only``: pairs
-        with one of these members), with new pairs' last days before ``raw_from``."""
-        where, params = "", []
-        if only:
-            by_member, ids = in_clause("member_id", only)
-            to_member, _ = in_clause("reply_to_member_id", only)
-            where, params = f" AND ({by_member} OR {to_member})", [*ids, *ids]
+        """Add the replies in cut (since_ms, until_ms) as the pairs' day ``day`` (pairs with an
+        excluded member to ``gone`` as well), with new pairs' last days before ``raw_from``."""
         low = "CASE WHEN member_id < reply_to_member_id THEN member_id ELSE reply_to_member_id END"
         high = "CASE WHEN member_id < reply_to_member_id THEN reply_to_member_id ELSE member_id END"
-        lookups = ", ".join(
-            "(SELECT MAX(p.local_day) FROM reply_pairs p WHERE p.guild_id = ? AND p.member_a = c.member_a "
-            "AND p.member_b = c.member_b AND p.local_day < ?" + cond.format(t="p") + ")"
-            for cond in _PAIR_SOURCE.values()
-        )
+        inner, outer = _pair_before("c")
         rows = await self._db.fetchall(
-            f"SELECT c.member_a, c.member_b, c.ab, c.ba, {lookups} FROM (SELECT {low} AS member_a, {high} AS member_b, "
+            f"SELECT x.member_a, x.member_b, x.ab, x.ba, {outer} FROM (SELECT c.member_a, c.member_b, c.ab, c.ba, "
+            f"{inner} FROM (SELECT {low} AS member_a, {high} AS member_b, "
             "SUM(CASE WHEN member_id < reply_to_member_id THEN 1 ELSE 0 END) AS ab, "
             "SUM(CASE WHEN member_id > reply_to_member_id THEN 1 ELSE 0 END) AS ba FROM activities "
             "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 AND reply_to_member_id IS NOT NULL "
-            "AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id" + where
-            + f" GROUP BY {low}, {high}) AS c",
-            (*[guild_id, raw_from] * len(_PAIR_SOURCE), guild_id, *cut, *params),
+            f"AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id GROUP BY {low}, {high}) AS c) AS x",
+            (*[guild_id, raw_from] * len(_PAIR_SOURCE), guild_id, *cut),
         )
         for r in rows:
-            track = found.get((r[0], r[1]))
-            if track is None:
-                track = found[(r[0], r[1])] = _Raw.empty(tuple(_PAIR_SOURCE))
-                track.before = {s: _none(v) for s, v in zip(_PAIR_SOURCE, r[4:], strict=True)}
-            _add_pair_day(track, day, int(r[2]), int(r[3]))
+            pair = (r[0], r[1])
+            for tracks in (found, gone) if r[0] in excluded or r[1] in excluded else (found,):
+                track = tracks.get(pair)
+                if track is None:
+                    track = tracks[pair] = _Raw.empty(tuple(_PAIR_SOURCE))
+                    track.before = {s: _none(v) for s, v in zip(_PAIR_SOURCE, r[4:], strict=True)}
+                _add_pair_day(track, day, int(r[2]), int(r[3]))
 
     async def _excluded_members(
         self, guild_id: int, excluded: Collection[int], first_day: int, last_day: int
@@ -460,6 +448,26 @@ class _Raw:
     @classmethod
     def empty(cls, series: Sequence[str]) -> _Raw:
         return cls({s: set() for s in series}, {s: NONE for s in series}, [])
+
+
+def _pair_before(inner: str) -> tuple[str, str]:
+    """(inner column, outer columns): the pair's last day before a day per pair series, each a
+    subquery with two ``?`` (guild, day); around a derived table ``x`` whose ``inner`` source
+    has member_a and member_b. The one-way series are looked up only for pairs that had a day
+    before at all (most pairs never did)."""
+
+    def lookup(t: str, cond: str) -> str:
+        return (
+            f"(SELECT MAX(p.local_day) FROM reply_pairs p WHERE p.guild_id = ? AND p.member_a = {t}.member_a "
+            f"AND p.member_b = {t}.member_b AND p.local_day < ?" + cond.format(t="p") + ")"
+        )
+
+    outer = ["x.prev"] + [
+        f"CASE WHEN x.prev IS NULL THEN NULL ELSE {lookup('x', cond)} END"
+        for series, cond in _PAIR_SOURCE.items()
+        if series != "pair"
+    ]
+    return f"{lookup(inner, '')} AS prev", ", ".join(outer)
 
 
 def _none(day: int | None) -> int:
