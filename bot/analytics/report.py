@@ -156,7 +156,7 @@ async def build_report(
         weaker_week=placed_week,
         days=days,
         voice=voice_figures,
-        shares=shares.share_figures(posts, evidence),
+        shares=shares.share_figures(posts, evidence, await shares.published_posts(repo.db, guild_id, posts)),
         word_of_mouth=await word_of_mouth.load_word_of_mouth(
             repo.db, guild_id, first_day=period.first_day, last_day=through, today=scope.today.toordinal(),
             excluded=excluded,

@@ -721,6 +721,11 @@ ROUTES: dict[tuple[str, str], Route] = {
         (),
         (),
     ),
+    ("POST", "/channels/{channel_id}/messages/{message_id}/crosspost"): Route(
+        "/channels/{channel_id}/messages/{message_id}/crosspost",
+        (),
+        ("MessageResponse",),
+    ),
     ("POST", "/channels/{channel_id}/polls/{message_id}/expire"): Route(
         "/channels/{channel_id}/polls/{message_id}/expire",
         (),
