@@ -51,7 +51,8 @@ class Invites(commands.Cog):
         self.tracker = InviteTracker(self.repo, bot.clock, bot.privacy, bot.guilds_repo.timezone)
 
     async def cog_load(self) -> None:
-        self.bot.privacy.on_forget(self.repo.forget_member)
+        self.bot.privacy.on_forget(self.tracker.forget_member)
+        self.bot.recorder.on_flush(self.tracker.flush)
         self.bot.warning_sources.append(self.warnings)
 
     async def cog_unload(self) -> None:
