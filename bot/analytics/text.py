@@ -11,6 +11,7 @@ from bot.analytics.shares import LABEL as SHARES_LABEL
 from bot.analytics.shares import published_line, share_lines
 from bot.analytics.stats import Rate
 from bot.analytics.voice import voice_lines
+from bot.analytics.welcome import welcome_lines
 from bot.analytics.word_of_mouth import wom_lines
 
 NOT_YET = "not enough data yet"
@@ -182,6 +183,7 @@ def members(r: Report) -> list[str]:
     lines.append(f"Communicators: {f.communicators} of {f.active} active members")
     lines.append(f"Returning: {f.returning} of {f.previously_active} members active in the previous period")
     lines += wom_lines(r.word_of_mouth)
+    lines += welcome_lines(r.welcome)
     return lines
 
 
