@@ -22,6 +22,7 @@ from typing import Any
 from bot.analytics import metrics as m
 from bot.analytics.shares import rate_cells, rate_json, rate_text
 from bot.analytics.stats import Rate, difference_interval
+from bot.analytics.word_of_mouth import difference_json, difference_text
 from bot.storage.database import Database
 from bot.storage.invites import InviteRepository, JoinRow
 from bot.storage.welcome import WelcomeRepository
@@ -115,11 +116,7 @@ async def load_welcome(
 
 
 def _diff(figures: WelcomeComparison, figure: str) -> str:
-    d = figures.difference(figure)
-    if d is None:
-        return ""
-    value, low, high = d
-    return f"; welcomed − not {value * 100:+.1f} pts (95% {low * 100:+.1f} to {high * 100:+.1f})"
+    return difference_text(figures.difference(figure), "welcomed − not")
 
 
 def welcome_lines(figures: WelcomeComparison | None) -> list[str]:
@@ -178,6 +175,6 @@ def welcome_json(figures: WelcomeComparison | None) -> dict[str, Any] | None:
         out[figure] = {
             "welcome_on": rate_json(getattr(figures.welcomed, figure)),
             "welcome_off": rate_json(getattr(figures.not_welcomed, figure)),
-            "difference": None if d is None else {"value": d[0], "low": d[1], "high": d[2]},
+            "difference": difference_json(d),
         }
     return out

@@ -39,6 +39,16 @@ def _button(offer: Message) -> str:
     return button["custom_id"]
 
 
+async def _offered(world: World) -> tuple[object, object, Message, Message]:
+    """An announcement channel, a moderators' channel with mode ask, a question and its offer."""
+    news, mods = await _channels(world)
+    await world.command(world.moderator, "shares publishing", mode="ask", channel=mods)
+    await _question_now(world, news)
+    (question,) = _questions(world, news)
+    (offer,) = _offers(world, mods)
+    return news, mods, question, offer
+
+
 async def _status(world: World, post_message: Message) -> tuple[str, int | None]:
     (row,) = await world.rows(
         "SELECT c.status, c.published_by FROM crossposts c JOIN posts p ON p.id = c.post_id WHERE p.message_id = ?",
@@ -78,11 +88,7 @@ async def test_a_scheduled_question_in_an_announcement_channel_is_offered_and_pu
 
 
 async def test_two_moderators_pressing_at_once_publish_once(world: World) -> None:
-    news, mods = await _channels(world)
-    await world.command(world.moderator, "shares publishing", mode="ask", channel=mods)
-    await _question_now(world, news)
-    (question,) = _questions(world, news)
-    (offer,) = _offers(world, mods)
+    _news, _mods, question, offer = await _offered(world)
     first, second = await asyncio.gather(
         world.server.click(world.moderator, offer, _button(offer)),
         world.server.click(world.community.owner, offer, _button(offer)),
@@ -96,11 +102,7 @@ async def test_two_moderators_pressing_at_once_publish_once(world: World) -> Non
 
 
 async def test_a_post_published_by_hand_first_is_handled_gracefully(world: World) -> None:
-    news, mods = await _channels(world)
-    await world.command(world.moderator, "shares publishing", mode="ask", channel=mods)
-    await _question_now(world, news)
-    (question,) = _questions(world, news)
-    (offer,) = _offers(world, mods)
+    _news, _mods, question, offer = await _offered(world)
     await world.server.publish(world.moderator, question)  # the Publish button in Discord's own menu
     clicked = await world.server.click(world.moderator, offer, _button(offer))
     await clicked.response()
@@ -112,11 +114,7 @@ async def test_a_post_published_by_hand_first_is_handled_gracefully(world: World
 
 
 async def test_a_member_who_is_no_moderator_cannot_publish(world: World) -> None:
-    news, mods = await _channels(world)
-    await world.command(world.moderator, "shares publishing", mode="ask", channel=mods)
-    await _question_now(world, news)
-    (question,) = _questions(world, news)
-    (offer,) = _offers(world, mods)
+    _news, _mods, question, offer = await _offered(world)
     refused = await world.server.click(world.alice, offer, _button(offer))
     text = await refused.text()
     assert refused.ephemeral and "Only moderators" in text
@@ -128,11 +126,7 @@ async def test_a_member_who_is_no_moderator_cannot_publish(world: World) -> None
 
 
 async def test_a_missing_permission_is_explained_and_the_offer_stays(world: World) -> None:
-    news, mods = await _channels(world)
-    await world.command(world.moderator, "shares publishing", mode="ask", channel=mods)
-    await _question_now(world, news)
-    (question,) = _questions(world, news)
-    (offer,) = _offers(world, mods)
+    news, _mods, question, offer = await _offered(world)
     world.server.set_bot_permission(news, send_messages=False)
     await world.settle()
     clicked = await world.server.click(world.moderator, offer, _button(offer))
@@ -178,11 +172,7 @@ async def test_without_a_choice_status_says_how_to_publish(world: World) -> None
 
 
 async def test_forget_me_removes_the_publishing_moderator(world: World) -> None:
-    news, mods = await _channels(world)
-    await world.command(world.moderator, "shares publishing", mode="ask", channel=mods)
-    await _question_now(world, news)
-    (question,) = _questions(world, news)
-    (offer,) = _offers(world, mods)
+    _news, _mods, question, offer = await _offered(world)
     await (await world.server.click(world.moderator, offer, _button(offer))).response()
     await world.bot.privacy.forget(world.guild.id, world.moderator.id)
     assert await _status(world, question) == ("published", None)
