@@ -66,13 +66,7 @@ async def build(db: Database, total: int, rng: np.random.Generator) -> float:
         for d in range(DAYS):
             day = start_day + timedelta(days=d)
             for i, hour in enumerate(POST_HOURS):
-                at = occurrence_at(day, datetime.min.time().replace(hour=hour), TZ)
-                pid = await db.execute(
-                    "INSERT INTO posts (guild_id, kind, tag, channel_id, message_id, posted_at, local_day, "
-                    "local_hour_of_week, schedule_id, member_count) VALUES (?, ?, ?, 5, ?, ?, ?, ?, ?, ?)",
-                    (GUILD, KINDS[i], f"deck{(d + i) % 5}", 10_000 + d * 10 + i, ms(at), local_day(at, TZ),
-                     hour_of_week(at, TZ), i + 1, MEMBERS),
-                )
+                at, pid = await add_post(db, day, d, i, hour)
                 posts.append((pid, ms(at)))
                 status = "posted" if rng.random() < 0.9 else rng.choice(["late", "missed", "failed"])
                 await db.execute(
@@ -119,6 +113,18 @@ async def build(db: Database, total: int, rng: np.random.Generator) -> float:
     async with db.transaction():
         await db.executemany(INSERT_ACTIVITY, joins)
     return total / elapsed
+
+
+async def add_post(db: Database, day: date, d: int, i: int, hour: int) -> tuple[datetime, int]:
+    """Schedule ``i``'s post of day ``d`` (``day``) at ``hour`` local: (posted at, post id)."""
+    at = occurrence_at(day, datetime.min.time().replace(hour=hour), TZ)
+    pid = await db.execute(
+        "INSERT INTO posts (guild_id, kind, tag, channel_id, message_id, posted_at, local_day, "
+        "local_hour_of_week, schedule_id, member_count) VALUES (?, ?, ?, 5, ?, ?, ?, ?, ?, ?)",
+        (GUILD, KINDS[i], f"deck{(d + i) % 5}", 10_000 + d * 10 + i, ms(at), local_day(at, TZ),
+         hour_of_week(at, TZ), i + 1, MEMBERS),
+    )
+    return at, pid
 
 
 def member_weights() -> np.ndarray:
@@ -174,13 +180,7 @@ async def add_today(db: Database, total: int, rng: np.random.Generator) -> int:
         return 0
     async with db.transaction():
         for i, hour in enumerate(POST_HOURS[:2]):
-            at = occurrence_at(today, datetime.min.time().replace(hour=hour), TZ)
-            pid = await db.execute(
-                "INSERT INTO posts (guild_id, kind, tag, channel_id, message_id, posted_at, local_day, "
-                "local_hour_of_week, schedule_id, member_count) VALUES (?, ?, ?, 5, ?, ?, ?, ?, ?, ?)",
-                (GUILD, KINDS[i], f"deck{(DAYS + i) % 5}", 10_000 + DAYS * 10 + i, ms(at), local_day(at, TZ),
-                 hour_of_week(at, TZ), i + 1, MEMBERS),
-            )
+            at, pid = await add_post(db, today, DAYS, i, hour)
             await db.execute(
                 "INSERT INTO occurrences (guild_id, schedule_id, occurrence_key, due_at, claimed_at, status, "
                 "post_id) VALUES (?, ?, ?, ?, ?, 'posted', ?)",

@@ -78,27 +78,17 @@ class SpanQueries(AnalyticsTables):
         async with self._db.transaction():
             for table in ("analytics_gaps", "analytics_day_totals"):
                 await self._db.execute(f"DELETE FROM {table} WHERE guild_id = ? AND local_day >= ?", days[:2])
-            for series, (_, _, cond) in _MEMBER_SOURCE.items():
+            sources = [("member_days", ("member_id",), s, cond) for s, (_, _, cond) in _MEMBER_SOURCE.items()]
+            sources += [("reply_pairs", ("member_a", "member_b"), s, cond) for s, cond in _PAIR_SOURCE.items()]
+            for table, keys, series, cond in sources:
+                same = " AND ".join(f"p.{k} = d.{k}" for k in keys)
                 await self._db.execute(
                     "INSERT INTO analytics_gaps (guild_id, series, local_day, prev_day, n) "
                     "SELECT guild_id, ?, local_day, prev_day, COUNT(*) FROM (SELECT d.guild_id, d.local_day, "
-                    "COALESCE((SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = d.guild_id "
-                    "AND p.member_id = d.member_id AND p.local_day < d.local_day AND p.local_day >= d.local_day - ?"
+                    f"COALESCE((SELECT MAX(p.local_day) FROM {table} p WHERE p.guild_id = d.guild_id AND {same} "
+                    "AND p.local_day < d.local_day AND p.local_day >= d.local_day - ?"
                     + cond.format(t="p")
-                    + "), -1) AS prev_day FROM member_days d WHERE d.guild_id = ? AND d.local_day BETWEEN ? AND ?"
-                    + cond.format(t="d")
-                    + ") AS g GROUP BY guild_id, local_day, prev_day",
-                    (series, MAX_GAP, *days),
-                )
-            for series, cond in _PAIR_SOURCE.items():
-                await self._db.execute(
-                    "INSERT INTO analytics_gaps (guild_id, series, local_day, prev_day, n) "
-                    "SELECT guild_id, ?, local_day, prev_day, COUNT(*) FROM (SELECT d.guild_id, d.local_day, "
-                    "COALESCE((SELECT MAX(p.local_day) FROM reply_pairs p WHERE p.guild_id = d.guild_id "
-                    "AND p.member_a = d.member_a AND p.member_b = d.member_b AND p.local_day < d.local_day "
-                    "AND p.local_day >= d.local_day - ?"
-                    + cond.format(t="p")
-                    + "), -1) AS prev_day FROM reply_pairs d WHERE d.guild_id = ? AND d.local_day BETWEEN ? AND ?"
+                    + f"), -1) AS prev_day FROM {table} d WHERE d.guild_id = ? AND d.local_day BETWEEN ? AND ?"
                     + cond.format(t="d")
                     + ") AS g GROUP BY guild_id, local_day, prev_day",
                     (series, MAX_GAP, *days),
