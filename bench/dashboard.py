@@ -334,8 +334,8 @@ async def main() -> None:
             if builds:
                 share = percentile(timings[PAGES[0]], 50) / percentile(builds, 50)
                 figures.append(Figure("overview page against the report build alone (p50 / p50, same run): the "
-                                      "dashboard's own cost on a cold page", f"{share:.2f}x", "the report build",
-                                      share, "<= 1.10x", share <= 1.10))
+                                      "dashboard's own cost on a cold page (no target of its own)", f"{share:.2f}x",
+                                      "the report build", share))
             print_figures(figures[-4:] if builds else figures[-2:])
     if args.part in ("all", "load"):
         run = await under_load(path, args.clients, args.seconds)
