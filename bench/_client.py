@@ -268,7 +268,7 @@ async def main() -> None:
         await meter.__aexit__(None, None, None)
         stalls.update(lag=meter.max_lag, busy=meter.max_busy, caught_up_t=time.perf_counter())
     gc.collect()
-    say("ready", t=t, guilds=len(client.guilds), **stalls, **status_kb())
+    say("ready", t=t, cpu=time.process_time(), guilds=len(client.guilds), **stalls, **status_kb())
     await serve(client, args)
     await asyncio.gather(start, return_exceptions=True)
 

@@ -170,6 +170,10 @@ class Layout:
     def ready(self) -> float:
         return best([r.ready_s for r in self.full], higher_is_better=False)
 
+    def ready_cpu(self) -> float:
+        """CPU-seconds of the layout's processes from exec to on_ready (summed; the least of the runs)."""
+        return min(sum(line["cpu"] for line in r.lines) for r in self.full)
+
 
 async def starts(guilds: int, repeat: int, url: str) -> tuple[dict[tuple[str, str], Layout], list[str], int]:
     """Every (kind, layout) started ``repeat`` times with the guilds and with none; identify refusals."""
@@ -193,7 +197,8 @@ async def starts(guilds: int, repeat: int, url: str) -> tuple[dict[tuple[str, st
 
 
 def describe(run: Start) -> str:
-    parts = [f"{run.kind}, {run.layout}: ready {run.ready_s:.2f} s, VmRSS "
+    cpu = " + ".join(f"{line['cpu']:.1f}" for line in run.lines)
+    parts = [f"{run.kind}, {run.layout}: ready {run.ready_s:.2f} s ({cpu} CPU-s), VmRSS "
              + " + ".join(f"{kb / 1024:.1f}" for kb in run.rss_kb) + " MiB"]
     for line in run.lines:
         stall = f"longest stall of the start {line['lag'] * 1000:.0f} ms wall / {line['busy'] * 1000:.0f} ms CPU"
@@ -206,8 +211,11 @@ def describe(run: Start) -> str:
 
 
 # -- gateway to disk -------------------------------------------------------------------------------------
-async def stream(server: LocalDiscord, events: list[tuple[str, str, int]], layout: str, db: str) -> float:
-    """Start the layout of Hearth processes, stream every event, time until every process stored its share."""
+async def stream(
+    server: LocalDiscord, events: list[tuple[str, str, int]], layout: str, db: str
+) -> tuple[float, float, float]:
+    """Start the layout of Hearth processes, stream every event, time until every process stored its share;
+    the seconds, the CPU-seconds the processes spent on it and the seconds the local Discord took to send."""
     run = await start(server, "hearth", layout, db)
     try:
         sessions = {s.shard[0]: s for s in server.gateway.sessions.values() if s.conn is not None and s.shard}
@@ -223,15 +231,20 @@ async def stream(server: LocalDiscord, events: list[tuple[str, str, int]], layou
             assert child.proc.stdin is not None
             child.proc.stdin.write((json.dumps({"cmd": "wait_seq", "seqs": seqs}) + "\n").encode())
         await server.flush()
+        sent = time.perf_counter() - started
         done = await asyncio.gather(*(c.read("done") for c in run.children))
-        return max(d["t"] for d in done) - started
+        return max(d["t"] for d in done) - started, sum(d["cpu"] for d in done), sent
     finally:
         await stop(server, run)
 
 
-async def throughput(guilds: int, events_count: int, repeat: int, url: str) -> tuple[dict[str, list[float]], list[str]]:
-    """Events/s of each layout (``repeat`` runs each, alternating), and whether every event was stored once."""
+async def throughput(
+    guilds: int, events_count: int, repeat: int, url: str
+) -> tuple[dict[str, list[float]], dict[str, list[float]], list[str]]:
+    """Events/s and events per CPU-second of each layout (``repeat`` runs each, alternating); the notes say
+    whether every event was stored once."""
     rates: dict[str, list[float]] = {layout: [] for layout in LAYOUTS}
+    cpu_rates: dict[str, list[float]] = {layout: [] for layout in LAYOUTS}
     notes: list[str] = []
     clock = ManualClock(datetime.now(UTC) - timedelta(hours=1))
     async with LocalDiscord(clock=clock, resume_buffer=1_000) as server:
@@ -243,7 +256,7 @@ async def throughput(guilds: int, events_count: int, repeat: int, url: str) -> t
         for _ in range(repeat):
             for layout in LAYOUTS:
                 async with schema(url) as db:
-                    seconds = await stream(server, events, layout, db)
+                    seconds, cpu, sent = await stream(server, events, layout, db)
                     database = await Database.open(db)
                     try:
                         rows = await database.fetchval("SELECT COUNT(*) FROM activities")
@@ -251,10 +264,13 @@ async def throughput(guilds: int, events_count: int, repeat: int, url: str) -> t
                     finally:
                         await database.close()
                 rates[layout].append(events_count / seconds)
-                notes.append(f"{layout}: {events_count:,} events in {seconds:.2f} s = {events_count / seconds:,.0f}/s; "
+                cpu_rates[layout].append(events_count / cpu)
+                notes.append(f"{layout}: {events_count:,} events in {seconds:.2f} s = {events_count / seconds:,.0f}/s "
+                             f"({cpu:.1f} CPU-s in the clients, {events_count / cpu:,.0f}/CPU-s; the local Discord "
+                             f"sent all in {sent:.1f} s); "
                              f"rows {rows:,}, distinct {distinct:,}" + ("" if rows == distinct == events_count
                                                                        else " [NOT every event once]"))
-    return rates, notes
+    return rates, cpu_rates, notes
 
 
 # -- figures -----------------------------------------------------------------------------------------------
@@ -264,7 +280,7 @@ async def measure(
     figures: list[Figure] = []
     async with postgres() as url:
         found, notes, refusals = await starts(guilds, repeat, url)
-        rates, stream_notes = await throughput(guilds, events_count, repeat, url)
+        rates, cpu_rates, stream_notes = await throughput(guilds, events_count, repeat, url)
     for runs in found.values():
         notes += [describe(r) for r in runs.full] + [f"(no guild) {describe(r)}" for r in runs.empty]
     notes.append(f"identifies refused by the local Discord's limit: {refusals}")
@@ -277,6 +293,11 @@ async def measure(
             f"shards: time to ready, {guilds:,} guilds x {MEMBERS} members over {SHARDS} shards, {layout} "
             f"(best of {repeat}; median {median_ready:.2f} s)",
             f"{hearth.ready():.2f} s", f"{bare.ready():.2f} s bare AutoShardedClient", ratio, "", None,
+        ))
+        ours, theirs = hearth.ready_cpu(), bare.ready_cpu()
+        figures.append(Figure(
+            f"shards: CPU-seconds from exec to ready, {layout} (all its processes; steadier than wall time here)",
+            f"{ours:.1f} CPU-s", f"{theirs:.1f} CPU-s bare AutoShardedClient", ours / theirs, "", None,
         ))
         ours, theirs = hearth.per_guild_kb(guilds), bare.per_guild_kb(guilds)
         ratio = ours / theirs
@@ -299,6 +320,11 @@ async def measure(
         f"shards: aggregate gateway to disk into one PostgreSQL, {events_count:,} mixed events over {guilds:,} "
         f"guilds, two processes against one (events/s, best of {repeat})",
         f"{two:,.0f}/s", f"{one:,.0f}/s one process", two / one, "", None,
+    ))
+    one, two = (best(cpu_rates[layout], higher_is_better=True) for layout in LAYOUTS)
+    figures.append(Figure(
+        "shards: the same, events per CPU-second of the client processes (what splitting costs per event)",
+        f"{two:,.0f}/CPU-s", f"{one:,.0f}/CPU-s one process", two / one, "", None,
     ))
     return figures, notes
 
