@@ -171,7 +171,8 @@ class Layout:
         return best([r.ready_s for r in self.full], higher_is_better=False)
 
     def ready_cpu(self) -> float:
-        """CPU-seconds of the layout's processes from exec to on_ready (summed; the least of the runs)."""
+        """CPU-seconds of the layout's processes from exec to on_ready (Hearth's with ``--lag``: to the end of
+        its first sweep of overdue work), summed; the least of the runs."""
         return min(sum(line["cpu"] for line in r.lines) for r in self.full)
 
 
