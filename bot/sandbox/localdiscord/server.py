@@ -20,6 +20,7 @@ from aiohttp import web
 from . import payloads
 from .actors import ActorsMixin
 from .changes import ChangesMixin
+from .crossposts import CrosspostsMixin, add_crosspost_routes
 from .dms import DirectMessages
 from .faults import FaultPlan, RestFault, RestHold
 from .forwards import ForwardsMixin, forward_reference, snapshot
@@ -71,7 +72,7 @@ class _UTCClock:
         return datetime.now(UTC)
 
 
-class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
+class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin, CrosspostsMixin):
     """A protocol-faithful Discord for one bot application, served on 127.0.0.1."""
 
     def __init__(
@@ -112,6 +113,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
         self.invite_book = InviteBook()
+        self.publish_times = {}
         self._message_order = 0
         self._last_action_mark = 0
         self._changed = asyncio.Event()
@@ -123,6 +125,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
     async def start(self) -> LocalDiscord:
         app = build_app(self)
         add_invite_routes(app, self)
+        add_crosspost_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -198,7 +201,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         guild.members[owner_user.id] = Member(owner_user, gid, [], self.now())
         guild.members[self.bot_user.id] = Member(self.bot_user, gid, [bot_role.id], self.now())
         if self.gateway.sessions:
-            for data_json in self._guild_create_payloads(Intent.GUILDS, only=guild):
+            for data_json in self._guild_create_payloads(Intent.GUILDS, [guild]):
                 self.gateway.emit("GUILD_CREATE", data_json=data_json, guild_id=gid)
         return guild
 
@@ -518,9 +521,11 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
             self.bot_user, self.application_id, list(self.guilds), session_id, self.gateway_url
         )
 
-    def _guild_create_payloads(self, intents: int, only: Guild | None = None) -> list[str]:
+    def _guild_create_payloads(self, intents: int, guilds: Iterable[Guild] | None = None) -> list[str]:
+        """GUILD_CREATE for ``guilds`` (default: every guild), encoded; with the members intent the member
+        list of guilds up to the large threshold (as Discord sends it), else the bot and the owner."""
         out = []
-        for guild in [only] if only else list(self.guilds.values()):
+        for guild in list(self.guilds.values()) if guilds is None else guilds:
             count = len(guild.members)
             if intents & Intent.GUILD_MEMBERS and count <= LARGE_THRESHOLD:
                 members = list(guild.members.values())
