@@ -5,7 +5,7 @@ under Discord's global limit (50 requests/s per bot, enforced by the local Disco
 Reported: the time until the last post against the least time the global limit allows for the
 requests the herd needed (target: within 1.5x), the global 429s per process (target: at most 1),
 that every question was posted exactly once, and that the late flags match when posts went out.
-Needs a PostgreSQL server: ``--database-url`` or ``HEARTH_TEST_POSTGRES_URL`` (``.ci/postgres start
+Needs a PostgreSQL server: ``--database-url`` or ``HEARTH_BENCH_POSTGRES_URL`` (``.ci/postgres start
 DIR`` prints one); the bench works in a schema of its own and drops it afterwards.
 Run: ``python -m bench.herd [--guilds 2000] [--limit 50] [--late-after 90]``.
 """
@@ -25,10 +25,13 @@ async def main() -> int:
     parser.add_argument("--guilds", type=int, default=2000)
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--late-after", type=int, default=90, help="late_after_seconds (Hearth's default)")
-    parser.add_argument("--database-url", default=os.environ.get("HEARTH_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("HEARTH_BENCH_POSTGRES_URL") or os.environ.get("HEARTH_TEST_POSTGRES_URL"),
+    )
     args = parser.parse_args()
     if not args.database_url:
-        print("bench.herd needs PostgreSQL: --database-url or HEARTH_TEST_POSTGRES_URL", file=sys.stderr)
+        print("bench.herd needs PostgreSQL: --database-url or HEARTH_BENCH_POSTGRES_URL", file=sys.stderr)
         return 2
     import asyncpg
 

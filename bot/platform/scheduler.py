@@ -188,7 +188,12 @@ class Scheduler:
                 return False
             await job()
             await self.repo.set_last_housekeeping(job_id, now_ms)
+            log.info("housekeeping %s ran (once across processes)", job_id)
             return True
+
+    @property
+    def housekeeping_jobs(self) -> list[str]:
+        return list(self._housekeeping)
 
     async def stop(self) -> None:
         """Stop waking up, and let a sweep already posting finish before the bot disconnects."""
