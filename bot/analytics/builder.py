@@ -28,9 +28,12 @@ FINAL_AFTER = timedelta(days=15)
 class ReportBuilder:
     """Computes figures for one scope, caching base sets and post figures within one report."""
 
-    def __init__(self, repo: AnalyticsRepository, scope: Scope) -> None:
+    def __init__(self, repo: AnalyticsRepository, scope: Scope, *, as_of: bool = False) -> None:
+        """``as_of``: the scope's ``now`` is an instant in the past and what was recorded after it is
+        left out (the previous period of a period in progress, compared like for like)."""
         self.repo = repo
         self.scope = scope
+        self.as_of = as_of
         self._base_sets: dict[int, set[int]] = {}
         self._posts: dict[int, m.PostFigures] = {}
         self._weeks: dict[int, PeriodFigures] = {}
@@ -51,17 +54,18 @@ class ReportBuilder:
         start = await self.recording_start()
         missing = [p for p in posts if p.id not in self._posts]
         cached = await self.repo.post_rollups(s.guild_id, [p.id for p in missing], s.excl_key)
+        cut = s.now_ms if self.as_of else None
         live: list[PostRow] = []
         for p in missing:
             row = cached.get(p.id)
-            if row is not None and row.final:
+            if row is not None and row.final and (cut is None or p.posted_at + m.RESPONSE_WINDOW_MS <= cut):
                 self._posts[p.id] = _post(p, row.responders, row.base, row.first_response_ms, start)
             else:
                 live.append(p)
         if live:
             responders = await self.repo.responders(s.guild_id, [p.id for p in live], s.excluded)
             for p in live:
-                window = m.window_responders(responders[p.id], p.posted_at)
+                window = m.window_responders(_before(responders[p.id], cut), p.posted_at)
                 base = await self._rolled_base(p.local_day, set(window))
                 if base is None:
                     base = m.active_base(await self._base_set(p.local_day), window)
@@ -69,7 +73,7 @@ class ReportBuilder:
         if missing:
             sharers = await self.repo.sharers(s.guild_id, [p.id for p in missing], s.excluded)
             for p in missing:
-                count = len(m.window_responders(sharers[p.id], p.posted_at))
+                count = len(m.window_responders(_before(sharers[p.id], cut), p.posted_at))
                 if count:
                     self._posts[p.id] = dataclasses.replace(self._posts[p.id], sharers=count)
         return [self._posts[p.id] for p in posts]
@@ -102,9 +106,17 @@ class ReportBuilder:
             return PeriodFigures(period.first_day, period.last_day, through), []
         since_ms = s.midnight_ms(period.start)
         until_ms = s.midnight_ms(date.fromordinal(through) + timedelta(days=1))
+        # As of an instant (``as_of``): its day counts up to the instant only, from raw activities.
+        cut = s.now_ms if self.as_of and through == s.today.toordinal() else None
+        day_ms = s.midnight_ms(date.fromordinal(through))
+        if cut is not None:
+            until_ms = cut
         posts = await self.post_figures(await self.repo.posts_between(g, since_ms, until_ms))
 
-        sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
+        if cut is None:
+            sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
+        else:
+            sums = await self.repo.member_sums_until(g, period.first_day, through - 1, day_ms, cut, s.excluded)
         prev = period.previous()
         previously = await self.repo.active_members(g, prev.first_day, prev.last_day, s.excluded)
         back = m.returning(previously, set(sums))
@@ -112,8 +124,17 @@ class ReportBuilder:
         window28 = list(range(through - 27, through + 1))
         # Stickiness: mean DAU over the last 28 days on or after recording start (METRICS v2).
         days = [d for d in window28 if start is None or d >= start] or window28
-        rolled = await self.repo.day_rollups(g, window28[0], through, s.excl_key)
-        if len(rolled) == len(window28):  # every day of the 28 rolled up with today's opt-outs
+        rolled = await self.repo.day_rollups(g, window28[0], through, s.excl_key) if cut is None else {}
+        if cut is not None:  # the 27 days before from the rollups, the instant's day up to it from raw rows
+            before = await self.repo.day_rollups(g, window28[0], through - 1, s.excl_key)
+            if len(before) == len(window28) - 1:
+                daily = {d: r.dau for d, r in before.items()}
+            else:
+                daily = await self.repo.daily_active(g, window28[0], through - 1, s.excluded)
+            mau, wau, daily[through] = await self.repo.distinct_active_until(
+                g, (window28[0], through - 6, through), through - 1, day_ms, cut, s.excluded
+            )
+        elif len(rolled) == len(window28):  # every day of the 28 rolled up with today's opt-outs
             daily = {d: r.dau for d, r in rolled.items()}
             mau, wau = rolled[through].mau, rolled[through].wau
         else:
@@ -133,7 +154,12 @@ class ReportBuilder:
             if through == s.today.toordinal() and s.member_count is not None
             else await self.repo.latest_member_count(g, until_ms)
         )
-        pairs, mutual = await self.repo.reply_pair_counts(g, period.first_day, through, s.excluded)
+        if cut is None:
+            pairs, mutual = await self.repo.reply_pair_counts(g, period.first_day, through, s.excluded)
+        else:
+            pairs, mutual = await self.repo.reply_pair_counts_until(
+                g, period.first_day, through - 1, day_ms, cut, s.excluded
+            )
         figures = PeriodFigures(
             first_day=period.first_day,
             last_day=period.last_day,
@@ -170,6 +196,7 @@ class ReportBuilder:
             established_posts=sum(1 for p in posts if p.established),
             reach_median=m.reach_median(posts),
             partial=through == s.today.toordinal() and through <= period.last_day,
+            compared_through_ms=cut,
         )
         return figures, posts
 
@@ -253,6 +280,11 @@ class ReportBuilder:
                 figures = await self.week(w)
             found.append(figures)
         return found
+
+
+def _before(members: list[tuple[int, int]], cut_ms: int | None) -> list[tuple[int, int]]:
+    """(member, first time) pairs recorded before the instant (all of them without one)."""
+    return members if cut_ms is None else [(member, at) for member, at in members if at < cut_ms]
 
 
 def _post(p: PostRow, responders: int, base: int, first_ms: int | None, start: int | None) -> m.PostFigures:

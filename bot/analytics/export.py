@@ -21,7 +21,7 @@ WEEK_COLUMNS = (
     "communicators", "communicator_share", "replies", "member_replies", "member_reply_share", "pairs", "returning",
     "previously_active", "returning_share", "joins", "leaves", "net", "member_count", "activated",
     "activation_base", "activation", "retained", "retention_base", "retention",
-    "warming_up", "established_posts", "reach_median", "mutual_pairs",
+    "warming_up", "established_posts", "reach_median", "mutual_pairs", "partial",
 )
 
 
@@ -76,10 +76,15 @@ def week_row(figures: PeriodFigures) -> list[Any]:
 
 
 def weeks_csv(report: Report) -> str:
-    rows = [week_row(h) for h in report.history]
+    """The 8 weeks before, then the week itself; a week in progress (``partial``) is followed by the
+    previous week up to the same local time, the row its changes are computed against, with the
+    instant in ``compared_through_local``."""
+    rows = [[*week_row(h), ""] for h in report.history]
     if report.period.is_week:
-        rows.append(week_row(report.figures))
-    return _csv(("week_start", *WEEK_COLUMNS), rows)
+        rows.append([*week_row(report.figures), ""])
+        if report.figures.partial and report.previous.compared_through_ms is not None:
+            rows.append([*week_row(report.previous), local_time(report.previous.compared_through_ms, report.timezone)])
+    return _csv(("week_start", *WEEK_COLUMNS, "compared_through_local"), rows)
 
 
 def csv_files(report: Report) -> dict[str, str]:
@@ -158,10 +163,14 @@ def report_json(report: Report) -> dict[str, Any]:
         "warming_up": report.figures.warming_up,
         "figures": figures_dict(report.figures),
         "previous": figures_dict(report.previous),
+        "compared_with": report.headlines[0].compared_with if report.headlines else "previous",
+        "previous_through": None if report.previous.compared_through_ms is None
+        else local_time(report.previous.compared_through_ms, tz),
         "history": [figures_dict(h) for h in report.history],
         "headlines": [
             {"key": h.spec.key, "name": h.name, "side": h.spec.side, "unit": h.spec.unit, "value": h.value,
-             "previous": h.previous, "change": h.change, "warming_up": h.warming_up, "shown_as": h.shown_as}
+             "previous": h.previous, "change": h.change, "warming_up": h.warming_up, "shown_as": h.shown_as,
+             "compared_with": h.compared_with}
             for h in report.headlines
         ],
         "weaker_side": None if report.weaker is None else {

@@ -150,6 +150,7 @@ class Headline:
     history: list[float | None]  # the 8 weeks before the period's week, oldest first
     warming_up: bool = False  # the period is within the guild's first 28 recorded days
     shown_as: str | None = None  # "reach": no established post yet, so the headline shows reach
+    compared_with: str = "previous"  # a period in progress: "the same time last week" (METRICS v2)
 
     @property
     def name(self) -> str:

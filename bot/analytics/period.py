@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from bot.core.localtime import occurrence_at, zone
 
 PERIOD_CHOICES = ("week", "last week", "28 days", "90 days")
 
@@ -37,6 +39,20 @@ class Period:
     def previous(self) -> Period:
         delta = timedelta(days=self.days)
         return Period(self.start - delta, self.end - delta, f"before {self.label}")
+
+
+def same_time_before(now: datetime, tz: str, days: int) -> datetime:
+    """The same local weekday and wall-clock time ``days`` local days before ``now`` (DST-correct):
+    where a period in progress is compared with its previous period (METRICS v2 "Partial weeks")."""
+    local = now.astimezone(zone(tz))
+    return occurrence_at(local.date() - timedelta(days=days), local.time().replace(tzinfo=None), tz)
+
+
+def comparison_label(period: Period) -> str:
+    """How a period in progress is compared, as the report says it."""
+    if period.is_week:
+        return "the same time last week"
+    return f"the previous {period.days} days up to the same time"
 
 
 def week_of(day: date) -> Period:

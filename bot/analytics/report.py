@@ -9,6 +9,7 @@ in ``sections.py``; pure arithmetic in ``metrics.py``; SQL in ``bot/storage/anal
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
@@ -26,7 +27,7 @@ from bot.analytics.model import (
     Report,
     WeeklyReport,
 )
-from bot.analytics.period import PERIOD_CHOICES, Period, parse_period, week_of
+from bot.analytics.period import PERIOD_CHOICES, Period, comparison_label, parse_period, same_time_before, week_of
 from bot.analytics.scope import Scope, exclusion_key
 from bot.analytics.weaker_side import weaker_side
 from bot.storage.analytics import AnalyticsRepository
@@ -77,7 +78,16 @@ async def build_report(
         )
     else:
         figures, posts = await b.period(period)
-    if period.is_week:
+    compared_with = "previous"
+    if figures.partial:
+        # METRICS v2 "Partial weeks": the period in progress against its previous period up to the
+        # same local weekday and time, never against a complete one; and the report says so.
+        until = same_time_before(now, tz, period.days)
+        past = ReportBuilder(repo, dataclasses.replace(scope, now=until, member_count=None), as_of=True)
+        previous, _ = await past.period(period.previous())
+        figures = dataclasses.replace(figures, compared_through_ms=scope.now_ms)
+        compared_with = comparison_label(period)
+    elif period.is_week:
         previous = await b.week(period.start - timedelta(days=7))
     else:
         previous, _ = await b.period(period.previous())
@@ -89,7 +99,8 @@ async def build_report(
     )
 
     def headlines_of(week: PeriodFigures, before: PeriodFigures, past: list[PeriodFigures]) -> list[Headline]:
-        found = [headline(spec, week, before, past) for spec in HEADLINES]
+        versus = compared_with if week is figures else "previous"
+        found = [dataclasses.replace(headline(spec, week, before, past), compared_with=versus) for spec in HEADLINES]
         if voice_figures.surveys:  # NPS "where measured": the latest survey closed by each week's end
             found.append(
                 Headline(
@@ -97,6 +108,7 @@ async def build_report(
                     voice.nps_as_of(voice_figures, week.last_day),
                     voice.nps_as_of(voice_figures, before.last_day),
                     [None if h.warming_up else voice.nps_as_of(voice_figures, h.last_day) for h in past],
+                    compared_with=versus,
                 )
             )
         return found

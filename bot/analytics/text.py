@@ -24,10 +24,10 @@ def _change(h: Headline) -> str:
     if h.change is None:
         return ""
     if h.spec.unit == "min":
-        return f" ({h.change:+.0f} min vs previous)"
+        return f" ({h.change:+.0f} min vs {h.compared_with})"
     if h.spec.unit == "nps":
-        return f" ({h.change * 100:+.0f} points vs previous)"
-    return f" ({h.change * 100:+.1f} pts vs previous)"
+        return f" ({h.change * 100:+.0f} points vs {h.compared_with})"
+    return f" ({h.change * 100:+.1f} pts vs {h.compared_with})"
 
 
 def headline_value(h: Headline) -> str:
@@ -64,12 +64,24 @@ def group_line(g: m.GroupRate) -> str:
     return text
 
 
+def partial_note(r: Report) -> str:
+    """What a period in progress is compared with (METRICS v2 "Partial weeks": say so)."""
+    through = local_time(r.previous.compared_through_ms or 0, r.timezone)
+    shown = f"{through[:10]} {through[11:16]}"
+    return (
+        f"*In progress: changes compare it with {r.headlines[0].compared_with} (the previous period up to "
+        f"{shown}), not with a complete one.*"
+    )
+
+
 def overview(r: Report) -> list[str]:
     f, p = r.figures, r.previous
     lines = [f"**{r.period.label}** ({r.period.start} – {r.period.end}, {r.timezone})", "", "**Optimization**"]
     by_key = {h.spec.key: h for h in r.headlines}
     if f.warming_up:
         lines[0] += WARMING
+    if f.partial and p.compared_through_ms is not None:
+        lines.insert(1, partial_note(r))
     part = by_key["participation_median"]
     if part.shown_as == "reach":
         lines.append(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.core.settings import Settings, load_settings
 from bot.storage import Database, DatabaseUrl
-from bot.storage.database import DatabaseUrlError, available_migrations
+from bot.storage.database import DatabaseTooNew, DatabaseUrlError
 
 Handler = Callable[[argparse.Namespace], int]
 Subcommands = argparse._SubParsersAction  # type: ignore[type-arg]
@@ -73,11 +73,14 @@ def with_database(
             return fail(str(exc))
         try:
             if read_only:
-                newest = available_migrations()[-1].version
-                if await db.version() != newest:
+                try:
+                    pending = await db.pending_migrations()
+                except DatabaseTooNew as exc:
+                    return fail(str(exc))
+                if pending:
                     return fail(
-                        f"{url} is at schema version {await db.version()}, this Hearth reads {newest}: "
-                        "run `hearth db upgrade` first"
+                        f"{url} lacks migration{'s' if len(pending) > 1 else ''} "
+                        f"{', '.join(m.name for m in pending)}: run `hearth db upgrade` first"
                     )
             else:
                 await db.migrate()

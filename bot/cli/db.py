@@ -13,7 +13,7 @@ from bot.core.clock import SystemClock
 from bot.core.progress import Progress, terminal
 from bot.storage import Database, DatabaseUrl
 from bot.storage.analytics import AnalyticsRepository
-from bot.storage.database import DatabaseUrlError
+from bot.storage.database import DatabaseTooNew, DatabaseUrlError, MigrationError, available_migrations
 from bot.storage.guilds import GuildRepository
 from bot.storage.transfer import BATCH_ROWS, CopyError, backup, copy_database
 
@@ -48,10 +48,15 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         try:
             applied = await db.migrate()
             version = await db.version()
+        except (DatabaseTooNew, MigrationError) as exc:
+            return fail(str(exc))
         finally:
             await db.close()
-        done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
+        names = {m.version: m.name for m in available_migrations(db.engine)}
+        done = f"applied {len(applied)}" if applied else "already up to date"
         print(f"{path}: schema version {version} ({done})")
+        for number in applied:
+            print(f"  applied {names[number]}")
         return 0
 
     return asyncio.run(upgrade())

@@ -18,6 +18,7 @@ from cryptography import fernet
 from bot.dashboard import api, pages
 from bot.dashboard.backend import Backend
 from bot.dashboard.config import DashboardConfig
+from bot.dashboard.formats import TEMPLATE_GLOBALS
 from bot.dashboard.oauth import OAuthClient, OAuthFailed
 from bot.dashboard.security import (
     BACKEND,
@@ -27,6 +28,7 @@ from bot.dashboard.security import (
     add_headers,
     check_csrf,
     csrf_token,
+    login_stamp,
     safe_next,
     session_of,
     user_of,
@@ -141,15 +143,17 @@ async def callback(request: web.Request) -> web.StreamResponse:
     session.invalidate()  # a fresh session at login: nothing from before survives
     fresh = await aiohttp_session.new_session(request)
     fresh.update({"uid": str(who.user_id), "name": who.name, "token": who.access_token,
-                  "csrf": secrets.token_urlsafe(24)})
+                  "csrf": secrets.token_urlsafe(24), "at": login_stamp(request), "sid": secrets.token_urlsafe(18)})
     raise web.HTTPFound(target)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
     session = await session_of(request)
-    token = session.get("token")
+    token, sid, at = session.get("token"), session.get("sid"), session.get("at")
     session.invalidate()
+    if isinstance(sid, str) and isinstance(at, int):
+        await request.app[BACKEND].log_out(sid, at + SESSION_MAX_AGE)  # type: ignore[attr-defined]
     if isinstance(token, str) and token:
         await request.app[OAUTH].revoke(token)  # type: ignore[attr-defined]
     raise web.HTTPSeeOther("/")
@@ -166,7 +170,8 @@ def build_app(backend: Backend, config: DashboardConfig, api_base: str) -> web.A
     ))
     # The session middleware runs outside the guard, so refusals still save the session.
     app.middlewares.reverse()
-    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.dashboard", "templates"), autoescape=True)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bot.dashboard", "templates"), autoescape=True)
+    env.globals.update(TEMPLATE_GLOBALS)
     r = app.router
     r.add_get("/", index)
     r.add_get("/login", login)

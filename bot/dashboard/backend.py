@@ -8,6 +8,8 @@ moderator the same way, and answer with the same wording.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -24,12 +26,16 @@ from bot.core.settings import Settings
 from bot.dashboard.rights import BotCacheFacts, RestFacts, Rights
 from bot.features.experiments.model import InvalidExperiment
 from bot.features.experiments.service import ExperimentService
+from bot.features.feedback.rules import STATUS_LABELS
 from bot.platform.privacy import PrivacyService
 from bot.platform.scheduler import Scheduler
 from bot.storage import Database
-from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
+from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
+from bot.storage.dashboard_sessions import LogoutRepository
 from bot.storage.experiments import ExperimentRepository
+from bot.storage.feedback import FeedbackRepository
 from bot.storage.guilds import GuildRepository
+from bot.storage.post_texts import PostText, PostTextRepository
 from bot.storage.questions import QuestionRepository
 from bot.storage.schedules import ScheduleRepository, ScheduleRow
 
@@ -57,7 +63,9 @@ class Backend:
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
     report_cache_seconds: float = 30.0  # a report is reused this long (rights are never cached here)
     monotonic: Callable[[], float] = time.monotonic
-    _reports: dict[tuple[int, str], tuple[float, Report]] = field(default_factory=dict)
+    _reports: dict[tuple[int, str], tuple[float, tuple[Report, dict[str, Any]]]] = field(default_factory=dict)
+    _building: dict[tuple[int, str], asyncio.Future[tuple[Report, dict[str, Any]]]] = field(default_factory=dict)
+    _generations: dict[int, int] = field(default_factory=dict)
 
     async def close(self) -> None:
         for close in self.closers:
@@ -69,10 +77,36 @@ class Backend:
 
     async def report(self, guild_id: int, period: str = DEFAULT_PERIOD) -> Report:
         """The report of ``period``; the same one for ``report_cache_seconds`` (writes clear it)."""
+        return (await self._report_and_json(guild_id, period))[0]
+
+    async def _report_and_json(self, guild_id: int, period: str) -> tuple[Report, dict[str, Any]]:
+        """The cached (report, report_json) pair, or one build shared by every request that asks meanwhile:
+        50 moderators opening pages as the cache expires cost one build, not 50. While that build runs, a
+        report that expired less than ``report_cache_seconds`` ago is still answered (so no page waits for
+        a rebuild, and none is more than twice the cache time old); after a write there is none to answer."""
         key = (guild_id, period)
         hit = self._reports.get(key)
-        if hit is not None and hit[0] > self.monotonic():
+        now = self.monotonic()
+        if hit is not None and hit[0] > now:
             return hit[1]
+        task = self._building.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._build(key, self._generations.get(guild_id, 0)))
+            self._building[key] = task
+            task.add_done_callback(functools.partial(self._built, key))
+        if hit is not None and hit[0] + self.report_cache_seconds > now:
+            return hit[1]
+        return await asyncio.shield(task)  # a client that goes away cancels its wait, not the build
+
+    def _built(self, key: tuple[int, str], task: asyncio.Future[Any]) -> None:
+        if self._building.get(key) is task:
+            del self._building[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: waiters that left must not make asyncio log it
+
+    async def _build(self, key: tuple[int, str], generation: int) -> tuple[Report, dict[str, Any]]:
+        """One report; kept only if no write cleared the guild's reports since it was asked for."""
+        guild_id, period = key
         if self.flush is not None:
             await self.flush()
         try:
@@ -82,34 +116,65 @@ class Backend:
             )
         except ReportUnavailable as exc:
             raise ActionRefused(str(exc)) from exc
-        if self.report_cache_seconds > 0:
+        built = (report, report_json(report))
+        if self.report_cache_seconds > 0 and self._generations.get(guild_id, 0) == generation:
             if len(self._reports) > 1_000:
                 self._reports.clear()
-            self._reports[key] = (self.monotonic() + self.report_cache_seconds, report)
-        return report
+            self._reports[key] = (self.monotonic() + self.report_cache_seconds, built)
+        return built
+
+    # -- sessions -------------------------------------------------------------------------------------
+    async def logged_out(self, session_id: str) -> bool:
+        return await LogoutRepository(self.db).contains(session_id)
+
+    async def log_out(self, session_id: str, until_s: int) -> None:
+        await LogoutRepository(self.db).add(session_id, until_s * 1000, int(self.clock.now().timestamp() * 1000))
 
     def forget_reports(self, guild_id: int) -> None:
+        """After a write: no cached report of the guild, and a build already running is not kept."""
+        self._generations[guild_id] = self._generations.get(guild_id, 0) + 1
         for key in [k for k in self._reports if k[0] == guild_id]:
             del self._reports[key]
+        for key in [k for k in self._building if k[0] == guild_id]:
+            del self._building[key]
 
     async def report_data(self, guild_id: int, period: str = DEFAULT_PERIOD) -> dict[str, Any]:
-        return report_json(await self.report(guild_id, period))
+        """``report_json`` of the report, made once per build (pages only read it)."""
+        return (await self._report_and_json(guild_id, period))[1]
 
     async def csv(self, guild_id: int, period: str = DEFAULT_PERIOD) -> dict[str, str]:
         return csv_files(await self.report(guild_id, period))
 
-    async def post_links(self, guild_id: int, data: dict[str, Any]) -> dict[int, str]:
-        """post id -> the Discord message's URL, for the period's posts."""
+    async def post_details(self, guild_id: int, data: dict[str, Any]) -> dict[int, PostText]:
+        """post id -> where it is in Discord and what it asked (Hearth's own text), for the period's posts."""
         if not data["posts"]:
             return {}
         tz = zone(data["timezone"])
         start = datetime.fromisoformat(data["period"]["start"]).replace(tzinfo=tz)
         end = datetime.fromisoformat(data["period"]["end"]).replace(tzinfo=tz)
-        rows = await PostRepository(self.db).in_range(
+        rows = await PostTextRepository(self.db).in_range(
             guild_id, int(start.astimezone(UTC).timestamp() * 1000), int(end.astimezone(UTC).timestamp() * 1000)
             + 86_400_000,
         )
-        return {r["id"]: f"https://discord.com/channels/{guild_id}/{r['channel_id']}/{r['message_id']}" for r in rows}
+        return {r.post_id: r for r in rows}
+
+    async def feedback_items(self, guild_id: int) -> list[dict[str, Any]]:
+        """What ``/feedback list status:all`` shows moderators, newest first; an anonymous item has no author."""
+        tz = await self.timezone(guild_id)
+        now = self.clock.now()
+        items = await FeedbackRepository(self.db).items(guild_id)
+        named = sorted({i.author_id for i in items if not i.anonymous and i.author_id is not None})
+        names = await self.names(guild_id, named) if named else {}
+        return [
+            {"number": i.number, "kind": i.kind, "status": STATUS_LABELS.get(i.status, i.status), "text": i.body,
+             "reason": i.reason, "upvotes": i.upvotes, "sent": local_time(i.created_at, tz),
+             "age_days": (now - datetime.fromtimestamp(i.created_at / 1000, UTC)).days,
+             "anonymous": i.anonymous,
+             "from": None if i.anonymous or i.author_id is None else names.get(i.author_id),
+             "link": (f"https://discord.com/channels/{guild_id}/{i.review_channel_id}/{i.review_message_id}"
+                      if i.review_channel_id and i.review_message_id else None)}
+            for i in reversed(items)
+        ]
 
     async def names(self, guild_id: int, member_ids: list[int]) -> dict[int, str]:
         out = {}
@@ -190,9 +255,10 @@ class Backend:
         return f"#{schedule.id} {schedule.kind} at {schedule.local_time:%H:%M} {days}{tag}: {nxt}"
 
 
-def from_bot(bot: Any, settings: Settings, token: str, *, rights_cache_seconds: float = 30.0) -> Backend:
+def from_bot(bot: Any, settings: Settings, token: str, *, rights_cache_seconds: float = 30.0,
+             monotonic: Callable[[], float] = time.monotonic) -> Backend:
     """The dashboard served by ``hearth run``: the bot's own services and its live member cache."""
-    rest = RestFacts(settings.discord.api_base, token, ttl=rights_cache_seconds)
+    rest = RestFacts(settings.discord.api_base, token, ttl=rights_cache_seconds, monotonic=monotonic)
     facts = BotCacheFacts(bot, rest)
 
     async def moderator_role(guild_id: int) -> int | None:
@@ -210,9 +276,10 @@ def from_bot(bot: Any, settings: Settings, token: str, *, rights_cache_seconds: 
 
 
 async def standalone(db: Database, settings: Settings, token: str, clock: Clock,
-                     *, rights_cache_seconds: float = 30.0) -> Backend:
-    """``hearth dashboard``: its own view of the database; rights over REST with the bot token."""
-    rest = RestFacts(settings.discord.api_base, token, ttl=rights_cache_seconds)
+                     *, rights_cache_seconds: float = 30.0, monotonic: Callable[[], float] = time.monotonic) -> Backend:
+    """``hearth dashboard``: its own view of the database; rights over REST with the bot token (its cache
+    ages by ``monotonic``, which a test replaces)."""
+    rest = RestFacts(settings.discord.api_base, token, ttl=rights_cache_seconds, monotonic=monotonic)
 
     def guilds() -> GuildRepository:  # read afresh: the bot process may change a guild's settings
         return GuildRepository(db, settings.bot.default_timezone)

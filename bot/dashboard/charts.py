@@ -23,6 +23,9 @@ LAYOUT = {"margin": {"l": 50, "r": 10, "t": 30, "b": 40}, "hovermode": "closest"
           "font": {"family": "system-ui, sans-serif"}, "legend": {"orientation": "h"}}
 
 
+OPEN = 100  # Plotly: a marker symbol + 100 is its hollow form
+
+
 def _pct(value: Any) -> float | None:
     return None if value is None else round(value * 100, 1)
 
@@ -33,11 +36,14 @@ def weeks_of(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def trends(data: dict[str, Any]) -> dict[str, Any]:
+    """The 8-week lines; a week in warm-up (``warming_up``) has a hollow marker and says so on its axis label."""
     weeks = weeks_of(data)
-    x = [w["start"] + (" (warm-up)" if w.get("warm_up") else "") for w in weeks]
+    x = [w["start"] + (" (warm-up)" if w.get("warming_up") else "") for w in weeks]
     series = [
         {"type": "scatter", "mode": "lines+markers", "name": label, "x": x, "y": [_pct(w.get(key)) for w in weeks],
-         "line": {"color": OKABE_ITO[i]}, "marker": {"symbol": i}, "hovertemplate": "%{y}%<extra>" + label + "</extra>"}
+         "line": {"color": OKABE_ITO[i]},
+         "marker": {"symbol": [i + OPEN if w.get("warming_up") else i for w in weeks]},
+         "hovertemplate": "%{y}%<extra>" + label + "</extra>"}
         for i, (key, label) in enumerate(TRENDS)
     ]
     return {"data": series, "layout": {**LAYOUT, "yaxis": {"title": {"text": "%"}, "rangemode": "tozero"}}}

@@ -20,6 +20,7 @@ PAGES = (("", "Overview"), ("posts", "Posts"), ("timing", "Timing"), ("content",
          ("export", "Export"))
 SORTS = ("posted_at", "kind", "tag", "responders", "rate", "reach", "first_response_minutes")
 CSV_KINDS = ("posts", "days", "weeks")
+FEEDBACK_SHOWN = 100
 
 
 def backend_of(request: web.Request) -> Backend:
@@ -81,7 +82,7 @@ async def overview(request: web.Request) -> dict[str, Any]:
 async def posts(request: web.Request) -> dict[str, Any]:
     ctx = await with_report(request, "posts")
     r = ctx["r"]
-    links = await backend_of(request).post_links(ctx["guild_id"], r)
+    details = await backend_of(request).post_details(ctx["guild_id"], r)
     kind, tag = request.query.get("kind", ""), request.query.get("tag", "")
     sort = request.query.get("sort", "posted_at")
     sort = sort if sort in SORTS else "posted_at"
@@ -94,7 +95,7 @@ async def posts(request: web.Request) -> dict[str, Any]:
 
     rows.sort(key=key, reverse=descending)
     shares = {p["post_id"]: p.get("sharers") for p in r["posts"]}
-    ctx.update(rows=rows, links=links, kind=kind, tag=tag, sort=sort, order="desc" if descending else "asc",
+    ctx.update(rows=rows, details=details, kind=kind, tag=tag, sort=sort, order="desc" if descending else "asc",
                kinds=sorted({p["kind"] for p in r["posts"]}), tags=sorted({p["tag"] for p in r["posts"] if p["tag"]}),
                sorts=SORTS, shares=shares)
     return ctx
@@ -105,8 +106,8 @@ async def timing(request: web.Request) -> dict[str, Any]:
     ctx = await with_report(request, "timing")
     r = ctx["r"]
     maps = [("All activity", r["peak"])]
-    if r.get("peak_organic") is not None:
-        maps.append(("Organic activity (not in reply to Hearth's posts)", r["peak_organic"]))
+    if r.get("organic_peak") is not None:
+        maps.append(("Organic activity (not in reply to Hearth's posts)", r["organic_peak"]))
     ctx["maps"] = [
         {"title": title, "chart": charts.heatmap(peak, title), "grid": charts.heat_grid(peak),
          "top": max(peak.values(), default=0)}
@@ -161,6 +162,8 @@ async def voice(request: web.Request) -> dict[str, Any]:
     if voice:
         ctx["flow_chart"] = charts.feedback_flow(voice["weeks"])
         ctx["nps_chart"] = charts.nps_trend(voice["surveys"])
+    items = await backend_of(request).feedback_items(ctx["guild_id"])
+    ctx["items"], ctx["more_items"] = items[:FEEDBACK_SHOWN], max(0, len(items) - FEEDBACK_SHOWN)
     return ctx
 
 

@@ -63,10 +63,28 @@ async def session_of(request: web.Request) -> aiohttp_session.Session:
     return await aiohttp_session.get_session(request)
 
 
+def login_stamp(request: web.Request) -> int:
+    """When a login happens, by the backend's clock (the system clock, or a test's): stored in the session."""
+    return int(request.app[BACKEND].clock.now().timestamp())  # type: ignore[attr-defined]
+
+
 async def user_of(request: web.Request) -> int | None:
+    """The logged-in member, or None; a session older than SESSION_MAX_AGE by the backend's clock is cleared.
+
+    The cookie's own max-age and the encryption's TTL use the system clock too; this check is the one a
+    test can move past (FakeClock), and the one that holds if a browser keeps a cookie past its expiry.
+    A session ended by logout is refused even if a copy of its cookie comes back."""
     session = await session_of(request)
     uid = session.get("uid")
-    return int(uid) if isinstance(uid, str) and uid.isdigit() else None
+    if not isinstance(uid, str) or not uid.isdigit():
+        return None
+    at, sid = session.get("at"), session.get("sid")
+    now = login_stamp(request)
+    if (not isinstance(at, int) or not at - 60 <= now < at + SESSION_MAX_AGE or not isinstance(sid, str)
+            or await request.app[BACKEND].logged_out(sid)):  # type: ignore[attr-defined]
+        session.invalidate()
+        return None
+    return int(uid)
 
 
 def csrf_token(session: aiohttp_session.Session) -> str:

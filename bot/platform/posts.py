@@ -50,6 +50,8 @@ class PostService:
             self._by_message[(row["guild_id"], row["message_id"])] = row["id"]
             if row["thread_id"]:
                 self._by_thread[(row["guild_id"], row["thread_id"])] = row["id"]
+        for row in await self._repo.part_index():
+            self._by_message[(row["guild_id"], row["message_id"])] = row["post_id"]
 
     async def register(
         self,
@@ -97,6 +99,15 @@ class PostService:
         if thread_id:
             self._by_thread[(guild_id, thread_id)] = post_id
         return Post(post_id, guild_id, kind, channel_id, message_id, moment, tag, thread_id, schedule_id, ref_id)
+
+    async def add_part(
+        self, post: Post, message_id: int, part: int, *, tag: str | None = None, posted_at: datetime | None = None
+    ) -> None:
+        """Another message of ``post`` (a trivia round's next question): what members do on it
+        counts for the post, which stays one post (METRICS v2: a trivia round is one post)."""
+        moment = posted_at or self._clock.now()
+        await self._repo.add_part(post.guild_id, post.id, message_id, part, tag, to_ms(moment))
+        self._by_message[(post.guild_id, message_id)] = post.id
 
     async def attach_thread(self, guild_id: int, post_id: int, thread_id: int) -> None:
         await self._repo.set_thread(guild_id, post_id, thread_id)

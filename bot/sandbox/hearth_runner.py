@@ -10,6 +10,7 @@ from bot.app import Hearth, hearth_for
 from bot.core.clock import Clock
 from bot.core.settings import Settings
 from bot.sandbox.localdiscord import LocalDiscord
+from bot.sandbox.localdiscord.interactions import WAIT
 from bot.sandbox.localdiscord.testing import BotRunner
 
 FAST_READY = 0.05  # seconds discord.py waits after the last GUILD_CREATE
@@ -33,7 +34,7 @@ async def start_hearth(
     options.setdefault("guild_ready_timeout", FAST_READY)
     bot = hearth_for(settings, clock=clock, **options)
     runner = await BotRunner(server, bot).start()
-    await asyncio.wait_for(bot.caught_up.wait(), timeout=10)
+    await asyncio.wait_for(bot.caught_up.wait(), timeout=WAIT)
     return bot, runner
 
 
@@ -45,7 +46,7 @@ async def settle(server: LocalDiscord, bot: Hearth) -> None:
     session = server.gateway.sessions.get(ws.session_id) if ws is not None and ws.session_id else None
     if session is not None:
         target = session.seq
-        await server.wait_until(lambda: (bot.ws.sequence or 0) >= target, timeout=10)
+        await server.wait_until(lambda: (bot.ws.sequence or 0) >= target, timeout=WAIT)
     for _ in range(3):  # listeners run as tasks scheduled by the dispatch
         await asyncio.sleep(0)
     await bot.recorder.flush()

@@ -515,7 +515,7 @@ class Sandbox:
         custom_id = (enter or buttons)[min(int(choice * len(enter or buttons)), len(enter or buttons) - 1)]
         result = await s.click(member, post, custom_id)
         try:
-            await result.response(timeout=5)
+            await result.response()
         except TimeoutError:
             self.stats.failed.append(f"no answer to {custom_id}")
             return 0
@@ -538,21 +538,21 @@ class Sandbox:
             return 0
         result = await self.server.click(member, post, custom_id)
         try:
-            await result.response(timeout=5)
+            await result.response()
         except TimeoutError:
             self.stats.failed.append(f"no answer to {custom_id}")
             return 0
         if result.modal is not None:
             comment = rng.choice(PULSE_COMMENTS) if rng.random() < 0.25 else ""
             submitted = await self.server.submit_modal(member, result, {"hearth:pulse:comment": comment})
-            await submitted.response(timeout=5)
+            await submitted.response()
         return CLICKED
 
     async def _member_command(self, member: Member, name: str, **options: Any) -> str | None:
         """A member's own slash command (not printed); its answer's text, or None without an answer."""
         result = await self.server.run_command(member, self.general, name, options)
         try:
-            text = await result.text(timeout=5)
+            text = await result.text()
         except TimeoutError:
             self.stats.failed.append(f"no answer to /{name}")
             return None
@@ -583,7 +583,7 @@ class Sandbox:
         msg, custom_id = options[min(int(choice**1.3 * len(options)), len(options) - 1)]
         result = await self.server.click(member, msg, custom_id)
         try:
-            await result.response(timeout=5)
+            await result.response()
         except TimeoutError:
             self.stats.failed.append(f"no answer to {custom_id}")
             return 0
@@ -604,7 +604,7 @@ class Sandbox:
             guess = min(max(guess, low), high)
             result = await self.server.click(member, post, by_number[guess])
             try:
-                await result.response(timeout=5)
+                await result.response()
             except TimeoutError:
                 self.stats.failed.append(f"no answer to {by_number[guess]}")
                 return 0

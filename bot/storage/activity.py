@@ -265,6 +265,25 @@ class PostRepository:
     async def link_index(self) -> Iterable[Any]:
         return await self._db.fetchall("SELECT id, guild_id, message_id, thread_id FROM posts")
 
+    async def add_part(
+        self, guild_id: int, post_id: int, message_id: int, part: int, tag: str | None, posted_at_ms: int
+    ) -> None:
+        """A message that belongs to a post (a trivia round's question): responses to it are the post's."""
+        await self._db.execute(
+            "INSERT INTO post_parts (guild_id, message_id, post_id, part, tag, posted_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (guild_id, message_id) DO NOTHING",
+            (guild_id, message_id, post_id, part, tag, posted_at_ms),
+        )
+
+    async def part_index(self) -> Iterable[Any]:
+        return await self._db.fetchall("SELECT post_id, guild_id, message_id FROM post_parts")
+
+    async def parts(self, guild_id: int, post_id: int) -> list[Any]:
+        return await self._db.fetchall(
+            "SELECT message_id, part, tag, posted_at FROM post_parts WHERE guild_id = ? AND post_id = ? ORDER BY part",
+            (guild_id, post_id),
+        )
+
     async def first_posted_at(self, guild_id: int) -> int | None:
         """When Hearth first posted in the guild (epoch ms), or None before its first post."""
         return await self._db.fetchval("SELECT MIN(posted_at) FROM posts WHERE guild_id = ?", (guild_id,))

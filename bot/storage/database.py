@@ -9,11 +9,17 @@ SQLite has one writer, so a process opens one connection and transactions take t
 asyncio lock. PostgreSQL gets a small pool; inside ``transaction()`` every query of the task
 goes to the transaction's connection.
 
-Migrations are ``migrations/NNNN_name.sql`` files applied in order, each in one transaction
-together with the new version, so a failed migration leaves the database as it was. SQLite keeps
-the version in ``PRAGMA user_version``, PostgreSQL in the ``hearth_schema`` table. On PostgreSQL a
-file is translated by ``dialect.postgres_ddl`` unless ``migrations/postgresql/`` has its own
-version of it (where the semantics differ, like the rollup triggers).
+Migrations are ``migrations/NNNN_name.sql`` files, each applied in one transaction together with
+its row in ``schema_migrations`` (number, file name, time applied), so a failed migration leaves
+the database as it was. The set of applied migrations is what counts: a database that lacks a
+lower-numbered migration (a development database made between two landings) gets it, in order,
+and one that holds a migration this Hearth does not know is refused. The highest applied number
+is also kept, as before, in SQLite's ``PRAGMA user_version`` or PostgreSQL's ``hearth_schema``
+table, so an older Hearth still refuses a newer database with a clear message; a database from
+before ``schema_migrations`` is taken to hold every migration up to that number, and they are
+recorded on its first upgrade. On PostgreSQL a file is translated by ``dialect.postgres_ddl``
+unless ``migrations/postgresql/`` has its own version of it (where the semantics differ, like the
+rollup triggers).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -44,6 +51,13 @@ CONNECTION_PRAGMAS = dialect.SQLITE_PRAGMAS  # the name the benchmarks import
 READ_ONLY_PRAGMAS = ("PRAGMA busy_timeout = 5000", "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536")
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 ENGINES = ("sqlite", "postgresql")
+MIGRATIONS_TABLE = "schema_migrations"
+LEGACY_VERSION_TABLE = "hearth_schema"  # PostgreSQL's highest applied number, kept for older Hearths
+SCHEMA_TABLES = (MIGRATIONS_TABLE, LEGACY_VERSION_TABLE)  # bookkeeping, not Hearth's data
+CREATE_MIGRATIONS_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, "
+    "applied_at BIGINT)"  # NULL: applied before the set was tracked
+)
 
 
 class MigrationError(RuntimeError):
@@ -151,6 +165,11 @@ def available_migrations(engine: str = "sqlite") -> list[Migration]:
     return found
 
 
+def _now_ms() -> int:
+    """When a migration was applied (bookkeeping for operators, not Hearth's clock)."""
+    return int(time.time() * 1000)
+
+
 def latest_version() -> int:
     migrations = available_migrations()
     return migrations[-1].version if migrations else 0
@@ -207,37 +226,80 @@ class Database(ABC):
 
     # -- schema ---------------------------------------------------------------------------
     @abstractmethod
-    async def version(self) -> int: ...
+    async def _legacy_version(self) -> int:
+        """The highest applied number as Hearths before ``schema_migrations`` kept it (0: none)."""
+
+    @abstractmethod
+    async def _tracked(self) -> dict[int, str] | None:
+        """``schema_migrations`` as {number: file name}; None when the table does not exist."""
+
+    @abstractmethod
+    async def _record_untracked(self, migrations: list[Migration]) -> None:
+        """Create ``schema_migrations`` holding ``migrations`` (applied before tracking), in one transaction."""
 
     @abstractmethod
     async def _apply(self, migration: Migration) -> bool:
-        """Apply one migration with its version in one transaction; False if another process did it."""
+        """Apply one migration with its row and the highest number in one transaction; False if
+        another process did it."""
+
+    async def applied_migrations(self) -> dict[int, str]:
+        """{number: file name} of every migration the database holds. A database from before the
+        set was tracked holds every migration up to its version (an unknown number among them is
+        listed as ``NNNN (unknown)``); nothing is written, so this works read-only."""
+        tracked = await self._tracked()
+        if tracked is not None:
+            return tracked
+        legacy = await self._legacy_version()
+        assumed = {m.version: m.name for m in available_migrations(self.engine) if m.version <= legacy}
+        if legacy and legacy not in assumed:
+            assumed[legacy] = f"{legacy:04d} (unknown)"
+        return assumed
+
+    async def version(self) -> int:
+        """The highest applied migration number (0 for an empty database)."""
+        return max(await self.applied_migrations(), default=0)
+
+    async def pending_migrations(self) -> list[Migration]:
+        """The known migrations the database lacks, oldest first; raises ``DatabaseTooNew`` when it
+        holds one this Hearth does not know (a newer Hearth's, or another build's with that number)."""
+        known = available_migrations(self.engine)
+        names = {m.version: m.name for m in known}
+        applied = await self.applied_migrations()
+        foreign = sorted(v for v, name in applied.items() if names.get(v) != name)
+        if foreign:
+            listed = ", ".join(applied[v] for v in foreign)
+            newest = known[-1].name if known else "none"
+            raise DatabaseTooNew(
+                f"database {self.path} holds migration{'s' if len(foreign) > 1 else ''} {listed} that this Hearth "
+                f"does not know (its newest is {newest}): the database is newer than this Hearth; upgrade Hearth "
+                "(pip install -U hearth-bot) or use a backup from this version"
+            )
+        return [m for m in known if m.version not in applied]
 
     async def migrate(self, target: int | None = None) -> list[int]:
-        """Apply pending migrations up to ``target`` (default: all); returns the versions applied."""
-        migrations = available_migrations(self.engine)
-        newest = migrations[-1].version if migrations else 0
-        current = await self.version()
-        if current > newest:
-            raise DatabaseTooNew(
-                f"database {self.path} is at schema version {current}, but this Hearth knows only up to "
-                f"{newest}: upgrade Hearth (pip install -U hearth-bot) or use a backup from this version"
-            )
-        applied: list[int] = []
-        for migration in migrations:
-            if migration.version <= current or (target is not None and migration.version > target):
+        """Apply every missing migration numbered up to ``target`` (default: all), oldest first;
+        returns the numbers applied. A database from before ``schema_migrations`` gets its set
+        recorded first (every known migration up to its version)."""
+        pending = await self.pending_migrations()  # refuses a newer database before writing anything
+        if await self._tracked() is None and await self._legacy_version():
+            applied = await self.applied_migrations()
+            await self._record_untracked([m for m in available_migrations(self.engine) if m.version in applied])
+            log.info("recorded %d migrations applied before they were tracked", len(applied))
+        done: list[int] = []
+        for migration in pending:
+            if target is not None and migration.version > target:
                 continue
             try:
-                done = await self._apply(migration)
+                applied_now = await self._apply(migration)
             except MigrationError:
                 raise
             except Exception as exc:
                 raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
-            if done:
+            if applied_now:
                 log.info("applied migration %s", migration.name)
-                applied.append(migration.version)
+                done.append(migration.version)
         await self._schema_changed()
-        return applied
+        return done
 
     async def _schema_changed(self) -> None:
         """Hook for backends that cache facts about the schema."""
@@ -320,12 +382,31 @@ class SqliteDatabase(Database):
     def connection(self) -> aiosqlite.Connection:
         return self._conn
 
-    async def version(self) -> int:
+    async def _legacy_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
+    async def _tracked(self) -> dict[int, str] | None:
+        if await self.fetchval("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (MIGRATIONS_TABLE,)):
+            return {int(r[0]): r[1] for r in await self.fetchall(f"SELECT version, name FROM {MIGRATIONS_TABLE}")}
+        return None
+
+    async def _record_untracked(self, migrations: list[Migration]) -> None:
+        async with self.transaction():
+            await self.execute(CREATE_MIGRATIONS_TABLE)
+            await self.executemany(
+                f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, NULL)",
+                [(m.version, m.name) for m in migrations],
+            )
+
     async def _apply(self, migration: Migration) -> bool:
-        script = f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+        newest = max(migration.version, await self._legacy_version())
+        script = (
+            f"BEGIN;\n{CREATE_MIGRATIONS_TABLE};\n{migration.sql}\n"
+            f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) "
+            f"VALUES ({migration.version}, '{migration.name}', {_now_ms()});\n"
+            f"PRAGMA user_version = {newest};\nCOMMIT;"
+        )
         try:
             await self._conn.executescript(script)
         except Exception:
@@ -343,7 +424,7 @@ class SqliteDatabase(Database):
         rows = await self.fetchall(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name"
         )
-        return [r[0] for r in rows]
+        return [r[0] for r in rows if r[0] not in SCHEMA_TABLES]
 
     async def columns(self, table: str) -> list[str]:
         return [r[1] for r in await self.fetchall(f'PRAGMA table_info("{table}")')]
@@ -448,32 +529,60 @@ class PostgresDatabase(Database):
         )
         self._identity_tables = frozenset(r[0] for r in rows)
 
-    async def version(self) -> int:
+    async def _legacy_version(self) -> int:
         async with self._connection() as conn:
-            if await conn.fetchval("SELECT to_regclass('hearth_schema')") is None:
+            if await conn.fetchval(f"SELECT to_regclass('{LEGACY_VERSION_TABLE}')") is None:
                 return 0  # a fresh database (and nothing is created: it may be opened read-only)
-            value = await conn.fetchval("SELECT MAX(version) FROM hearth_schema")
+            value = await conn.fetchval(f"SELECT MAX(version) FROM {LEGACY_VERSION_TABLE}")
         return int(value or 0)
 
-    async def _apply(self, migration: Migration) -> bool:
+    async def _tracked(self) -> dict[int, str] | None:
+        async with self._connection() as conn:
+            if await conn.fetchval(f"SELECT to_regclass('{MIGRATIONS_TABLE}')") is None:
+                return None
+            rows = await conn.fetch(f"SELECT version, name FROM {MIGRATIONS_TABLE}")
+        return {int(r[0]): r[1] for r in rows}
+
+    @asynccontextmanager
+    async def _migrating(self) -> AsyncIterator[asyncpg.Connection]:
+        """One transaction under the migration lock: two processes starting together take turns,
+        the second finds the work done."""
         async with self._pool.acquire() as conn, conn.transaction():
-            # Two processes starting together: the second waits, then finds the work done.
             await conn.execute("SELECT pg_advisory_xact_lock($1)", dialect.advisory_key("hearth:migrate"))
-            await conn.execute("CREATE TABLE IF NOT EXISTS hearth_schema (version INTEGER NOT NULL)")
-            current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM hearth_schema")
-            if current >= migration.version:
+            await conn.execute(dialect.postgres_ddl(CREATE_MIGRATIONS_TABLE, MIGRATIONS_TABLE))
+            await conn.execute(f"CREATE TABLE IF NOT EXISTS {LEGACY_VERSION_TABLE} (version INTEGER NOT NULL)")
+            yield conn
+
+    async def _record_untracked(self, migrations: list[Migration]) -> None:
+        async with self._migrating() as conn:
+            await conn.executemany(
+                f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) VALUES ($1, $2, NULL) "
+                "ON CONFLICT (version) DO NOTHING",
+                [(m.version, m.name) for m in migrations],
+            )
+
+    async def _apply(self, migration: Migration) -> bool:
+        async with self._migrating() as conn:
+            if await conn.fetchval(f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE version = $1", migration.version):
                 return False
             await conn.execute(migration.sql)
-            await conn.execute("DELETE FROM hearth_schema")
-            await conn.execute("INSERT INTO hearth_schema (version) VALUES ($1)", migration.version)
+            await conn.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) VALUES ($1, $2, $3)",
+                migration.version, migration.name, _now_ms(),
+            )
+            newest = max(migration.version, int(await conn.fetchval(
+                f"SELECT COALESCE(MAX(version), 0) FROM {LEGACY_VERSION_TABLE}"
+            )))
+            await conn.execute(f"DELETE FROM {LEGACY_VERSION_TABLE}")
+            await conn.execute(f"INSERT INTO {LEGACY_VERSION_TABLE} (version) VALUES ($1)", newest)
         return True
 
     async def tables(self) -> list[str]:
         rows = await self.fetchall(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-            "AND table_type = 'BASE TABLE' AND table_name <> 'hearth_schema' ORDER BY table_name"
+            "AND table_type = 'BASE TABLE' ORDER BY table_name"
         )
-        return [r[0] for r in rows]
+        return [r[0] for r in rows if r[0] not in SCHEMA_TABLES]
 
     async def columns(self, table: str) -> list[str]:
         rows = await self.fetchall(

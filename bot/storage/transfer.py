@@ -3,7 +3,7 @@
 The copy goes table by table in keyset order (SQLite's rowid, or the primary key of a table
 without one), one batch per target transaction: the rows (skipping any already there) and the
 progress row ``hearth_copy`` commit together, so an interrupted copy resumes where it stopped
-and copying a batch twice stores it once. The target is brought to the same schema version
+and copying a batch twice stores it once. The target is brought to the same set of migrations
 first; PostgreSQL's identity sequences are moved past the copied ids at the end; then every
 table's row count is compared. Rollup tables are copied as they are (on PostgreSQL no trigger
 recounts them), which is why the target must be PostgreSQL.
@@ -71,8 +71,10 @@ async def copy_database(
         )
     await source.migrate()
     await target.migrate()
-    if await source.version() != await target.version():
-        raise CopyError(f"schema versions differ: source {await source.version()}, target {await target.version()}")
+    source_set, target_set = await source.applied_migrations(), await target.applied_migrations()
+    if source_set != target_set:
+        differ = sorted(set(source_set.items()) ^ set(target_set.items()))
+        raise CopyError(f"the schemas differ: migrations {', '.join(name for _, name in differ)}")
     await target.execute(
         f"CREATE TABLE IF NOT EXISTS {COPY_STATE} (table_name TEXT PRIMARY KEY, last_key TEXT, "
         "rows BIGINT NOT NULL, done INTEGER NOT NULL)"

@@ -162,8 +162,9 @@ class TriviaRepository:
     async def save_answer(
         self,
         guild_id: int,
-        question_post_id: int,
+        post_id: int,
         round_id: int,
+        question: int,
         member_id: int,
         *,
         choice: int,
@@ -172,13 +173,14 @@ class TriviaRepository:
         elapsed_ms: int,
         now_ms: int,
     ) -> bool:
-        """Store a member's answer; False when they already answered this question."""
+        """Store a member's answer to question ``question`` (0-based) of the round whose Hearth post
+        is ``post_id``; False when they already answered that question."""
         return (
             await self._db.execute_rowcount(
-                "INSERT INTO trivia_answers (guild_id, question_post_id, round_id, member_id, choice, correct, points, "
-                "elapsed_ms, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (guild_id, question_post_id, member_id) DO NOTHING",
-                (guild_id, question_post_id, round_id, member_id, choice, int(correct), points, elapsed_ms, now_ms),
+                "INSERT INTO trivia_answers (guild_id, round_id, question, post_id, member_id, choice, correct, "
+                "points, elapsed_ms, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (guild_id, round_id, question, member_id) DO NOTHING",
+                (guild_id, round_id, question, post_id, member_id, choice, int(correct), points, elapsed_ms, now_ms),
             )
             == 1
         )

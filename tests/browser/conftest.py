@@ -30,6 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 XSS_SCRIPT = "<script>window.__pwned=1</script>"
 XSS_IMG = '"><img src=x onerror="window.__pwned=1">'
+SECRET_KEY = "browser-secret-key-0123456789abcdef"  # anonymous feedback needs HEARTH_SECRET_KEY
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -70,7 +71,13 @@ async def seed(world: Any) -> None:
     async def text(member: Any, command: str, /, **options: Any) -> str:
         return await (await world.command(member, command, **options)).text()
 
+    from bot.platform.recorder import Activity
+
     mod = world.moderator
+    # One message 22 days before: recording started then, so the posts of the first week are warming up
+    # (fewer than 28 recorded days before them) and later ones are established.
+    world.bot.recorder.record(Activity(world.guild.id, "message", world.alice.id, START - timedelta(days=22),
+                                       "m:seed-before", channel_id=world.general.id))
     assert "Starter pack" in await text(mod, "question starter-pack")
     assert "Scheduled" in await text(mod, "question schedule", channel=world.general, time="12:00", days="daily")
     crowd = world.server.add_members(world.guild, 12, prefix="fan")
@@ -98,6 +105,24 @@ async def seed(world: Any) -> None:
     world.clock.set(day0 + timedelta(days=9, hours=10))
     await world.bot.scheduler.run_due()
     await world.settle()
+    await seed_texts(world, text)
+
+
+async def seed_texts(world: Any, text: Any) -> None:
+    """This week: Hearth posts and feedback whose texts carry markup (every user text the pages show)."""
+    from tests.e2e.test_feedback import answer, review_post, send
+
+    mod = world.moderator
+    assert "Added question" in await text(mod, "question add", text=f"Favourite snack? {XSS_SCRIPT}", tag="xss")
+    assert "Posted question" in await text(mod, "question now", tag="xss")
+    assert "#" in await text(mod, "poll create", question=f"Best day? {XSS_IMG}", options=f"{XSS_SCRIPT}, {XSS_IMG}")
+    assert "is open" in await text(mod, "contest start", theme=f"Haiku {XSS_SCRIPT}", submit_for="1d", vote_for="1d")
+    world.review = world.server.add_text_channel(world.guild, "mod-feedback")
+    assert "Feedback now arrives in" in await text(mod, "feedback setup", channel=world.review)
+    await send(world, world.alice, f"Music night please {XSS_SCRIPT}")  # named: alice, whose name is markup too
+    await send(world, world.bob, f"Fewer pings please {XSS_IMG}", kind="problem", anonymous=True)
+    await answer(world, "declined", review_post(world), reason=f"Not now {XSS_IMG}")
+    await world.settle()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -114,7 +139,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
         ben_role = server.add_role(guild_b, "Mods", Perm.MANAGE_GUILD)
         ben = server.add_member(guild_b, "ben", roles=[ben_role])
         world = World(server, community, clock, settings)
-        await world.start()
+        await world.start(secret_key=SECRET_KEY)
         await seed(world)
         await world.server.say(community.alice, world.general, "hi from alice")
         await world.settle()

@@ -109,7 +109,9 @@ async def test_pages_work_without_javascript(site: Site, visitor: Any) -> None:
     assert await v.page.locator("#headlines tbody tr").count() == 7
     assert await v.page.locator("#trends svg.spark").count() >= 1
     await v.goto(f"/g/{site.guild_a.id}/timing")
-    assert await v.page.locator("table.heat td").count() == 7 * 24
+    assert await v.page.locator("table.heat").count() == 2  # all activity, and organic
+    for grid in ("#heat-1", "#heat-2"):
+        assert await v.page.locator(f"{grid} td").count() == 7 * 24
     await v.goto(f"/g/{site.guild_a.id}/posts?sort=rate&order=desc")
     rates = [float(x) for x in await v.page.eval_on_selector_all(
         "#posts td[data-value]", "els => els.map(e => e.dataset.value).filter(x => x !== '')")]

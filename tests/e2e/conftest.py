@@ -9,9 +9,10 @@ cover what tests do all the time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest_asyncio
 
@@ -21,11 +22,26 @@ from bot.core.settings import Settings
 from bot.sandbox.hearth_runner import local_settings, settle, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.conformance import assert_conformant
-from bot.sandbox.localdiscord.interactions import InteractionResult
+from bot.sandbox.localdiscord.interactions import WAIT, InteractionResult
 from bot.sandbox.localdiscord.testing import BotRunner, Community, build_community
 from bot.sandbox.localdiscord.world import Channel, Member
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday morning
+T = TypeVar("T")
+
+
+async def eventually(check: Callable[[], Awaitable[T]], what: str, timeout: float = WAIT) -> T:  # noqa: ASYNC109
+    """``check()``'s first truthy answer: for work the bot does off the gateway or after its reply
+    (a listener writing a row). Polled every 10 ms; fails saying ``what`` after ``timeout`` real
+    seconds, generous like every harness wait (``WAIT``), so a loaded machine is no failure."""
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                if found := await check():
+                    return found
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"{what} (waited {timeout:.0f} s)") from None
 
 
 class World:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.sandbox.localdiscord import Message
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, eventually
 from tests.e2e.test_experiments import advance_to, questions, setup_schedule, text
 
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # the harness starts on Monday 2 March, 08:00 UTC
@@ -67,10 +66,8 @@ async def test_weekly_summary_names_a_running_test_then_the_winner(world: World)
         world.moderator, "hearth setup", timezone="UTC", summary_channel=world.community.announcements
     )
     assert "Hearth is set up." in await result.text()
-    for _ in range(200):  # the summary schedule is created right after the command's reply
-        if await world.bot.scheduler.repo.list(world.guild.id, "summary"):
-            break
-        await asyncio.sleep(0.01)
+    # the summary schedule is created right after the command's reply
+    await eventually(lambda: world.bot.scheduler.repo.list(world.guild.id, "summary"), "no summary schedule")
     crowd = await setup_schedule(world, members=16)
 
     # Before any test there is nothing to say: no Experiments field.

@@ -251,3 +251,26 @@ async def test_streak_counts_days_in_a_row_and_resets_after_a_missed_day(world: 
     await play_today()  # Friday
     again = await world.command(world.alice, "streak")
     assert "**1** day in a row (best: **4**)" in await again.text()
+
+
+async def test_a_trivia_round_reports_as_one_post_with_everyone_who_answered(world: World) -> None:
+    """METRICS v2: a round is one Hearth post; its responders answered any of its questions."""
+    carol = world.server.add_member(world.guild, "carol")
+    await start_round(world, category="science", questions=3, timer=20)
+    for members in ((world.alice, world.bob), (world.bob,), (world.alice, carol)):
+        question = questions(world)[-1]
+        right, _ = answer_ids(question)
+        world.clock.advance(seconds=3)
+        for member in members:
+            assert "Locked in" in await click(world, member, question, right)
+        await tick(world, seconds=17)
+        await tick(world, seconds=5)
+    assert bot_messages(world)[-1].embeds[0]["title"] == "🏆 Trivia round over"
+    await world.settle()
+
+    report = await world.command(world.moderator, "report", period="week", section="posts")
+    text = await report.text(timeout=20)
+    rows = [line for line in text.splitlines() if "trivia" in line.lower() and "science" in line]
+    assert len(rows) == 1, text
+    assert rows[0].strip("`").split()[1:4] == ["trivia", "science", "3"], rows[0]  # Alice, Bob, Carol
+    assert await world.rows("SELECT COUNT(*) FROM posts WHERE kind = 'trivia'") == [(1,)]

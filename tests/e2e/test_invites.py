@@ -8,7 +8,7 @@ import pytest_asyncio
 
 from bot.sandbox.localdiscord.invites import VIEW_AUDIT_LOG
 from bot.sandbox.localdiscord.world import Perm
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, eventually
 
 
 @pytest_asyncio.fixture
@@ -29,12 +29,11 @@ async def joins(world: World) -> list[tuple]:
 
 
 async def wait_joins(world: World, n: int) -> list[tuple]:
-    for _ in range(1000):
+    async def enough() -> list[tuple]:
         rows = await joins(world)
-        if len(rows) >= n:
-            return rows
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"expected {n} joins, got {await joins(world)}")
+        return rows if len(rows) >= n else []
+
+    return await eventually(enough, f"expected {n} joins")
 
 
 async def test_a_join_through_a_members_invite_is_credited_exactly(tracked: World) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from bot.core.localtime import zone
 from bot.platform.recorder import Activity
 from bot.sandbox.localdiscord import Message
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, eventually
 
 # Storage-heavy end-to-end paths run on both backends (tests/conftest.py).
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
@@ -54,12 +53,7 @@ async def setup_summary(world: World) -> None:
     )
     assert "Hearth is set up." in await result.text()
     # The schedule is created by a listener that runs right after the command's reply.
-    for _ in range(200):
-        if await world.bot.scheduler.repo.list(world.guild.id, "summary"):
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("no summary schedule after /hearth setup")
+    await eventually(lambda: world.bot.scheduler.repo.list(world.guild.id, "summary"), "no summary schedule")
 
 
 async def four_weeks(world: World) -> dict[str, Any]:

@@ -28,8 +28,9 @@ async def env(database_url: str) -> AsyncIterator[GamesEnv]:
 
 
 async def answer_at(env: GamesEnv, member: int, points: int, at: datetime, post: int) -> None:
+    """An answer to question ``post`` of round 1 (whose Hearth post is 1)."""
     await env.trivia.repo.save_answer(
-        GUILD, post, 1, member, choice=0, correct=points > 0, points=points, elapsed_ms=1000, now_ms=to_ms(at)
+        GUILD, 1, 1, post, member, choice=0, correct=points > 0, points=points, elapsed_ms=1000, now_ms=to_ms(at)
     )
 
 

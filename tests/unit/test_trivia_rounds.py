@@ -105,13 +105,23 @@ async def test_full_round_scores_speed_ties_and_refuses_late_and_double_answers(
         GUILD,
         first_post,
     )
-    assert keys == [
+    assert keys == [  # every answer of the round is on its one post, Bob's two included
         ("trivia_answer", ALICE, first_post),
+        ("trivia_answer", BOB, first_post),
         ("trivia_answer", BOB, first_post),
         ("trivia_answer", CAROL, first_post),
     ]
-    posts = await env.rows("SELECT kind, ref_id FROM posts WHERE guild_id = ?", GUILD)
-    assert posts == [("trivia", round_id), ("trivia", round_id)]
+    # One round, one Hearth post (METRICS v2); its two questions' messages are parts of it.
+    posts = await env.rows("SELECT id, kind, ref_id, tag FROM posts WHERE guild_id = ?", GUILD)
+    assert posts == [(first_post, "trivia", round_id, "science")]
+    parts = await env.rows("SELECT post_id, part FROM post_parts WHERE guild_id = ? ORDER BY part", GUILD)
+    assert parts == [(first_post, 0), (first_post, 1)]
+    bob = await env.rows(
+        "SELECT question, post_id, points FROM trivia_answers WHERE guild_id = ? AND member_id = ? ORDER BY question",
+        GUILD,
+        BOB,
+    )
+    assert bob == [(0, first_post, 950), (1, first_post, 750)]
 
 
 async def test_tied_scores_share_a_place_and_the_next_place_is_skipped(env: GamesEnv) -> None:

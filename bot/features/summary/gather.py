@@ -93,8 +93,8 @@ def content_from_report(report: Report, extras: Extras) -> SummaryContent:
         )
         return SummaryContent(**common, thin=thin)  # type: ignore[arg-type]
     figures = [
-        FigureLine(h.name, h.spec.side, h.value, h.previous if h.change is not None else None, h.spec.unit,
-                   h.spec.higher_is_better)
+        FigureLine(h.name if h.compared_with == "previous" else f"{h.name} (vs {h.compared_with})", h.spec.side,
+                   h.value, h.previous if h.change is not None else None, h.spec.unit, h.spec.higher_is_better)
         for h in report.headlines
     ]
     step = report.next_step

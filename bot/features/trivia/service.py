@@ -2,7 +2,8 @@
 
 No Discord here: messages go out through the trivia cog's adapters (``TriviaOutputs``). Rounds
 are ``TriviaSession`` objects kept in a ``SessionRegistry``; answers are stored once per member
-and question and recorded as ``trivia_answer`` activities on the question's Hearth post.
+and question and recorded as ``trivia_answer`` activities on the round's one Hearth post (each
+question's message is a part of it: METRICS v2, a trivia round is one post).
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class TriviaService:
         self._pause_s = pause_s
         self.sessions = SessionRegistry(waiter or ClockWaiter(clock))
         self._scheduled: dict[int, tuple[int, bool]] = {}  # round id -> (schedule id, on time)
+        self._round_tags: dict[int, str] = {}  # round id -> its post's tag (round_tag)
 
     async def recover(self, shards: tuple[int, tuple[int, ...]] | None = None) -> int:
         """At start-up: rounds a stopped process left running can't resume; mark them interrupted.
@@ -217,6 +219,7 @@ class TriviaService:
         )
         if schedule_id is not None:
             self._scheduled[round_.id] = (schedule_id, on_time)
+        self._round_tags[round_.id] = round_tag(category, questions)
         await self.repo.mark_asked(guild_id, [question_key(q) for q in questions], to_ms(self._clock.now()))
         session = TriviaSession(
             round_,
@@ -245,19 +248,28 @@ class TriviaService:
         return await session.answer(member_id, index, choice)
 
     # RoundHooks ----------------------------------------------------------------------------------------
-    async def question_posted(self, round_: RoundRow, index: int, question: TriviaQuestion, message_id: int) -> int:
-        schedule_id, on_time = self._scheduled.get(round_.id, (None, None))
-        first = index == 0
-        post = await self._posts.register(
-            round_.guild_id,
-            "trivia",
-            round_.channel_id,
-            message_id,
-            tag=question.category,
-            ref_id=round_.id,
-            schedule_id=schedule_id if first else None,
-            on_time=on_time if first else None,
-        )
+    async def question_posted(
+        self, round_: RoundRow, index: int, question: TriviaQuestion, message_id: int, round_post_id: int | None
+    ) -> int:
+        """The first question creates the round's one Hearth post; each question's message is a part
+        of it, so answers, reactions and replies on any question count for the round (METRICS v2)."""
+        if round_post_id is None:
+            schedule_id, on_time = self._scheduled.get(round_.id, (None, None))
+            post = await self._posts.register(
+                round_.guild_id,
+                "trivia",
+                round_.channel_id,
+                message_id,
+                tag=self._round_tags.get(round_.id, question.category),
+                ref_id=round_.id,
+                schedule_id=schedule_id,
+                on_time=on_time,
+            )
+        else:
+            found = await self._posts.get(round_.guild_id, round_post_id)
+            assert found is not None, f"round {round_.id} lost its post {round_post_id}"
+            post = found
+        await self._posts.add_part(post, message_id, index, tag=question.category)
         return post.id
 
     async def answer_given(self, round_: RoundRow, open_question: OpenQuestion, answer: AnswerResult) -> bool:
@@ -266,6 +278,7 @@ class TriviaService:
             round_.guild_id,
             open_question.post_id,
             round_.id,
+            open_question.index,
             answer.member_id,
             choice=answer.choice,
             correct=answer.correct,
@@ -280,7 +293,7 @@ class TriviaService:
                     kind="trivia_answer",
                     member_id=answer.member_id,
                     at=now,
-                    event_key=f"trivia:{open_question.post_id}:{answer.member_id}",
+                    event_key=f"trivia:{open_question.post_id}:{open_question.index}:{answer.member_id}",
                     channel_id=round_.channel_id,
                     message_id=open_question.message_id,
                     post_id=open_question.post_id,
@@ -290,6 +303,7 @@ class TriviaService:
 
     async def round_ended(self, round_: RoundRow, status: str) -> None:
         self._scheduled.pop(round_.id, None)
+        self._round_tags.pop(round_.id, None)
         await self.repo.finish_round(round_.guild_id, round_.id, status, to_ms(self._clock.now()))
 
     # -- leaderboards and seasons --------------------------------------------------------------------------
@@ -356,6 +370,15 @@ class TriviaService:
         for session in self.sessions.all():
             if session.round.guild_id == guild_id:
                 session.scores.pop(member_id, None)
+
+
+def round_tag(category: str | None, questions: list[TriviaQuestion]) -> str:
+    """The tag of a round's post: its category, else its questions' one category, else "mixed"
+    (the same rule migration 0155 applied to rounds recorded before)."""
+    if category:
+        return category
+    found = {q.category for q in questions}
+    return found.pop() if len(found) == 1 else "mixed"
 
 
 def _top(scores: dict[int, int]) -> Standings:

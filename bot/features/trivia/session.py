@@ -38,7 +38,7 @@ class OpenQuestion:
     question: TriviaQuestion
     choices: list[str]
     correct_index: int
-    post_id: int
+    post_id: int  # the round's Hearth post (all its questions belong to it)
     message_id: int
     posted_at: datetime
     closes_at: datetime
@@ -90,8 +90,11 @@ class RoundOutput(Protocol):
 class RoundHooks(Protocol):
     """The service side of a round: posts, answers and the round's end are stored."""
 
-    async def question_posted(self, round_: RoundRow, index: int, question: TriviaQuestion, message_id: int) -> int:
-        """Register the question as a Hearth post; returns the post id."""
+    async def question_posted(
+        self, round_: RoundRow, index: int, question: TriviaQuestion, message_id: int, round_post_id: int | None
+    ) -> int:
+        """Register the question as part of the round's Hearth post (the first one creates the post,
+        ``round_post_id`` None); returns the round's post id."""
 
     async def answer_given(self, round_: RoundRow, open_question: OpenQuestion, answer: AnswerResult) -> bool:
         """Store the answer and record the activity; False if the member already answered."""
@@ -128,7 +131,8 @@ class TriviaSession:
         self.scores: dict[int, int] = {}
         self.status = "running"
         self.task: asyncio.Task[None] | None = None
-        # The first question's post id (or why it could not be posted): scheduled rounds return it.
+        # The round's Hearth post id, made with its first question (or why it could not be posted);
+        # every later question is a part of that post. Scheduled rounds return it.
         self.first_post: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     # -- life cycle -------------------------------------------------------------------------------
@@ -203,7 +207,8 @@ class TriviaSession:
         choices = question.choices(self._rng)
         planned_close = self._clock.now() + self._timer
         message_id = await self._output.post_question(self.round, index, question, choices, planned_close)
-        post_id = await self._hooks.question_posted(self.round, index, question, message_id)
+        round_post = self.first_post.result() if self.first_post.done() else None
+        post_id = await self._hooks.question_posted(self.round, index, question, message_id, round_post)
         if not self.first_post.done():
             self.first_post.set_result(post_id)
         posted_at = self._clock.now()

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 
 ACK_DEADLINE = timedelta(seconds=3)
 TOKEN_LIFETIME = timedelta(minutes=15)
+WAIT = 30.0
+"""How long, in real seconds, a test waits by default for the bot (an answer, a message, a condition).
+
+Generous on purpose: on a loaded machine a report can take seconds of wall-clock time, and a
+test that waits two seconds then fails for nothing. Nothing a user sees depends on it: Discord's
+own deadlines (``ACK_DEADLINE``, ``TOKEN_LIFETIME``) are checked on the server's clock, which
+tests control, and speed is measured in ``bench/``. A bot that never answers still fails the
+test, after ``WAIT``."""
 
 
 class InteractionKind:
@@ -132,16 +140,16 @@ class InteractionResult:
             raise TimeoutError(f"{what} for interaction {self.name!r} within {timeout}s") from None
 
     # ---- waiting -------------------------------------------------------------------------------
-    async def response(self, timeout: float = 2.0) -> InteractionResult:  # noqa: ASYNC109 - tests pass timeout=
+    async def response(self, timeout: float = WAIT) -> InteractionResult:  # noqa: ASYNC109 - tests pass timeout=
         """Wait for the initial callback (message, defer, update, modal or choices)."""
         await self._wait(lambda: self.type is not None, timeout, "the bot sent no initial response")
         return self
 
-    async def followup(self, index: int = 0, timeout: float = 2.0) -> Message:  # noqa: ASYNC109 - tests pass timeout=
+    async def followup(self, index: int = 0, timeout: float = WAIT) -> Message:  # noqa: ASYNC109 - tests pass timeout=
         await self._wait(lambda: len(self.followups) > index, timeout, f"no followup #{index}")
         return self.followups[index]
 
-    async def edited(self, timeout: float = 2.0) -> Message:  # noqa: ASYNC109 - tests pass timeout=
+    async def edited(self, timeout: float = WAIT) -> Message:  # noqa: ASYNC109 - tests pass timeout=
         """Wait until the original response has been edited (e.g. after a defer)."""
         await self.response(timeout)
         await self._wait(
@@ -163,7 +171,7 @@ class InteractionResult:
         out.extend(m for m in self.followups if not m.deleted)
         return out
 
-    async def text(self, timeout: float = 2.0) -> str:  # noqa: ASYNC109 - tests pass timeout=
+    async def text(self, timeout: float = WAIT) -> str:  # noqa: ASYNC109 - tests pass timeout=
         """All visible text of the answer (content, embeds, followups); waits through a defer."""
         await self.response(timeout)
         if self.type == CallbackType.MODAL:

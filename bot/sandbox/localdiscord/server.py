@@ -24,7 +24,7 @@ from .dms import DirectMessages
 from .faults import FaultPlan, RestFault, RestHold
 from .forwards import ForwardsMixin, forward_reference, snapshot
 from .gateway import CHUNK_SIZE, GatewayHub, Intent, dumps
-from .interactions import InteractionResult
+from .interactions import WAIT, InteractionResult
 from .invites import InviteBook, InvitesMixin, add_invite_routes
 from .oauth2 import OAuth2, OAuth2Routes
 from .ratelimit import GlobalRateLimit
@@ -379,7 +379,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         guild = self.guilds.get(msg.guild_id) if msg.guild_id else None
         return payloads.mentions(msg.content, guild, msg.allowed_mentions)
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 2.0) -> Any:  # noqa: ASYNC109 - tests pass timeout=
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = WAIT) -> Any:  # noqa: ASYNC109 - tests pass timeout=
         """Wait until ``predicate()`` is truthy: re-checked after every change to the world and
         every few milliseconds (for conditions on the bot's side, such as a listener's list)."""
         try:
@@ -401,7 +401,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         channel: Channel | None = None,
         predicate: Callable[[Message], bool] | None = None,
         *,
-        timeout: float = 2.0,  # noqa: ASYNC109 - tests pass timeout=
+        timeout: float = WAIT,  # noqa: ASYNC109 - tests pass timeout=
         from_bot: bool | None = True,
         after: int | Message | None = None,
         include_ephemeral: bool = False,
@@ -440,7 +440,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
             where = f"#{channel.name}" if channel else "any channel"
             raise TimeoutError(f"no matching message in {where} within {timeout}s") from None
 
-    async def wait_connected(self, timeout: float = 2.0) -> None:  # noqa: ASYNC109 - tests pass timeout=
+    async def wait_connected(self, timeout: float = WAIT) -> None:  # noqa: ASYNC109 - tests pass timeout=
         """Wait until every live gateway session has a socket again (after a drop or RECONNECT)."""
         hub = self.gateway
         await hub.wait_until(

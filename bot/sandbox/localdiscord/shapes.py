@@ -541,286 +541,201 @@ OBJECTS: dict[str, frozenset[str]] = {
     "VanityURLResponse": frozenset(["code", "error", "uses"]),
 }
 
-ROUTES: dict[tuple[str, str], Route] = {
-    ("GET", "/users/@me"): Route(
-        "/users/@me",
-        (),
-        ("UserPIIResponse",),
-    ),
-    ("GET", "/oauth2/applications/@me"): Route(
-        "/oauth2/applications/@me",
-        (),
-        ("PrivateApplicationResponse",),
-    ),
-    ("GET", "/applications/@me"): Route(
-        "/applications/@me",
-        (),
-        ("PrivateApplicationResponse",),
-    ),
-    ("GET", "/gateway"): Route(
-        "/gateway",
-        (),
-        ("GatewayResponse",),
-    ),
-    ("GET", "/gateway/bot"): Route(
-        "/gateway/bot",
-        (),
-        ("GatewayBotResponse",),
-    ),
-    ("GET", "/users/{user_id}"): Route(
-        "/users/{user_id}",
-        (),
-        ("UserResponse",),
-    ),
-    ("POST", "/users/@me/channels"): Route(
-        "/users/@me/channels",
-        ("CreatePrivateChannelRequest",),
-        ("PrivateChannelResponse", "PrivateGroupChannelResponse"),
-    ),
-    ("GET", "/guilds/{guild_id}"): Route(
-        "/guilds/{guild_id}",
-        (),
-        ("GuildWithCountsResponse",),
-    ),
-    ("GET", "/guilds/{guild_id}/channels"): Route(
-        "/guilds/{guild_id}/channels",
-        (),
-        ("GuildChannelResponse", "ThreadResponse"),
-        response_list=True,
-    ),
-    ("GET", "/guilds/{guild_id}/roles"): Route(
-        "/guilds/{guild_id}/roles", (), ("GuildRoleResponse",), response_list=True
-    ),
-    ("GET", "/guilds/{guild_id}/members"): Route(
-        "/guilds/{guild_id}/members", (), ("GuildMemberResponse",), response_list=True
-    ),
-    ("GET", "/guilds/{guild_id}/members/{user_id}"): Route(
-        "/guilds/{guild_id}/members/{user_id}",
-        (),
-        ("GuildMemberResponse",),
-    ),
-    ("GET", "/guilds/{guild_id}/threads/active"): Route(
-        "/guilds/{guild_id}/threads/active",
-        (),
-        ("ThreadsResponse",),
-    ),
-    ("GET", "/channels/{channel_id}"): Route(
-        "/channels/{channel_id}",
-        (),
-        ("GuildChannelResponse", "ThreadResponse"),
-    ),
-    ("PATCH", "/channels/{channel_id}"): Route(
-        "/channels/{channel_id}",
-        ("UpdateGuildChannelRequestPartial", "UpdateThreadRequestPartial"),
-        ("GuildChannelResponse", "ThreadResponse"),
-    ),
-    ("DELETE", "/channels/{channel_id}"): Route(
-        "/channels/{channel_id}",
-        (),
-        ("GuildChannelResponse", "ThreadResponse"),
-    ),
-    ("POST", "/channels/{channel_id}/messages/bulk-delete"): Route(
-        "/channels/{channel_id}/messages/bulk-delete",
-        ("BulkDeleteRequest",),
-        (),
-    ),
-    ("POST", "/channels/{channel_id}/messages"): Route(
-        "/channels/{channel_id}/messages",
-        ("MessageCreateRequest",),
-        ("MessageResponse",),
-    ),
-    ("GET", "/channels/{channel_id}/messages"): Route(
-        "/channels/{channel_id}/messages", (), ("MessageResponse",), response_list=True
-    ),
-    ("GET", "/channels/{channel_id}/messages/pins"): Route(
-        "/channels/{channel_id}/messages/pins",
-        (),
-        ("PinnedMessagesResponse",),
-    ),
-    ("GET", "/channels/{channel_id}/pins"): Route(
-        "/channels/{channel_id}/pins", (), ("MessageResponse",), response_list=True
-    ),
-    ("PUT", "/channels/{channel_id}/pins/{message_id}"): Route(
-        "/channels/{channel_id}/pins/{message_id}",
-        (),
-        (),
-    ),
-    ("DELETE", "/channels/{channel_id}/pins/{message_id}"): Route(
-        "/channels/{channel_id}/pins/{message_id}",
-        (),
-        (),
-    ),
-    ("PUT", "/channels/{channel_id}/messages/pins/{message_id}"): Route(
-        "/channels/{channel_id}/messages/pins/{message_id}",
-        (),
-        (),
-    ),
-    ("DELETE", "/channels/{channel_id}/messages/pins/{message_id}"): Route(
-        "/channels/{channel_id}/messages/pins/{message_id}",
-        (),
-        (),
-    ),
-    ("GET", "/channels/{channel_id}/messages/{message_id}"): Route(
-        "/channels/{channel_id}/messages/{message_id}",
-        (),
-        ("MessageResponse",),
-    ),
-    ("PATCH", "/channels/{channel_id}/messages/{message_id}"): Route(
-        "/channels/{channel_id}/messages/{message_id}",
-        ("MessageEditRequestPartial",),
-        ("MessageResponse",),
-    ),
-    ("DELETE", "/channels/{channel_id}/messages/{message_id}"): Route(
-        "/channels/{channel_id}/messages/{message_id}",
-        (),
-        (),
-    ),
-    ("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"): Route(
-        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me",
-        (),
-        (),
-    ),
-    ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"): Route(
-        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me",
-        (),
-        (),
-    ),
-    ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}"): Route(
-        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/{user_id}",
-        (),
-        (),
-    ),
-    ("GET", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}"): Route(
-        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}",
-        (),
-        ("UserResponse",),
-        response_list=True,
-    ),
-    ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}"): Route(
-        "/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}",
-        (),
-        (),
-    ),
-    ("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions"): Route(
-        "/channels/{channel_id}/messages/{message_id}/reactions",
-        (),
-        (),
-    ),
-    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): Route(
-        "/channels/{channel_id}/messages/{message_id}/threads",
-        ("CreateTextThreadWithMessageRequest",),
-        ("ThreadResponse",),
-    ),
-    ("POST", "/channels/{channel_id}/threads"): Route(
-        "/channels/{channel_id}/threads",
-        ("CreateTextThreadWithoutMessageRequest",),
-        ("CreatedThreadResponse",),
-    ),
-    ("PUT", "/channels/{channel_id}/thread-members/@me"): Route(
-        "/channels/{channel_id}/thread-members/@me",
-        (),
-        (),
-    ),
-    ("POST", "/channels/{channel_id}/polls/{message_id}/expire"): Route(
-        "/channels/{channel_id}/polls/{message_id}/expire",
-        (),
-        ("MessageResponse",),
-    ),
-    ("GET", "/channels/{channel_id}/polls/{message_id}/answers/{answer_id}"): Route(
-        "/channels/{channel_id}/polls/{message_id}/answers/{answer_id}",
-        (),
-        ("PollAnswerDetailsResponse",),
-    ),
-    ("POST", "/interactions/{interaction_id}/{token}/callback"): Route(
-        "/interactions/{interaction_id}/{interaction_token}/callback",
-        (
-            "ApplicationCommandAutocompleteCallbackRequest",
-            "CreateMessageInteractionCallbackRequest",
-            "ModalInteractionCallbackRequest",
-            "PongInteractionCallbackRequest",
-            "SocialLayerSKUPurchaseEligibilityInteractionCallbackRequest",
-            "UpdateMessageInteractionCallbackRequest",
+
+def _route(
+    method: str,
+    path: str,
+    *,
+    request: tuple[str, ...] = (),
+    response: tuple[str, ...] = (),
+    source: str | None = None,
+    request_list: bool = False,
+    response_list: bool = False,
+) -> tuple[tuple[str, str], Route]:
+    """One ``ROUTES`` entry; its spec path is ``path`` itself unless ``source`` names another (the
+    spec spells a few parameters differently: ``{emoji_name}``, ``{interaction_token}``, ...)."""
+    return (method, path), Route(source or path, request, response, request_list, response_list)
+
+
+ROUTES: dict[tuple[str, str], Route] = dict(
+    [
+        _route("GET", "/users/@me", response=("UserPIIResponse",)),
+        _route("GET", "/oauth2/applications/@me", response=("PrivateApplicationResponse",)),
+        _route("GET", "/applications/@me", response=("PrivateApplicationResponse",)),
+        _route("GET", "/gateway", response=("GatewayResponse",)),
+        _route("GET", "/gateway/bot", response=("GatewayBotResponse",)),
+        _route("GET", "/users/{user_id}", response=("UserResponse",)),
+        _route(
+            "POST",
+            "/users/@me/channels",
+            request=("CreatePrivateChannelRequest",),
+            response=("PrivateChannelResponse", "PrivateGroupChannelResponse"),
         ),
-        ("InteractionCallbackResponse",),
-    ),
-    ("POST", "/webhooks/{application_id}/{token}"): Route(
-        "/webhooks/{webhook_id}/{webhook_token}",
-        ("IncomingWebhookRequestPartial", "IncomingWebhookUpdateRequestPartial"),
-        ("MessageResponse",),
-    ),
-    ("GET", "/webhooks/{application_id}/{token}/messages/{message_id}"): Route(
-        "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
-        (),
-        ("MessageResponse",),
-    ),
-    ("PATCH", "/webhooks/{application_id}/{token}/messages/{message_id}"): Route(
-        "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
-        ("IncomingWebhookUpdateRequestPartial",),
-        ("MessageResponse",),
-    ),
-    ("DELETE", "/webhooks/{application_id}/{token}/messages/{message_id}"): Route(
-        "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
-        (),
-        (),
-    ),
-    ("PUT", "/applications/{application_id}/commands"): Route(
-        "/applications/{application_id}/commands",
-        ("ApplicationCommandUpdateRequest",),
-        ("ApplicationCommandResponse",),
-        request_list=True,
-        response_list=True,
-    ),
-    ("GET", "/applications/{application_id}/commands"): Route(
-        "/applications/{application_id}/commands",
-        (),
-        ("ApplicationCommandResponse",),
-        response_list=True,
-    ),
-    ("POST", "/applications/{application_id}/commands"): Route(
-        "/applications/{application_id}/commands",
-        ("ApplicationCommandCreateRequest",),
-        ("ApplicationCommandResponse",),
-    ),
-    ("DELETE", "/applications/{application_id}/commands/{command_id}"): Route(
-        "/applications/{application_id}/commands/{command_id}",
-        (),
-        (),
-    ),
-    ("POST", "/oauth2/token"): Route(OAUTH2_TOKEN, (), ("OAuth2TokenResponse",)),
-    ("POST", "/oauth2/token/revoke"): Route(OAUTH2_REVOKE, (), ("OAuth2RevokeResponse",)),
-    ("GET", "/users/@me/guilds"): Route("/users/@me/guilds", (), ("MyGuildResponse",), response_list=True),
-    ("POST", "/channels/{channel_id}/invites"): Route(
-        "/channels/{channel_id}/invites",
-        ("CreateGuildInviteRequest",),
-        ("GuildInviteResponse",),
-    ),
-    ("GET", "/channels/{channel_id}/invites"): Route(
-        "/channels/{channel_id}/invites", (), ("GuildInviteResponse",), response_list=True
-    ),
-    ("GET", "/guilds/{guild_id}/invites"): Route(
-        "/guilds/{guild_id}/invites", (), ("GuildInviteResponse",), response_list=True
-    ),
-    ("GET", "/guilds/{guild_id}/vanity-url"): Route(
-        "/guilds/{guild_id}/vanity-url",
-        (),
-        ("VanityURLResponse",),
-    ),
-    ("GET", "/guilds/{guild_id}/audit-logs"): Route(
-        "/guilds/{guild_id}/audit-logs",
-        (),
-        ("GuildAuditLogResponse",),
-    ),
-    ("GET", "/invites/{code}"): Route(
-        "/invites/{code}",
-        (),
-        ("GuildInviteResponse",),
-    ),
-    ("DELETE", "/invites/{code}"): Route(
-        "/invites/{code}",
-        (),
-        ("GuildInviteResponse",),
-    ),
-}
+        _route("GET", "/guilds/{guild_id}", response=("GuildWithCountsResponse",)),
+        _route(
+            "GET",
+            "/guilds/{guild_id}/channels",
+            response=("GuildChannelResponse", "ThreadResponse"),
+            response_list=True,
+        ),
+        _route("GET", "/guilds/{guild_id}/roles", response=("GuildRoleResponse",), response_list=True),
+        _route("GET", "/guilds/{guild_id}/members", response=("GuildMemberResponse",), response_list=True),
+        _route("GET", "/guilds/{guild_id}/members/{user_id}", response=("GuildMemberResponse",)),
+        _route("GET", "/guilds/{guild_id}/threads/active", response=("ThreadsResponse",)),
+        _route("GET", "/channels/{channel_id}", response=("GuildChannelResponse", "ThreadResponse")),
+        _route(
+            "PATCH",
+            "/channels/{channel_id}",
+            request=("UpdateGuildChannelRequestPartial", "UpdateThreadRequestPartial"),
+            response=("GuildChannelResponse", "ThreadResponse"),
+        ),
+        _route("DELETE", "/channels/{channel_id}", response=("GuildChannelResponse", "ThreadResponse")),
+        _route("POST", "/channels/{channel_id}/messages/bulk-delete", request=("BulkDeleteRequest",)),
+        _route(
+            "POST",
+            "/channels/{channel_id}/messages",
+            request=("MessageCreateRequest",),
+            response=("MessageResponse",),
+        ),
+        _route("GET", "/channels/{channel_id}/messages", response=("MessageResponse",), response_list=True),
+        _route("GET", "/channels/{channel_id}/messages/pins", response=("PinnedMessagesResponse",)),
+        _route("GET", "/channels/{channel_id}/pins", response=("MessageResponse",), response_list=True),
+        _route("PUT", "/channels/{channel_id}/pins/{message_id}"),
+        _route("DELETE", "/channels/{channel_id}/pins/{message_id}"),
+        _route("PUT", "/channels/{channel_id}/messages/pins/{message_id}"),
+        _route("DELETE", "/channels/{channel_id}/messages/pins/{message_id}"),
+        _route("GET", "/channels/{channel_id}/messages/{message_id}", response=("MessageResponse",)),
+        _route(
+            "PATCH",
+            "/channels/{channel_id}/messages/{message_id}",
+            request=("MessageEditRequestPartial",),
+            response=("MessageResponse",),
+        ),
+        _route("DELETE", "/channels/{channel_id}/messages/{message_id}"),
+        _route(
+            "PUT",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            source="/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me",
+        ),
+        _route(
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            source="/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me",
+        ),
+        _route(
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}",
+            source="/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/{user_id}",
+        ),
+        _route(
+            "GET",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            response=("UserResponse",),
+            source="/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}",
+            response_list=True,
+        ),
+        _route(
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            source="/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}",
+        ),
+        _route("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions"),
+        _route(
+            "POST",
+            "/channels/{channel_id}/messages/{message_id}/threads",
+            request=("CreateTextThreadWithMessageRequest",),
+            response=("ThreadResponse",),
+        ),
+        _route(
+            "POST",
+            "/channels/{channel_id}/threads",
+            request=("CreateTextThreadWithoutMessageRequest",),
+            response=("CreatedThreadResponse",),
+        ),
+        _route("PUT", "/channels/{channel_id}/thread-members/@me"),
+        _route("POST", "/channels/{channel_id}/polls/{message_id}/expire", response=("MessageResponse",)),
+        _route(
+            "GET",
+            "/channels/{channel_id}/polls/{message_id}/answers/{answer_id}",
+            response=("PollAnswerDetailsResponse",),
+        ),
+        _route(
+            "POST",
+            "/interactions/{interaction_id}/{token}/callback",
+            request=(
+                "ApplicationCommandAutocompleteCallbackRequest",
+                "CreateMessageInteractionCallbackRequest",
+                "ModalInteractionCallbackRequest",
+                "PongInteractionCallbackRequest",
+                "SocialLayerSKUPurchaseEligibilityInteractionCallbackRequest",
+                "UpdateMessageInteractionCallbackRequest",
+            ),
+            response=("InteractionCallbackResponse",),
+            source="/interactions/{interaction_id}/{interaction_token}/callback",
+        ),
+        _route(
+            "POST",
+            "/webhooks/{application_id}/{token}",
+            request=("IncomingWebhookRequestPartial", "IncomingWebhookUpdateRequestPartial"),
+            response=("MessageResponse",),
+            source="/webhooks/{webhook_id}/{webhook_token}",
+        ),
+        _route(
+            "GET",
+            "/webhooks/{application_id}/{token}/messages/{message_id}",
+            response=("MessageResponse",),
+            source="/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+        ),
+        _route(
+            "PATCH",
+            "/webhooks/{application_id}/{token}/messages/{message_id}",
+            request=("IncomingWebhookUpdateRequestPartial",),
+            response=("MessageResponse",),
+            source="/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+        ),
+        _route(
+            "DELETE",
+            "/webhooks/{application_id}/{token}/messages/{message_id}",
+            source="/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+        ),
+        _route(
+            "PUT",
+            "/applications/{application_id}/commands",
+            request=("ApplicationCommandUpdateRequest",),
+            response=("ApplicationCommandResponse",),
+            request_list=True,
+            response_list=True,
+        ),
+        _route(
+            "GET",
+            "/applications/{application_id}/commands",
+            response=("ApplicationCommandResponse",),
+            response_list=True,
+        ),
+        _route(
+            "POST",
+            "/applications/{application_id}/commands",
+            request=("ApplicationCommandCreateRequest",),
+            response=("ApplicationCommandResponse",),
+        ),
+        _route("DELETE", "/applications/{application_id}/commands/{command_id}"),
+        _route("POST", "/oauth2/token", response=("OAuth2TokenResponse",), source=OAUTH2_TOKEN),
+        _route("POST", "/oauth2/token/revoke", response=("OAuth2RevokeResponse",), source=OAUTH2_REVOKE),
+        _route("GET", "/users/@me/guilds", response=("MyGuildResponse",), response_list=True),
+        _route(
+            "POST",
+            "/channels/{channel_id}/invites",
+            request=("CreateGuildInviteRequest",),
+            response=("GuildInviteResponse",),
+        ),
+        _route("GET", "/channels/{channel_id}/invites", response=("GuildInviteResponse",), response_list=True),
+        _route("GET", "/guilds/{guild_id}/invites", response=("GuildInviteResponse",), response_list=True),
+        _route("GET", "/guilds/{guild_id}/vanity-url", response=("VanityURLResponse",)),
+        _route("GET", "/guilds/{guild_id}/audit-logs", response=("GuildAuditLogResponse",)),
+        _route("GET", "/invites/{code}", response=("GuildInviteResponse",)),
+        _route("DELETE", "/invites/{code}", response=("GuildInviteResponse",)),
+    ]
+)
 # The guild-scoped command routes follow the global ones.
 for (_method, _path), _route in list(ROUTES.items()):
     if _path.startswith("/applications/{application_id}/commands"):

@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from bot.core.endpoints import apply_endpoints
 
+from .interactions import WAIT
 from .server import BotDied, LocalDiscord
 from .world import Channel, Guild, Member, Perm, Role
 
@@ -83,7 +84,7 @@ class BotRunner:
         self.task: asyncio.Task[None] | None = None
         self.handler_errors: list[tuple[str, BaseException | None]] = []
 
-    async def start(self, timeout: float = 5.0) -> BotRunner:  # noqa: ASYNC109 - tests pass timeout=
+    async def start(self, timeout: float = WAIT) -> BotRunner:  # noqa: ASYNC109 - tests pass timeout=
         apply_endpoints(self.server.api_base, self.server.gateway_url)
         self.bot.before_identify_hook = _identify_at_once  # type: ignore[method-assign]
         errors = self.handler_errors
@@ -112,7 +113,7 @@ class BotRunner:
         self.server.unwatch(self.task)
         await self.bot.close()
         with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(self.task, 2.0)
+            await asyncio.wait_for(self.task, WAIT)
         self.server.check_alive()
 
     def assert_no_handler_errors(self) -> None:

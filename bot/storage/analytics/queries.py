@@ -170,6 +170,72 @@ class ReportQueries(AnalyticsTables):
         )
         return (int(row[0] or 0), int(row[1] or 0)) if row is not None else (0, 0)
 
+    # -- a day cut at an instant (a period in progress compared like for like) ----------------
+    # Local days first_day..last_day from the rollups plus the raw activities in [since_ms, until_ms)
+    # (the part of the next day before the instant). Used only for the comparison of a period in
+    # progress (METRICS v2 "Partial weeks"): one day of raw rows, on the activities_by_time index.
+    async def member_sums_until(
+        self, guild_id: int, first_day: int, last_day: int, since_ms: int, until_ms: int,
+        excluded: Collection[int] = (),
+    ) -> dict[int, MemberSums]:
+        """``member_sums`` of the days plus the raw activities in [since_ms, until_ms)."""
+        extra, params = not_in("member_id", excluded)
+        rows = await self._db.fetchall(
+            "SELECT member_id, SUM(a), SUM(m), SUM(r), SUM(rp), SUM(mr) FROM ("
+            "SELECT member_id, activities AS a, messages AS m, responses AS r, replies AS rp, member_replies AS mr "
+            "FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra + " UNION ALL "
+            "SELECT member_id, 1, CASE WHEN kind = 'message' THEN 1 ELSE 0 END, "
+            "CASE WHEN post_id IS NOT NULL THEN 1 ELSE 0 END, "
+            "CASE WHEN reply_to_member_id IS NOT NULL OR reply_to_bot = 1 THEN 1 ELSE 0 END, "
+            "CASE WHEN reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id THEN 1 ELSE 0 END "
+            "FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1" + extra + ") AS cut "
+            "GROUP BY member_id",
+            (guild_id, first_day, last_day, *params, guild_id, since_ms, until_ms, *params),
+        )
+        return {r[0]: MemberSums(r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    async def distinct_active_until(
+        self, guild_id: int, days_from: Sequence[int], last_day: int, since_ms: int, until_ms: int,
+        excluded: Collection[int] = (),
+    ) -> list[int]:
+        """For each day in ``days_from``: distinct members active from that day through ``last_day``
+        or in [since_ms, until_ms) (the raw part, whose local day is ``last_day + 1``). One scan."""
+        extra, params = not_in("member_id", excluded)
+        counts = ", ".join("COUNT(DISTINCT CASE WHEN local_day >= ? THEN member_id END)" for _ in days_from)
+        row = await self._db.fetchone(
+            f"SELECT {counts} FROM ("
+            "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra
+            + " UNION ALL SELECT member_id, local_day FROM activities WHERE guild_id = ? AND at >= ? AND at < ? "
+            "AND counts = 1" + extra + ") AS cut",
+            (*days_from, guild_id, min(days_from), last_day, *params, guild_id, since_ms, until_ms, *params),
+        )
+        return [int(v or 0) for v in row] if row is not None else [0] * len(days_from)
+
+    async def reply_pair_counts_until(
+        self, guild_id: int, first_day: int, last_day: int, since_ms: int, until_ms: int,
+        excluded: Collection[int] = (),
+    ) -> tuple[int, int]:
+        """``reply_pair_counts`` of the days with the replies in [since_ms, until_ms) added."""
+        extra_a, params_a = not_in("member_a", excluded)
+        extra_b, params_b = not_in("member_b", excluded)
+        extra_m, params_m = not_in("member_id", excluded)
+        extra_r, params_r = not_in("reply_to_member_id", excluded)
+        low = "CASE WHEN member_id < reply_to_member_id THEN member_id ELSE reply_to_member_id END"
+        high = "CASE WHEN member_id < reply_to_member_id THEN reply_to_member_id ELSE member_id END"
+        row = await self._db.fetchone(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN ab > 0 AND ba > 0 THEN 1 ELSE 0 END), 0) FROM ("
+            "SELECT member_a, member_b, SUM(ab) AS ab, SUM(ba) AS ba FROM ("
+            "SELECT member_a, member_b, a_to_b AS ab, b_to_a AS ba FROM reply_pairs "
+            "WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra_a + extra_b + " UNION ALL "
+            f"SELECT {low}, {high}, CASE WHEN member_id < reply_to_member_id THEN 1 ELSE 0 END, "
+            "CASE WHEN member_id > reply_to_member_id THEN 1 ELSE 0 END FROM activities "
+            "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 AND reply_to_member_id IS NOT NULL "
+            "AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id" + extra_m + extra_r
+            + ") AS cut GROUP BY member_a, member_b) AS pairs",
+            (guild_id, first_day, last_day, *params_a, *params_b, guild_id, since_ms, until_ms, *params_m, *params_r),
+        )
+        return (int(row[0] or 0), int(row[1] or 0)) if row is not None else (0, 0)
+
     # -- posts --------------------------------------------------------------------------------
     async def posts_between(self, guild_id: int, since_ms: int, until_ms: int) -> list[PostRow]:
         rows = await self._db.fetchall(

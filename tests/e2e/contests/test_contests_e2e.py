@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import eventually as wait_for
 from tests.e2e.contests.conftest import Stage
 
 pytestmark = pytest.mark.asyncio
@@ -45,13 +45,12 @@ async def finish_voting(stage: Stage) -> Any:
 
 
 async def eventually(query: Callable[[], Awaitable[Any]], expected: Any) -> None:
-    """Wait (at most 2 s) until the bot has processed gateway events: votes arrive asynchronously."""
-    async with asyncio.timeout(2.0):
-        for _ in range(200):
-            if await query() == expected:
-                return
-            await asyncio.sleep(0.01)
-    raise AssertionError(f"never reached {expected!r}")
+    """Wait until the bot has processed gateway events: votes arrive asynchronously."""
+
+    async def reached() -> bool:
+        return await query() == expected
+
+    await wait_for(reached, f"never reached {expected!r}")
 
 
 def ids(*members: Any) -> list[int]:
