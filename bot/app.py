@@ -96,6 +96,9 @@ class Hearth(commands.Bot):
         plan = settings.shard_plan
         self.pacer = GlobalPacer.for_share(len(plan.shard_ids), plan.count, settings.discord.global_requests_per_second)
         options.setdefault("http_trace", trace_config(self.http_stats, self.pacer))
+        # A 429 longer than a minute (Discord's 10 publishes an hour per announcement channel) is
+        # raised as discord.RateLimited for the feature to explain, not slept out holding a command.
+        options.setdefault("max_ratelimit_timeout", 60.0)
         self.shard_plan = settings.shard_plan
         if self.shard_plan.sharded:  # only ShardedHearth (an AutoShardedBot) takes these
             options.setdefault("shard_count", self.shard_plan.count)

@@ -51,7 +51,8 @@ class Invites(commands.Cog):
         self.tracker = InviteTracker(self.repo, bot.clock, bot.privacy, bot.guilds_repo.timezone)
 
     async def cog_load(self) -> None:
-        self.bot.privacy.on_forget(self.repo.forget_member)
+        self.bot.privacy.on_forget(self.tracker.forget_member)
+        self.bot.recorder.on_flush(self.tracker.flush)
         self.bot.warning_sources.append(self.warnings)
 
     async def cog_unload(self) -> None:
@@ -97,12 +98,13 @@ class Invites(commands.Cog):
             log.info("can't list invites of guild %s: %s", guild.id, exc)
             return None, None, None
         vanity_code = vanity_uses = None
-        try:
-            vanity = await guild.vanity_invite()
-        except discord.HTTPException:
-            vanity = None
-        if vanity is not None:
-            vanity_code, vanity_uses = vanity.code, vanity.uses or 0
+        if "VANITY_URL" in guild.features:  # only such a guild can have one: no call per join otherwise
+            try:  # code and uses in one call (Guild.vanity_invite also looks the invite up)
+                vanity = await self.bot.http.get_vanity_code(guild.id)
+            except discord.HTTPException:
+                vanity = {}
+            if vanity.get("code"):
+                vanity_code, vanity_uses = vanity["code"], vanity.get("uses") or 0
         return fresh, vanity_code, vanity_uses
 
     async def _prime(self, guild: discord.Guild) -> None:

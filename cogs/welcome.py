@@ -25,7 +25,7 @@ from bot.core.tree import UserError
 from bot.features.welcome import rules
 from bot.features.welcome.service import WelcomeService, WelcomeTestStatus
 from bot.platform.scheduler import TimerRow
-from bot.storage.welcome import WelcomeRepository
+from bot.storage.welcome import WelcomeRepository, WelcomeSettings
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,13 @@ class Welcome(commands.Cog):
         self.repo = WelcomeRepository(bot.db)
         self.service = WelcomeService(self.repo, bot.clock, bot.entropy)
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._settings: dict[int, WelcomeSettings | None] = {}
+
+    async def settings(self, guild_id: int) -> WelcomeSettings | None:
+        """The guild's welcome settings, cached (this cog is the only writer: setup and off)."""
+        if guild_id not in self._settings:
+            self._settings[guild_id] = await self.repo.settings(guild_id)
+        return self._settings[guild_id]
 
     async def cog_load(self) -> None:
         self.bot.scheduler.on_timer(TIMER, self._on_timer)
@@ -51,7 +58,7 @@ class Welcome(commands.Cog):
     async def on_member_join(self, member: discord.Member) -> None:
         if member.bot or self.bot.privacy.is_opted_out(member.guild.id, member.id):
             return
-        settings = await self.repo.settings(member.guild.id)
+        settings = await self.settings(member.guild.id)
         if settings is None or not settings.enabled:
             return
         if await self.service.enqueue(member.guild.id, member.id, member.joined_at or self.bot.clock.now()):
@@ -63,7 +70,7 @@ class Welcome(commands.Cog):
     async def send_due(self, guild_id: int) -> int:
         """Send the waiting welcomes if the window allows, else set the timer; returns messages sent."""
         async with self._locks[guild_id]:
-            settings = await self.repo.settings(guild_id)
+            settings = await self.settings(guild_id)
             if settings is None or not settings.enabled or not await self.repo.pending_count(guild_id):
                 return 0
             due = await self.service.due_ms(guild_id)
@@ -150,7 +157,8 @@ class Welcome(commands.Cog):
         me = channel.guild.me
         if me is not None and not channel.permissions_for(me).send_messages:
             raise UserError(f"Hearth may not send messages in {channel.mention}; allow it first.")
-        await self.repo.save_settings(interaction.guild_id, channel.id, text)
+        await self.repo.save_settings(interaction.guild_id, channel.id, text, at_ms=to_ms(self.bot.clock.now()))
+        self._settings.pop(interaction.guild_id, None)
         note = "" if self.bot.intents.members else " Note: the members intent is off, so Hearth sees no joins yet."
         await interaction.response.send_message(
             f"Welcomes go to {channel.mention}: one per newcomer, batched during join waves, with a link to the "
@@ -162,7 +170,8 @@ class Welcome(commands.Cog):
     @moderator_only()
     async def off(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.repo.set_enabled(interaction.guild_id, False)
+        await self.repo.set_enabled(interaction.guild_id, False, at_ms=to_ms(self.bot.clock.now()))
+        self._settings.pop(interaction.guild_id, None)
         await interaction.response.send_message("Welcomes are off. `/welcome setup` turns them on.", ephemeral=True)
 
     # -- the A/B test (started through /experiment start factor:welcome) --------------------------------

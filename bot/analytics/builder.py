@@ -17,7 +17,7 @@ from bot.analytics.period import Period, week_of
 from bot.analytics.scope import Scope
 from bot.analytics.weaker_side import HISTORY_WEEKS
 from bot.core.localtime import zone
-from bot.storage.analytics import AnalyticsRepository, PostRow
+from bot.storage.analytics import AnalyticsRepository, PostRollup, PostRow
 
 SETTLED_AFTER = timedelta(days=1)
 """A week's figures stop changing 24 h after it ends (responders' window), except activation."""
@@ -66,7 +66,9 @@ class ReportBuilder:
             responders = await self.repo.responders(s.guild_id, [p.id for p in live], s.excluded)
             for p in live:
                 window = m.window_responders(_before(responders[p.id], cut), p.posted_at)
-                base = await self._rolled_base(p.local_day, set(window))
+                base = await self._base_as_of(p, cached.get(p.id), responders[p.id], set(window))
+                if base is None:
+                    base = await self._rolled_base(p.local_day, set(window))
                 if base is None:
                     base = m.active_base(await self._base_set(p.local_day), window)
                 self._posts[p.id] = _post(p, len(window), base, m.first_response(window), start)
@@ -77,6 +79,21 @@ class ReportBuilder:
                 if count:
                     self._posts[p.id] = dataclasses.replace(self._posts[p.id], sharers=count)
         return [self._posts[p.id] for p in posts]
+
+    async def _base_as_of(
+        self, p: PostRow, row: PostRollup | None, everyone: list[tuple[int, int]], before: set[int]
+    ) -> int | None:
+        """The base of a post cut at the instant, from its final rollup: the final base less the
+        responders who came after the instant and are not in the 28-day base (looked up; fewer
+        than the responders before it, else None and ``_rolled_base`` looks those up)."""
+        if not self.as_of or row is None or not row.final:
+            return None
+        late = set(m.window_responders(everyone, p.posted_at)) - before
+        if len(late) >= len(before):
+            return None
+        window = list(range(p.local_day - m.BASE_DAYS, p.local_day))
+        inside = await self.repo.member_days_of(self.scope.guild_id, late, window) if late else {}
+        return row.base - (len(late) - len(inside))
 
     async def _rolled_base(self, day: int, responders: set[int]) -> int | None:
         """The active base from the nightly rollup: MAU of the day before the post is exactly

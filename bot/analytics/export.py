@@ -12,6 +12,7 @@ from bot.analytics import metrics as m
 from bot.analytics.model import HEADLINES, PeriodFigures, Report
 from bot.analytics.shares import SHARES_CSV_HEADER, share_rows, shares_json
 from bot.analytics.voice import VOICE_CSV_HEADER, voice_json, voice_rows
+from bot.analytics.welcome import WELCOME_CSV_HEADER, welcome_json, welcome_rows
 from bot.analytics.word_of_mouth import WOM_CSV_HEADER, wom_json, wom_rows
 from bot.core.localtime import zone
 
@@ -97,6 +98,7 @@ def csv_files(report: Report) -> dict[str, str]:
         f"{stem}-voice.csv": _csv(VOICE_CSV_HEADER, voice_rows(report.voice)),
         f"{stem}-shares.csv": _csv(SHARES_CSV_HEADER, share_rows(report.shares)),
         f"{stem}-word-of-mouth.csv": _csv(WOM_CSV_HEADER, wom_rows(report.word_of_mouth)),
+        f"{stem}-welcome.csv": _csv(WELCOME_CSV_HEADER, welcome_rows(report.welcome)),
     }
 
 
@@ -199,4 +201,5 @@ def report_json(report: Report) -> dict[str, Any]:
         "voice": voice_json(report.voice),
         "shares": shares_json(report.shares),
         "word_of_mouth": wom_json(report.word_of_mouth),
+        "welcome": welcome_json(report.welcome),
     }

@@ -19,6 +19,7 @@ from bot.analytics.weaker_side import HeadlineFigure, WeakerSide
 if TYPE_CHECKING:
     from bot.analytics.shares import ShareFigures
     from bot.analytics.voice import VoiceFigures
+    from bot.analytics.welcome import WelcomeComparison
     from bot.analytics.word_of_mouth import WordOfMouth
 
 SECTIONS = ("overview", "posts", "timing", "content", "members", "voice")
@@ -216,6 +217,8 @@ class Report:
     """Share rate, "shares seen in this server" (bot.analytics.shares): pooled, by kind/tag, best post."""
     word_of_mouth: WordOfMouth | None = None
     """Joins by source, invited vs other members' activation and retention (bot.analytics.word_of_mouth)."""
+    welcome: WelcomeComparison | None = None
+    """Activation of members who joined while the welcome was on vs off (bot.analytics.welcome)."""
 
     @property
     def established_posts(self) -> list[m.PostFigures]:

@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.analytics import metrics as m
-from bot.analytics import sections, shares, voice, word_of_mouth
+from bot.analytics import sections, shares, voice, welcome, word_of_mouth
 from bot.analytics.builder import ReportBuilder
 from bot.analytics.model import (
     HEADLINES,
@@ -168,10 +168,14 @@ async def build_report(
         weaker_week=placed_week,
         days=days,
         voice=voice_figures,
-        shares=shares.share_figures(posts, evidence),
+        shares=shares.share_figures(posts, evidence, await shares.published_posts(repo.db, guild_id, posts)),
         word_of_mouth=await word_of_mouth.load_word_of_mouth(
             repo.db, guild_id, first_day=period.first_day, last_day=through, today=scope.today.toordinal(),
             excluded=excluded,
+        ),
+        welcome=await welcome.load_welcome(
+            repo.db, guild_id, last_day=through, today=scope.today.toordinal(),
+            recording_start=await b.recording_start(), excluded=excluded,
         ),
     )
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from bot.analytics import metrics as m
 from bot.analytics.stats import Rate, pooled_rate
+from bot.storage.crossposts import CrosspostRepository
+from bot.storage.database import Database
 
 LABEL = "shares seen in this server"
 SHARES_CSV_HEADER = ("group", "key", "posts", "sharers", "active_base", "share_rate", "rate_low", "rate_high")
@@ -39,6 +41,7 @@ class ShareFigures:
     by_kind: list[ShareGroup]
     by_tag: list[ShareGroup]
     best: m.PostFigures | None
+    published: int = 0  # posts published (crossposted) to following servers, whose members are out of sight
 
     @property
     def rate(self) -> Rate:
@@ -66,7 +69,14 @@ def best_shared(posts: Sequence[m.PostFigures]) -> m.PostFigures | None:
     return max(shared, key=lambda p: (p.share_rate.value, p.sharers, -p.posted_at)) if shared else None
 
 
-def share_figures(posts: Sequence[m.PostFigures], evidence: Sequence[m.PostFigures]) -> ShareFigures:
+async def published_posts(db: Database, guild_id: int, posts: Sequence[m.PostFigures]) -> int:
+    """How many of these posts were published to servers following their announcement channel."""
+    return len(await CrosspostRepository(db).published_posts(guild_id, [p.post_id for p in posts]))
+
+
+def share_figures(
+    posts: Sequence[m.PostFigures], evidence: Sequence[m.PostFigures], published: int = 0
+) -> ShareFigures:
     return ShareFigures(
         posts=len(posts),
         sharers=sum(p.sharers for p in posts),
@@ -74,6 +84,7 @@ def share_figures(posts: Sequence[m.PostFigures], evidence: Sequence[m.PostFigur
         by_kind=shares_by(evidence, lambda p: p.kind),
         by_tag=shares_by(evidence, lambda p: p.tag),
         best=best_shared(posts),
+        published=published,
     )
 
 
@@ -104,7 +115,20 @@ def share_lines(figures: ShareFigures | None) -> list[str]:
     if figures.by_tag:
         lines.append("By tag: " + "; ".join(f"{g.key} {rate_text(g.rate)}" for g in figures.by_tag[:10]))
     lines.append("Forwards into DMs and other servers cannot be seen by a bot.")
+    if (published := published_line(figures)) is not None:
+        lines.append(published)
     return lines
+
+
+def published_line(figures: ShareFigures | None) -> str | None:
+    """Posts published to following servers, whose members Hearth can't see (docs/shares.md)."""
+    if figures is None or not figures.published:
+        return None
+    posts = "post was" if figures.published == 1 else "posts were"
+    return (
+        f"{figures.published} {posts} published to servers following an announcement channel: reactions, "
+        "replies and forwards there are out of Hearth's sight and not counted."
+    )
 
 
 def rate_cells(rate: Rate) -> tuple[Any, ...]:
@@ -155,6 +179,7 @@ def shares_json(figures: ShareFigures | None) -> dict[str, Any] | None:
         "base": figures.base,
         "rate": figures.rate.value,
         "best_post_id": figures.best.post_id if figures.best else None,
+        "published_to_followers": figures.published,
         "by_kind": [_group_json(g) for g in figures.by_kind],
         "by_tag": [_group_json(g) for g in figures.by_tag],
     }

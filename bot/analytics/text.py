@@ -8,9 +8,10 @@ from bot.analytics import metrics as m
 from bot.analytics.export import local_time
 from bot.analytics.model import Headline, Report
 from bot.analytics.shares import LABEL as SHARES_LABEL
-from bot.analytics.shares import share_lines
+from bot.analytics.shares import published_line, share_lines
 from bot.analytics.stats import Rate
 from bot.analytics.voice import voice_lines
+from bot.analytics.welcome import welcome_lines
 from bot.analytics.word_of_mouth import wom_lines
 
 NOT_YET = "not enough data yet"
@@ -148,6 +149,8 @@ def posts(r: Report) -> list[str]:
     if any(p.warming_up for p in r.posts):
         lines.append(WARM_UP_NOTE)
     lines.append(f"shares = members who forwarded it within 24 h / the same base ({SHARES_LABEL})")
+    if (published := published_line(r.shares)) is not None:
+        lines.append(published)
     return lines
 
 
@@ -192,6 +195,7 @@ def members(r: Report) -> list[str]:
     lines.append(f"Communicators: {f.communicators} of {f.active} active members")
     lines.append(f"Returning: {f.returning} of {f.previously_active} members active in the previous period")
     lines += wom_lines(r.word_of_mouth)
+    lines += welcome_lines(r.welcome)
     return lines
 
 

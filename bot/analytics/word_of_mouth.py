@@ -83,12 +83,20 @@ async def load_word_of_mouth(
     return word_of_mouth(joins, active, today, excluded)
 
 
-def _diff(figures: WordOfMouth, figure: str) -> str:
-    d = figures.difference(figure)
+def difference_text(d: tuple[float, float, float] | None, label: str) -> str:
+    """``"; <label> +4.0 pts (95% ...)"``, or nothing while a group has no joiner to count."""
     if d is None:
         return ""
     value, low, high = d
-    return f"; invited − others {value * 100:+.1f} pts (95% {low * 100:+.1f} to {high * 100:+.1f})"
+    return f"; {label} {value * 100:+.1f} pts (95% {low * 100:+.1f} to {high * 100:+.1f})"
+
+
+def difference_json(d: tuple[float, float, float] | None) -> dict[str, float] | None:
+    return None if d is None else {"value": d[0], "low": d[1], "high": d[2]}
+
+
+def _diff(figures: WordOfMouth, figure: str) -> str:
+    return difference_text(figures.difference(figure), "invited − others")
 
 
 def wom_lines(figures: WordOfMouth | None) -> list[str]:
@@ -152,6 +160,6 @@ def wom_json(figures: WordOfMouth | None) -> dict[str, Any] | None:
         out[figure] = {
             "invited": rate_json(getattr(figures.invited, figure)),
             "others": rate_json(getattr(figures.others, figure)),
-            "difference": None if d is None else {"value": d[0], "low": d[1], "high": d[2]},
+            "difference": difference_json(d),
         }
     return out

@@ -1,4 +1,4 @@
-"""The report's charts as PNG bytes: trends, the hour-of-week heat map, rate by content, posts.
+"""The report's charts as PNG bytes: trends, the hour-of-week heat map, rate by content, posts, NPS.
 
 House style from style.py (Okabe-Ito colours, large type for Discord's ~500 px display); every
 time axis is in the guild's local time, and every chart says so.
@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from bot.analytics import metrics as m
+from bot.analytics.metrics import WARM_UP_DAYS
 from bot.analytics.report import HEADLINES, Report
+from bot.analytics.voice import MIN_RESPONSES
 from bot.charts.style import ENGAGEMENT_COLOUR, OPTIMIZATION_COLOUR, PALETTE, new_figure, to_png
 from bot.core.localtime import zone
 
@@ -146,12 +148,70 @@ def posts_chart(report: Report) -> bytes:
     return to_png(fig)
 
 
+NPS_TITLE = "Pulse survey NPS (95% interval)"
+
+
+def nps_chart(report: Report) -> bytes:
+    """Every closed pulse survey's NPS with its 95% interval, by the local day it closed.
+
+    A survey with fewer than 10 answers has no NPS to show (METRICS v2): it is an ``x`` on the zero
+    line with its answer count, never a value. Surveys that closed within the guild's first 28
+    recorded days are hollow (warming up), like every other warm-up figure.
+    """
+    voice = report.voice
+    surveys = list(voice.surveys) if voice is not None else []
+    fig, ax = new_figure(8.0, 4.0)
+    ax.set_title(NPS_TITLE)  # type: ignore[attr-defined]
+    if not surveys:
+        _empty(ax, "no pulse survey closed yet")
+        return to_png(fig)
+    start = report.figures.recording_start
+    shown = [p for p in surveys if p.nps is not None]
+    ax.axhline(0, color="grey", linewidth=0.8)  # type: ignore[attr-defined]
+    if len(shown) > 1:
+        ax.plot([p.closed_on for p in shown], [p.nps for p in shown], "-", color=PALETTE[0], alpha=0.4)  # type: ignore[attr-defined]
+    for warm in (False, True):
+        points = [p for p in shown if _survey_warming_up(p.closed_on, start) == warm]
+        if not points:
+            continue
+        values = [p.nps or 0.0 for p in points]
+        low = [v - (p.result.interval or (v, v))[0] for v, p in zip(values, points, strict=True)]
+        high = [(p.result.interval or (v, v))[1] - v for v, p in zip(values, points, strict=True)]
+        ax.errorbar(  # type: ignore[attr-defined]
+            [p.closed_on for p in points], values, yerr=[low, high], fmt="o", color=PALETTE[0], capsize=4,
+            markerfacecolor="none" if warm else PALETTE[0], label="NPS (warming up)" if warm else "NPS",
+        )
+    hidden = [p for p in surveys if p.nps is None]
+    if hidden:
+        ax.plot(  # type: ignore[attr-defined]
+            [p.closed_on for p in hidden], [0.0] * len(hidden), "x", color=PALETTE[5], markersize=9,
+            label=f"fewer than {MIN_RESPONSES} answers: not shown",
+        )
+        for p in hidden:
+            ax.annotate(f"{p.result.responses} answers", (p.closed_on, 0.0), textcoords="offset points", xytext=(0, 8),  # type: ignore[attr-defined]
+                        ha="center", fontsize=9, color=PALETTE[5])
+    if len(shown) < 2:
+        ax.text(0.5, 0.92, "fewer than 2 surveys with an NPS: no trend yet", ha="center",  # type: ignore[attr-defined]
+                transform=ax.transAxes, fontsize=10)  # type: ignore[attr-defined]
+    ax.set_ylim(-100, 100)  # type: ignore[attr-defined]
+    ax.set_ylabel("NPS (−100 to +100)")  # type: ignore[attr-defined]
+    ax.set_xlabel(f"survey closed (local date, {report.timezone})")  # type: ignore[attr-defined]
+    ax.legend(fontsize=9, loc="lower left", frameon=False)  # type: ignore[attr-defined]
+    fig.autofmt_xdate()
+    return to_png(fig)
+
+
+def _survey_warming_up(closed_on: date, recording_start: int | None) -> bool:
+    return recording_start is not None and closed_on.toordinal() < recording_start + WARM_UP_DAYS
+
+
 CHARTS = {
     "overview": (("trends.png", trend_chart),),
     "posts": (("posts.png", posts_chart),),
     "timing": (("heatmap.png", heatmap_chart),),
     "content": (("content.png", content_chart),),
     "members": (),
+    "voice": (("nps.png", nps_chart),),
 }
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,8 @@ from bot.core.clock import Clock, from_ms, to_ms
 from bot.core.localtime import hour_of_week, local_day
 from bot.storage.activity import PostRepository
 from bot.storage.guilds import GuildRepository
+
+log = logging.getLogger(__name__)
 
 POST_KINDS = ("question", "poll", "giveaway", "contest", "trivia", "game", "summary", "survey", "welcome")
 
@@ -28,6 +31,9 @@ class Post:
     ref_id: int | None = None
 
 
+PostHook = Callable[["Post"], Awaitable[None]]
+
+
 class PostService:
     """Registers Hearth posts and answers, from memory, which post a message or thread belongs to."""
 
@@ -44,6 +50,16 @@ class PostService:
         self._clock = clock
         self._by_message: dict[tuple[int, int], int] = {}
         self._by_thread: dict[tuple[int, int], int] = {}
+        self._hooks: list[PostHook] = []
+
+    def on_register(self, hook: PostHook) -> None:
+        """``await hook(post)`` after each new post is stored (e.g. publishing in announcement
+        channels); a hook that fails is logged and never fails the post."""
+        self._hooks.append(hook)
+
+    def remove_hook(self, hook: PostHook) -> None:
+        if hook in self._hooks:
+            self._hooks.remove(hook)
 
     async def load(self) -> None:
         for row in await self._repo.link_index():
@@ -98,7 +114,13 @@ class PostService:
         self._by_message[(guild_id, message_id)] = post_id
         if thread_id:
             self._by_thread[(guild_id, thread_id)] = post_id
-        return Post(post_id, guild_id, kind, channel_id, message_id, moment, tag, thread_id, schedule_id, ref_id)
+        post = Post(post_id, guild_id, kind, channel_id, message_id, moment, tag, thread_id, schedule_id, ref_id)
+        for hook in list(self._hooks):
+            try:
+                await hook(post)
+            except Exception:
+                log.exception("post hook %r failed for post %s", hook, post_id)
+        return post
 
     async def add_part(
         self, post: Post, message_id: int, part: int, *, tag: str | None = None, posted_at: datetime | None = None

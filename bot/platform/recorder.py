@@ -16,6 +16,7 @@ import hashlib
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -123,6 +124,14 @@ class Recorder:
         self._last_drop_log = 0.0
         self.stats = RecorderStats()
         self._claimed_polls: set[tuple[int, int]] = set()
+        self._flush_hooks: list[Callable[[], Awaitable[None]]] = []
+
+    def on_flush(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Another batched writer (the invites feature's join rows): ``await hook()`` after each
+        flush of activities, under the same lock, so whoever flushes the recorder before reading
+        (reports, forget-me, shutdown) sees its rows too. A hook that raises keeps its rows and is
+        retried like a failed batch."""
+        self._flush_hooks.append(hook)
 
     # -- polls a feature records itself -------------------------------------------------------
     def claim_poll(self, guild_id: int, message_id: int) -> None:
@@ -254,6 +263,8 @@ class Recorder:
                 written += len(batch)
                 self.stats.written_batches += 1
                 self.stats.written_rows += len(batch)
+            for hook in self._flush_hooks:
+                await hook()
         return written
 
     async def _write_one_by_one(self, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.sandbox.localdiscord.interactions import WAIT
 from bot.sandbox.localdiscord.testing import BotRunner
 
 FAST_READY = 0.05  # seconds discord.py waits after the last GUILD_CREATE
+LISTENER_TASK = "discord.py: "  # the name discord.py gives a listener's task
 
 
 def local_settings(server: LocalDiscord, database: Path | str, base: Settings | None = None) -> Settings:
@@ -49,4 +51,13 @@ async def settle(server: LocalDiscord, bot: Hearth) -> None:
         await server.wait_until(lambda: (bot.ws.sequence or 0) >= target, timeout=WAIT)
     for _ in range(3):  # listeners run as tasks scheduled by the dispatch
         await asyncio.sleep(0)
+    # ... and a listener that writes to the database (a thread) takes more than a few loop turns,
+    # many more on a loaded machine: wait until every one of them has finished.
+    with contextlib.suppress(TimeoutError):
+        await server.wait_until(lambda: not listeners_running(), timeout=WAIT)
     await bot.recorder.flush()
+
+
+def listeners_running() -> bool:
+    """Whether a task discord.py started for a listener (``Client._schedule_event``) still runs."""
+    return any(t.get_name().startswith(LISTENER_TASK) and not t.done() for t in asyncio.all_tasks())

@@ -41,7 +41,7 @@ from bot.sandbox.community import (
 )
 from bot.sandbox.hearth_runner import local_settings, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
-from bot.sandbox.localdiscord.interactions import InteractionResult, walk_components
+from bot.sandbox.localdiscord.interactions import WAIT, InteractionResult, walk_components
 from bot.sandbox.localdiscord.invites import VIEW_AUDIT_LOG
 from bot.sandbox.localdiscord.testing import BotRunner
 from bot.sandbox.localdiscord.world import Channel, Guild, Member, Message, Perm, Role
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 STEP = timedelta(hours=1)
 LIVE_STEP = timedelta(seconds=5)  # while a trivia round runs
 LIVE_KINDS = ("trivia",)
-BARRIER_TIMEOUT_S = 5.0
+BARRIER_TIMEOUT_S = WAIT  # real seconds; generous, a loaded machine is slow (interactions.WAIT)
 # Tasks discord.py starts for listeners (client._schedule_event) and interactions: the bot has
 # caught up only when none of them is still running.
 LISTENER_TASKS = ("discord.py: ", *INTERACTION_TASKS)

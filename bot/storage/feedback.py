@@ -52,6 +52,17 @@ class FeedbackChangeRow:
     changed_at: int
 
 
+@dataclass(frozen=True)
+class FeedbackBlockRow:
+    """A block as moderators see it: the item it was made from, never the sender."""
+
+    item_id: int
+    number: int
+    kind: str
+    body: str
+    blocked_at: int
+
+
 class FeedbackRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -222,6 +233,24 @@ class FeedbackRepository:
                 (guild_id, sender_hash, item_id, moderator_id, now),
             )
         )
+
+    async def unblock_from(self, guild_id: int, item_id: int) -> bool:
+        """Lift the block made from ``item_id``; False when no block was made from it."""
+        return bool(
+            await self._db.execute_rowcount(
+                "DELETE FROM feedback_blocks WHERE guild_id = ? AND item_id = ?", (guild_id, item_id)
+            )
+        )
+
+    async def blocks(self, guild_id: int) -> list[FeedbackBlockRow]:
+        """Every block, newest first, by the item it was made from (never by sender)."""
+        rows = await self._db.fetchall(
+            "SELECT i.id AS item_id, i.number, i.kind, i.body, b.blocked_at FROM feedback_blocks b "
+            "JOIN feedback_items i ON i.guild_id = b.guild_id AND i.id = b.item_id "
+            "WHERE b.guild_id = ? ORDER BY b.blocked_at DESC, i.number DESC",
+            (guild_id,),
+        )
+        return [as_row(FeedbackBlockRow, r) for r in rows]
 
     async def is_blocked(self, guild_id: int, sender_hash: str) -> bool:
         return bool(

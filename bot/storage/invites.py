@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.storage.database import Database
 from bot.storage.rows import as_row
@@ -33,29 +34,35 @@ class HearthInviteRow:
     expires_at: int | None
 
 
+_EARLIER = "EXISTS (SELECT 1 FROM member_joins e WHERE e.guild_id = ? AND e.member_id = ? AND e.joined_at < ?)"
+JOIN_INSERT = (
+    "INSERT INTO member_joins (guild_id, member_id, joined_at, local_day, source, method, invite_code, "
+    f"inviter_id, credited, rejoin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN {_EARLIER} THEN 0 ELSE ? END, "
+    f"CASE WHEN {_EARLIER} THEN 1 ELSE ? END) ON CONFLICT (guild_id, member_id, joined_at) DO NOTHING"
+)
+
+
+def _join_params(r: JoinRow) -> tuple[Any, ...]:
+    earlier = (r.guild_id, r.member_id, r.joined_at)
+    head = (r.guild_id, r.member_id, r.joined_at, r.local_day, r.source, r.method, r.invite_code, r.inviter_id)
+    return (*head, *earlier, r.credited, *earlier, r.rejoin)
+
+
 class InviteRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     # -- joins ------------------------------------------------------------------------------
     async def record_join(self, row: JoinRow) -> None:
-        await self._db.execute(
-            "INSERT INTO member_joins (guild_id, member_id, joined_at, local_day, source, method, invite_code, "
-            "inviter_id, credited, rejoin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (guild_id, member_id, joined_at) DO NOTHING",
-            (
-                row.guild_id,
-                row.member_id,
-                row.joined_at,
-                row.local_day,
-                row.source,
-                row.method,
-                row.invite_code,
-                row.inviter_id,
-                row.credited,
-                row.rejoin,
-            ),
-        )
+        await self.record_joins([row])
+
+    async def record_joins(self, rows: Sequence[JoinRow]) -> None:
+        """Store joins in order, in one batch. A member with an earlier stored join (this batch's
+        included) is rejoining: ``rejoin`` is set and ``credited`` cleared by the insert itself,
+        so no lookup per join is needed (a rejoin earns no credit)."""
+        if not rows:
+            return
+        await self._db.executemany(JOIN_INSERT, [_join_params(r) for r in rows])
 
     async def joined_before(self, guild_id: int, member_id: int, before_ms: int) -> bool:
         """A member with an earlier stored join is rejoining (primary key lookup: a join costs no scan)."""

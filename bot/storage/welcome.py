@@ -54,16 +54,48 @@ class WelcomeRepository:
         row = await self._db.fetchone("SELECT * FROM welcome_settings WHERE guild_id = ?", (guild_id,))
         return as_row(WelcomeSettings, row) if row else None
 
-    async def save_settings(self, guild_id: int, channel_id: int, message: str, enabled: bool = True) -> None:
-        await self._db.execute(
-            "INSERT INTO welcome_settings (guild_id, channel_id, message, enabled) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, message = excluded.message, "
-            "enabled = excluded.enabled",
-            (guild_id, channel_id, message, int(enabled)),
-        )
+    async def save_settings(
+        self, guild_id: int, channel_id: int, message: str, enabled: bool = True, *, at_ms: int
+    ) -> None:
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO welcome_settings (guild_id, channel_id, message, enabled) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, message = excluded.message, "
+                "enabled = excluded.enabled",
+                (guild_id, channel_id, message, int(enabled)),
+            )
+            await self._mark_period(guild_id, enabled, at_ms)
 
-    async def set_enabled(self, guild_id: int, enabled: bool) -> None:
-        await self._db.execute("UPDATE welcome_settings SET enabled = ? WHERE guild_id = ?", (int(enabled), guild_id))
+    async def set_enabled(self, guild_id: int, enabled: bool, *, at_ms: int) -> None:
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE welcome_settings SET enabled = ? WHERE guild_id = ?", (int(enabled), guild_id)
+            )
+            await self._mark_period(guild_id, enabled, at_ms)
+
+    async def _mark_period(self, guild_id: int, enabled: bool, at_ms: int) -> None:
+        """The history of on and off (welcomed vs not-welcomed periods): open one when turned on,
+        close the open one when turned off."""
+        if enabled:
+            if not await self._db.fetchval(
+                "SELECT 1 FROM welcome_periods WHERE guild_id = ? AND ended_at IS NULL", (guild_id,)
+            ):
+                await self._db.execute(
+                    "INSERT INTO welcome_periods (guild_id, started_at) VALUES (?, ?) "
+                    "ON CONFLICT (guild_id, started_at) DO NOTHING",
+                    (guild_id, at_ms),
+                )
+        else:
+            await self._db.execute(
+                "UPDATE welcome_periods SET ended_at = ? WHERE guild_id = ? AND ended_at IS NULL", (at_ms, guild_id)
+            )
+
+    async def periods(self, guild_id: int) -> list[tuple[int, int | None]]:
+        """When the welcome was on: (started_at, ended_at or None while it is on), oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT started_at, ended_at FROM welcome_periods WHERE guild_id = ? ORDER BY started_at", (guild_id,)
+        )
+        return [(r[0], r[1]) for r in rows]
 
     # -- welcomes -----------------------------------------------------------------------------------
     async def enqueue(

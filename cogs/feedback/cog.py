@@ -17,7 +17,7 @@ from bot.core.tree import UserError
 from bot.features.feedback.rules import STATUS_LABELS, FeedbackInputError, shorten, status_message
 from bot.features.feedback.service import Blocked, FeedbackService, UnknownItem
 from bot.storage.feedback import FeedbackItemRow, FeedbackRepository
-from cogs.feedback.embeds import digest_embed, jump_url, public_embed, review_embed
+from cogs.feedback.embeds import digest_embed, jump_url, list_line, public_embed, review_embed
 from cogs.feedback.views import FeedbackModal, ReviewButton, UpvoteButton, public_view, review_view
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ DMS_CLOSED = (
     "Your DMs from this server are closed, so I can't tell you when its status changes. "
     "Allow direct messages from server members (Privacy settings) to hear back."
 )
-LIST_LIMIT = 15
+LIST_PAGE = 15
 DIGEST_MAX_DAYS = 90
 
 
@@ -252,7 +252,10 @@ class Feedback(commands.Cog):
         )
 
     @feedback.command(name="list", description="Feedback items by status, oldest first")
-    @app_commands.describe(status="Which items (default: open, i.e. new or under review)")
+    @app_commands.describe(
+        status="Which items (default: open, i.e. new or under review)",
+        page=f"Which page ({LIST_PAGE} items a page; default 1)",
+    )
     @app_commands.choices(
         status=[
             app_commands.Choice(name=n, value=v)
@@ -261,25 +264,67 @@ class Feedback(commands.Cog):
         ]
     )
     @moderator_only()
-    async def list_items(self, interaction: discord.Interaction, status: str = "open") -> None:
+    async def list_items(
+        self, interaction: discord.Interaction, status: str = "open", page: app_commands.Range[int, 1, 1000] = 1
+    ) -> None:
         assert interaction.guild_id is not None
         items = await self.service.items(interaction.guild_id, None if status == "all" else status)
+        shown = status if status in ("open", "all") else STATUS_LABELS[status]
         if not items:
-            raise UserError(f"No {status} feedback items.")
+            raise UserError(f"No {shown} feedback items.")
+        pages = -(-len(items) // LIST_PAGE)
+        if not 1 <= page <= pages:  # Discord checks the range client-side only
+            raise UserError(f"There {'is' if pages == 1 else 'are'} {pages} page{'s' * (pages > 1)} of {shown} items.")
         now = self.bot.clock.now()
-        lines = []
-        for item in items[:LIST_LIMIT]:
-            age = (now - from_ms(item.created_at)).days
-            link = jump_url(interaction.guild_id, item.review_channel_id, item.review_message_id)
-            ref = f"[#{item.number}]({link})" if link else f"#{item.number}"
-            lines.append(
-                f"{ref} {item.kind}, {STATUS_LABELS[item.status]}, {age} d old: {shorten(item.body, 80)}"
+        lines = [
+            list_line(item, now, interaction.guild_id)
+            for item in items[(page - 1) * LIST_PAGE : page * LIST_PAGE]
+        ]
+        embed = discord.Embed(title=f"Feedback: {shown} ({len(items)})", description=truncate("\n".join(lines), 4096))
+        footer = f"Page {page}/{pages}, oldest first"
+        if page < pages:
+            footer += f". Next: /feedback list status:{status} page:{page + 1}"
+        embed.set_footer(text=footer)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @feedback.command(name="unblock", description="Let a blocked sender send feedback again (by the item blocked from)")
+    @app_commands.describe(item="The item the block was made from (#number; the suggestions list current blocks)")
+    @moderator_only()
+    async def unblock(self, interaction: discord.Interaction, item: app_commands.Range[int, 1, None]) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        try:
+            found, lifted = await self.service.unblock_sender(guild.id, item)
+        except UnknownItem:
+            raise UserError(f"There is no feedback item #{item}.") from None
+        if not lifted:
+            raise UserError(
+                f"No block was made from #{item}. A block is lifted from the item it was made from: "
+                "start typing in `item:` to see them."
             )
-        if len(items) > LIST_LIMIT:
-            lines.append(f"… and {len(items) - LIST_LIMIT} more.")
+        lifted_by = f"<@{interaction.user.id}> lifted the block on the sender of this item."
+        await self._say_in_thread(guild, found, lifted_by)
         await interaction.response.send_message(
-            truncate("\n".join(lines), 1900), ephemeral=True, allowed_mentions=NO_PINGS
+            f"The sender of #{item} can send feedback again. Nobody, you included, learns who they are.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
+
+    @unblock.autocomplete("item")
+    async def blocked_items(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        role_id = await self.bot.moderator_role_id(interaction.guild_id)
+        if not is_moderator(interaction.user, interaction.permissions, role_id):
+            return []  # what was blocked is for moderators only
+        wanted = current.strip().lstrip("#").casefold()
+        choices = []
+        for block in await self.service.blocks(interaction.guild_id):
+            when = from_ms(block.blocked_at)
+            label = f"#{block.number} {block.kind}: {shorten(block.body, 60)} (blocked {when:%d %b})"
+            if wanted in label.casefold():
+                choices.append(app_commands.Choice(name=truncate(label, 100), value=block.number))
+        return choices[:25]
 
     @feedback.command(name="stats", description="Open items by age, median time to a first answer, declines")
     @moderator_only()

@@ -41,6 +41,8 @@ async def test_a_join_through_a_members_invite_is_credited_exactly(tracked: Worl
     inv = await w.server.create_invite(w.general, w.alice, max_uses=10)
     carol = await w.server.join(w.guild, "carol", invite=inv.code)
     assert await wait_joins(w, 1) == [(carol.id, "exact", "diff", w.alice.id, 1, 0)]
+    # A guild without the VANITY_URL feature has no vanity to read: no call for it per join.
+    assert not [c for c in w.server.rest_log if c.route == "/guilds/{guild_id}/vanity-url"]
     mine = await w.command(w.alice, "invites mine")
     assert "**1** person joined through your invites; **1** are still here" in await mine.text()
 
@@ -107,6 +109,8 @@ async def test_vanity_and_unknown_joins(tracked: World) -> None:
     jo = await w.server.join(w.guild, "jo")  # no code moved (a server discovery join, say)
     rows = await wait_joins(w, 2)
     assert [(m, s) for m, s, *_ in rows] == [(ivy.id, "vanity"), (jo.id, "unknown")]
+    calls = [c.route for c in w.server.rest_log]
+    assert "/guilds/{guild_id}/vanity-url" in calls and "/invites/{code}" not in calls  # code and uses in one call
 
 
 async def test_without_manage_server_joins_are_unknown_and_status_says_why(world: World) -> None:

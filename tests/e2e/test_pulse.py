@@ -103,8 +103,11 @@ async def test_latest_answer_counts_and_nps_has_its_interval(pulse: World) -> No
     assert hashes and all(h[0] is None for h in hashes)  # nothing links an answer to anyone after close
 
     # The same NPS is the report's: its voice section and an engagement headline in the overview.
-    voice = await (await w.command(w.moderator, "report", period="week", section="voice")).text()
+    report = await w.command(w.moderator, "report", period="week", section="voice")
+    voice = await report.text()
     assert "NPS +45 (95% " in voice and "Promoters 7, passives 2, detractors 2" in voice
+    charts = [a for m in report.visible_messages() for a in m.attachments]
+    assert [a.filename for a in charts] == ["nps.png"] and charts[0].data.startswith(b"\x89PNG")  # the trend
     overview = await (await w.command(w.moderator, "report", period="week", section="overview")).text()
     assert "NPS (latest pulse survey): +45" in overview
 

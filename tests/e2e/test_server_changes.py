@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import World
+from tests.e2e.conftest import World, eventually
 
 
 async def test_a_deleted_channel_pauses_its_schedules_with_a_warning(world: World) -> None:
@@ -17,7 +17,13 @@ async def test_a_deleted_channel_pauses_its_schedules_with_a_warning(world: Worl
     await world.server.delete_channel(announcements)
     await world.server.wait_until(lambda: world.bot.get_channel(announcements.id) is None)
     await world.settle()
-    schedules = {s.id: s for s in await world.bot.scheduler.repo.list(world.guild.id)}
+
+    async def paused() -> dict:
+        found = {s.id: s for s in await world.bot.scheduler.repo.list(world.guild.id)}
+        return found if found[2].paused else {}
+
+    # The listener pauses it after its gateway event: on a loaded machine that can outlast settle().
+    schedules = await eventually(paused, "schedule #2 was never paused")
     assert schedules[2].paused and not schedules[1].paused
     status = await (await world.command(world.moderator, "hearth status")).text()
     assert "#announcements was deleted, so the schedule #2 (question) posting there is paused" in status

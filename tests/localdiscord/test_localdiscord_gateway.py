@@ -12,6 +12,7 @@ from discord.http import Route
 
 from bot.core.endpoints import apply_endpoints, current_endpoints
 from bot.sandbox.localdiscord import BotDied, LocalDiscord
+from bot.sandbox.localdiscord.interactions import WAIT
 from bot.sandbox.localdiscord.testing import build_community, collect, make_bot, run_bot
 
 
@@ -138,12 +139,12 @@ async def test_a_parser_crash_fails_the_waiting_test_at_once() -> None:
         server.dispatch("MESSAGE_CREATE", {"id": "1", "channel_id": str(world.general.id)})  # no author
         started = time.perf_counter()
         try:
-            await server.wait_for_message(world.general, timeout=2.0)
+            await server.wait_for_message(world.general)  # waits up to WAIT (30 s) for a message
         except BotDied as exc:
             assert "KeyError" in repr(exc.__cause__) or isinstance(exc.__cause__, KeyError)
         else:
             raise AssertionError("BotDied not raised")
-        assert time.perf_counter() - started < 1.0
+        assert time.perf_counter() - started < WAIT / 3  # at once, not when the wait runs out
         with contextlib.suppress(BotDied):
             await runner.stop()
 
@@ -158,7 +159,9 @@ async def test_streaming_ten_thousand_messages_is_fast(local_discord, community,
     bot.add_listener(on_raw, "on_message")
     await start_bot(bot)
     members = [community.alice, community.bob]
-    started = time.perf_counter()
+    # CPU seconds of this process (the local Discord and the bot both run in it), not wall-clock:
+    # on a loaded machine the wall clock also counts other processes' turns (10.4 s once).
+    started = time.process_time()
     await local_discord.say_many((members[i % 2], community.general, f"m{i}") for i in range(10_000))
-    await local_discord.wait_until(lambda: count["n"] == 10_000, timeout=20)
-    assert time.perf_counter() - started < 10
+    await local_discord.wait_until(lambda: count["n"] == 10_000, timeout=120)
+    assert time.process_time() - started < 10

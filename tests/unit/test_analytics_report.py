@@ -254,7 +254,7 @@ def test_cli_report_export_and_rebuild(database_url: str, tmp_path: Path, capsys
     assert main(["report", "--db", db, "--period", "2026-W23", "--section", "posts"]) == 0
     assert "question" in capsys.readouterr().out
     assert main(["export", "--db", db, "--period", "2026-W23", "--out", str(tmp_path / "csv")]) == 0
-    assert len(list((tmp_path / "csv").glob("*.csv"))) == 6  # posts, days, weeks, voice, shares, word of mouth
+    assert len(list((tmp_path / "csv").glob("*.csv"))) == 7  # posts, days, weeks, voice, shares, word of mouth, welcome
     assert main(["db", "rebuild-rollups", "--db", db]) == 0
     assert main(["report", "--db", db, "--period", "2026-W23", "--format", "json"]) == 0
     assert '"posts"' in capsys.readouterr().out

@@ -11,8 +11,10 @@ import pytest
 from bot.analytics.export import report_json, weeks_csv
 from bot.analytics.period import parse_period, same_time_before
 from bot.analytics.report import Report, build_report
+from bot.analytics.rollups import RollupJob
 from bot.analytics.text import render
 from bot.core.clock import to_ms
+from bot.storage.analytics import AnalyticsRepository
 from tests.unit.analytics_fixtures import GuildBuilder
 
 W2 = datetime(2026, 11, 9, tzinfo=UTC)  # Monday, two weeks before
@@ -92,6 +94,27 @@ async def test_a_complete_week_is_compared_with_the_complete_week_before(guild: 
     assert r.previous.compared_through_ms is None
     assert "vs previous" in render(r, "overview") and "In progress" not in render(r, "overview")
     assert report_json(r)["previous_through"] is None
+
+
+async def test_the_cut_previous_week_is_the_same_from_nightly_rollups_as_computed_live(guild: GuildBuilder) -> None:
+    """A post answered across the instant: its cut base comes from the final rollup less the later
+    responders outside the 28-day base (a newcomer here), and equals the live computation."""
+    post = await guild.post(W1 + timedelta(days=1, hours=11))
+    for member, minutes in ((2, 10), (9, 20), (3, 30), (500, 120), (101, 400)):  # 500: never active before
+        await guild.act(member, W1 + timedelta(days=1, hours=11, minutes=minutes), "reaction", post_id=post)
+    live = (await _week(guild)).previous
+
+    async def utc(guild_id: int) -> str:
+        return "UTC"
+
+    job = RollupJob(AnalyticsRepository(guild.db), utc, lambda g, ids: set(), lambda: NOW)
+    await job.run_guild(guild.guild_id, first_day=W2.date().toordinal())
+    assert await guild.db.fetchval("SELECT COUNT(*) FROM analytics_posts WHERE final = 1") == 2
+    rolled = (await _week(guild)).previous
+    # Two posts on last Tuesday, both with the 18 members of the 28 days before as base; the
+    # newcomer (500) answered after the instant, so is in neither the responders nor the base.
+    assert (rolled.posts, rolled.responders, rolled.base) == (live.posts, live.responders, live.base) == (2, 4, 36)
+    assert rolled.participation_median == live.participation_median
 
 
 def test_same_time_last_week_is_local_wall_time_across_a_dst_change() -> None:

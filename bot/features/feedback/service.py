@@ -18,7 +18,7 @@ from bot.features.feedback import rules
 from bot.features.feedback.rules import FeedbackInputError
 from bot.platform.recorder import Activity, Recorder
 from bot.platform.sealing import Sealer, SealError
-from bot.storage.feedback import FeedbackChangeRow, FeedbackItemRow, FeedbackRepository
+from bot.storage.feedback import FeedbackBlockRow, FeedbackChangeRow, FeedbackItemRow, FeedbackRepository
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,20 @@ class FeedbackService:
         return await self.repo.block(
             guild_id, self._sender_tag(guild_id, author), item_id, moderator_id, to_ms(self._clock.now())
         )
+
+    async def unblock_sender(self, guild_id: int, number: int) -> tuple[FeedbackItemRow, bool]:
+        """Lift the block made from item #``number`` (the item, False when no block was made from it).
+
+        By the item the block came from, not by sender: nothing to unseal, so it works after a key
+        change too, and asking about another item of the same sender tells nothing about who sent
+        what (docs/feedback.md)."""
+        item = await self.repo.by_number(guild_id, number)
+        if item is None:
+            raise UnknownItem(number)
+        return item, await self.repo.unblock_from(guild_id, item.id)
+
+    async def blocks(self, guild_id: int) -> list[FeedbackBlockRow]:
+        return await self.repo.blocks(guild_id)
 
     # -- upvotes ----------------------------------------------------------------------------
     async def upvote(self, guild_id: int, item_id: int, member_id: int) -> tuple[bool, int]:

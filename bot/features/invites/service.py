@@ -59,6 +59,22 @@ class InviteTracker:
         self._cache: dict[int, dict[str, rules.Seen]] = {}
         self._vanity: dict[int, int | None] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._unwritten: list[JoinRow] = []  # attributed joins, in order, until the next flush
+
+    async def flush(self) -> None:
+        """Write the attributed joins (the recorder calls this with each of its flushes)."""
+        if not self._unwritten:
+            return
+        rows, self._unwritten = self._unwritten, []
+        try:
+            await self.repo.record_joins(rows)
+        except BaseException:
+            self._unwritten[:0] = rows  # kept, in order, for the retry
+            raise
+
+    async def forget_member(self, guild_id: int, member_id: int) -> None:
+        await self.flush()  # nothing about them may land after the delete
+        await self.repo.forget_member(guild_id, member_id)
 
     # -- the cache ----------------------------------------------------------------------------
     def lock(self, guild_id: int) -> asyncio.Lock:
@@ -96,7 +112,8 @@ class InviteTracker:
         load_audit: AuditLoader | None = None,
         inviter_is_member: Callable[[int], bool] = lambda _id: True,
     ) -> JoinRow | None:
-        """Store the join with its source; call under ``lock(guild_id)`` after listing invites.
+        """Attribute the join and queue its row (written with the recorder's next flush: ``flush``;
+        ``rejoin`` and ``credited`` are settled by that insert); call under ``lock(guild_id)``.
         ``fresh`` None: Hearth can't list invites (no Manage Server), so the source is unknown."""
         at_ms = to_ms(joined_at)
         before = self._cache.get(guild_id)
@@ -138,11 +155,12 @@ class InviteTracker:
                 inviter = mine.member_id  # a personal invite Hearth made: exact by construction
         if inviter is not None and self.privacy.is_opted_out(guild_id, inviter):
             inviter = None
-        rejoin = await self.repo.joined_before(guild_id, member_id, at_ms)
+        # A rejoin (an earlier stored join) earns no credit: the batched insert itself checks, so a
+        # join costs no lookup (InviteRepository.record_joins).
         credited = rules.credited_inviter(
             rules.Attribution(attribution.source, attribution.method, attribution.code, inviter),
             member_id,
-            rejoin=rejoin,
+            rejoin=False,
             inviter_is_member=inviter is not None and inviter_is_member(inviter),
         )
         row = JoinRow(
@@ -155,9 +173,9 @@ class InviteTracker:
             invite_code=attribution.code,
             inviter_id=inviter if attribution.source == "exact" else None,
             credited=int(credited is not None),
-            rejoin=int(rejoin),
+            rejoin=0,
         )
-        await self.repo.record_join(row)
+        self._unwritten.append(row)
         return row
 
     # -- Hearth's invites -------------------------------------------------------------------------
@@ -184,6 +202,7 @@ class InviteTracker:
         return await self.repo.active_days(guild_id, [j.member_id for j in joins], first, last)
 
     async def stats_for(self, guild_id: int, inviter_id: int, still_here: Callable[[int], bool]) -> InviterStats:
+        await self.flush()
         joins = await self.repo.joins_through(guild_id, inviter_id)
         days = await self._first_week(guild_id, joins)
         answered = sum(
@@ -197,6 +216,7 @@ class InviteTracker:
     async def leaderboard(self, guild_id: int, since: datetime, until: datetime, limit: int = 10) -> list[LeaderRow]:
         """Inviters by invitees who joined in [since, until), stayed 7 days and were active in their
         first week: farmed joins (leave at once, never act) earn nothing."""
+        await self.flush()
         now_ms = to_ms(self.clock.now())
         joins = [
             j

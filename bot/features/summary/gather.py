@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.analytics import shares, word_of_mouth
+from bot.analytics import shares, welcome, word_of_mouth
 from bot.analytics.report import HEADLINES, Report, weekly_figures
 from bot.analytics.rollups import excluded_members
 from bot.features.experiments.service import experiment_lines
@@ -108,7 +108,12 @@ def content_from_report(report: Report, extras: Extras) -> SummaryContent:
         worst_post=_post_line(report, False, extras.links),
         chart=chart_of(report),
         best_shared=shares.best_line(report.shares) if report.shares is not None and report.shares.best else None,
-        word_of_mouth=word_of_mouth.summary_line(report.word_of_mouth),
+        word_of_mouth=" ".join(
+            line
+            for line in (word_of_mouth.summary_line(report.word_of_mouth), welcome.summary_line(report.welcome))
+            if line
+        )
+        or None,
     )
 
 

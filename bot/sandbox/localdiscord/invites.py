@@ -12,6 +12,8 @@
 - INVITE_CREATE / INVITE_DELETE need the ``guild_invites`` intent, and go only to a bot that may
   manage the invite's channel (Manage Channels there, or Manage Server).
 - ``GET /guilds/{g}/vanity-url`` (Manage Server): ``{code, uses}`` (``code`` null without one).
+  A guild with a vanity URL has ``VANITY_URL`` in its ``features`` and the code in
+  ``vanity_url_code`` (GUILD_CREATE, GUILD_UPDATE when it is set).
 - ``GET /guilds/{g}/audit-logs`` (View Audit Log): entries for invite create (40) and delete (42),
   newest first, ``action_type``/``user_id``/``before``/``after``/``limit`` honoured. Discord logs a
   moderator's delete, not an invite used up or expired.
@@ -234,9 +236,12 @@ class InvitesMixin:
         """Give the guild a vanity URL (its invite lands in the first text channel), or take it away."""
         if code is None:
             self.invite_book.vanity.pop(guild.id, None)
-            return
-        channel = next(c for c in guild.channels.values() if c.type == 0)
-        self.invite_book.vanity[guild.id] = Invite(code, guild.id, channel.id, None, self.now(), 0, 0, uses)
+        else:
+            channel = next(c for c in guild.channels.values() if c.type == 0)
+            self.invite_book.vanity[guild.id] = Invite(code, guild.id, channel.id, None, self.now(), 0, 0, uses)
+        guild.vanity_url_code = code  # the guild's VANITY_URL feature and code, announced (GUILD_UPDATE)
+        self.gateway.emit("GUILD_UPDATE", payloads.guild_rest(guild, len(guild.members)))
+        self._bump()
 
     def use_code(self: LocalDiscord, guild: Guild, code: str) -> None:  # type: ignore[misc]
         """Someone accepts ``code``: the vanity's or an invite's uses go up by one."""

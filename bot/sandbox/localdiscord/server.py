@@ -20,6 +20,7 @@ from aiohttp import web
 from . import payloads
 from .actors import ActorsMixin
 from .changes import ChangesMixin
+from .crossposts import CrosspostsMixin, add_crosspost_routes
 from .dms import DirectMessages
 from .faults import FaultPlan, RestFault, RestHold
 from .forwards import ForwardsMixin, forward_reference, snapshot
@@ -71,7 +72,7 @@ class _UTCClock:
         return datetime.now(UTC)
 
 
-class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
+class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin, CrosspostsMixin):
     """A protocol-faithful Discord for one bot application, served on 127.0.0.1."""
 
     def __init__(
@@ -112,6 +113,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
         self.threads_created: list[Channel] = []
         self.open_polls: dict[int, Message] = {}
         self.invite_book = InviteBook()
+        self.publish_times = {}
         self._message_order = 0
         self._last_action_mark = 0
         self._changed = asyncio.Event()
@@ -123,6 +125,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin):
     async def start(self) -> LocalDiscord:
         app = build_app(self)
         add_invite_routes(app, self)
+        add_crosspost_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)

@@ -653,6 +653,7 @@ ROUTES: dict[tuple[str, str], Route] = dict(
             response=("CreatedThreadResponse",),
         ),
         _route("PUT", "/channels/{channel_id}/thread-members/@me"),
+        _route("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", response=("MessageResponse",)),
         _route("POST", "/channels/{channel_id}/polls/{message_id}/expire", response=("MessageResponse",)),
         _route(
             "GET",

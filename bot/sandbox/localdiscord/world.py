@@ -200,6 +200,7 @@ class Guild:
     threads: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     joined_at: datetime | None = None
+    vanity_url_code: str | None = None  # set: the guild has the VANITY_URL feature and this code
 
     @property
     def everyone(self) -> Role:
