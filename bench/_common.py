@@ -74,7 +74,7 @@ class Child:
 
     @classmethod
     async def spawn(
-        cls, server: LocalDiscord, kind: str, *, db: Path | None = None, members: bool = False,
+        cls, server: LocalDiscord, kind: str, *, db: Path | str | None = None, members: bool = False,
         ready_timeout: float = 0.05, extra: tuple[str, ...] = (),
     ) -> Child:
         """Exec the client and wait for its on_ready line; ``ready_after`` is exec to ready, in s."""

@@ -77,9 +77,8 @@ def cookie() -> str:
 
 
 async def ensure_db(path: Path, activities: int) -> None:
-    """bench/report.py's database (built once, then reused)."""
-    if await asyncio.to_thread(path.exists):
-        return
+    """bench/report.py's database: built once; a kept one gets the nightly run as the bot makes it (which fills
+    what a newer migration added)."""
     import numpy as np
 
     from bench.report import DAYS, NOW, OPTED_OUT, TZ, build
@@ -88,20 +87,28 @@ async def ensure_db(path: Path, activities: int) -> None:
     from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository
     from bot.storage.analytics import AnalyticsRepository
 
+    fresh = not await asyncio.to_thread(path.exists)
     db = await Database.open(path)
     await db.migrate()
     privacy = PrivacyService(OptOutRepository(db), ActivityRepository(db), MetaRepository(db), FakeClock(NOW))
     await privacy.load()
     t = time.perf_counter()
-    await build(db, activities, np.random.default_rng(2026))
-    for member in range(1_000, 1_000 + OPTED_OUT):
-        await privacy.opt_out(GUILD, member)
+    if fresh:
+        await build(db, activities, np.random.default_rng(2026))
+        for member in range(1_000, 1_000 + OPTED_OUT):
+            await privacy.opt_out(GUILD, member)
 
     async def tz_of(_: int) -> str:
         return TZ
 
-    await RollupJob(AnalyticsRepository(db), tz_of, privacy.opted_out_members, FakeClock(NOW).now).rebuild([GUILD])
-    print(f"setup: {activities:,} activities and {DAYS} days of rollups in {time.perf_counter() - t:.0f} s", flush=True)
+    job = RollupJob(AnalyticsRepository(db), tz_of, privacy.opted_out_members, FakeClock(NOW).now)
+    if fresh:
+        await job.rebuild([GUILD])
+        print(f"setup: {activities:,} activities and {DAYS} days of rollups in {time.perf_counter() - t:.0f} s",
+              flush=True)
+    else:
+        await job.run_guild(GUILD)
+        print(f"setup: nightly rollups run on the kept database in {time.perf_counter() - t:.1f} s", flush=True)
     await db.close()
 
 
@@ -327,8 +334,8 @@ async def main() -> None:
             if builds:
                 share = percentile(timings[PAGES[0]], 50) / percentile(builds, 50)
                 figures.append(Figure("overview page against the report build alone (p50 / p50, same run): the "
-                                      "dashboard's own cost on a cold page", f"{share:.2f}x", "the report build",
-                                      share, "<= 1.10x", share <= 1.10))
+                                      "dashboard's own cost on a cold page (no target of its own)", f"{share:.2f}x",
+                                      "the report build", share))
             print_figures(figures[-4:] if builds else figures[-2:])
     if args.part in ("all", "load"):
         run = await under_load(path, args.clients, args.seconds)

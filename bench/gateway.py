@@ -23,7 +23,7 @@ from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord import payloads as pl
 from bot.sandbox.localdiscord.forwards import HAS_SNAPSHOT, forward_reference, snapshot
 from bot.sandbox.localdiscord.gateway import dumps
-from bot.sandbox.localdiscord.world import Member, Message
+from bot.sandbox.localdiscord.world import Channel, Guild, Member, Message
 
 EVENTS = 100_000
 MEMBERS = 1_000
@@ -50,23 +50,30 @@ class Run:
         return events / self.cpu_seconds
 
 
-def make_events(server: LocalDiscord, count: int, seed: int = 13) -> list[tuple[str, str]]:
+def make_events(
+    server: LocalDiscord, count: int, seed: int = 13, places: list[tuple[Guild, Channel, list[Member]]] | None = None
+) -> list[tuple[str, str]]:
     """Pre-encoded (event, d) pairs: 28% messages, 2% forwards, 15% replies, 40% reactions, 14.5% poll
-    votes, 0.5% joins (GUILD_MEMBER_ADD; delivered only with ``--members``, else poll votes)."""
+    votes, 0.5% joins (GUILD_MEMBER_ADD; delivered only with ``--members``, else poll votes). Each event
+    happens in one of ``places`` (a guild, its channel and its members), by default one guild of MEMBERS."""
     rng = random.Random(seed)
-    guild = server.add_guild("Busy Guild", owner="olga")
-    general = server.add_text_channel(guild, "general")
-    members = server.add_members(guild, MEMBERS)
+    if places is None:
+        guild = server.add_guild("Busy Guild", owner="olga")
+        general = server.add_text_channel(guild, "general")
+        places = [(guild, general, server.add_members(guild, MEMBERS))]
     me = server.bot_user.id
     base = server.base_url
-    polls = [server.ids.next() for _ in range(POLLS)]
-    recent: list[Message] = []
+    polls = {guild.id: [server.ids.next() for _ in range(POLLS)] for guild, _, _ in places}
+    recent: dict[int, list[Message]] = {guild.id: [] for guild, _, _ in places}
     seen: set[tuple[int, int, object]] = set()
     out: list[tuple[str, str]] = []
 
-    def new_message(reply_to: Message | None, forward_of: Message | None = None) -> Message:
+    def new_message(
+        place: tuple[Guild, Channel, list[Member]], reply_to: Message | None, forward_of: Message | None = None
+    ) -> Message:
+        guild, channel, members = place
         author = rng.choice(members)
-        msg = Message(id=server.ids.next(), channel_id=general.id, guild_id=guild.id, author=author.user,
+        msg = Message(id=server.ids.next(), channel_id=channel.id, guild_id=guild.id, author=author.user,
                       content="", timestamp=server.now())
         if forward_of is not None:
             msg.message_reference = forward_reference(forward_of)
@@ -74,26 +81,30 @@ def make_events(server: LocalDiscord, count: int, seed: int = 13) -> list[tuple[
             msg.flags = HAS_SNAPSHOT
         elif reply_to is not None:
             msg.type = 19
-            msg.message_reference = {"type": 0, "message_id": str(reply_to.id), "channel_id": str(general.id),
+            msg.message_reference = {"type": 0, "message_id": str(reply_to.id), "channel_id": str(channel.id),
                                      "guild_id": str(guild.id)}
         data = pl.message(msg, me_id=me, base_url=base, guild=guild, referenced=reply_to, include_content=False,
                           gateway=True)
         out.append(("MESSAGE_CREATE", dumps(data)))
-        recent.append(msg)
-        if len(recent) > 500:
-            del recent[:100]
+        mine = recent[guild.id]
+        mine.append(msg)
+        if len(mine) > 500:
+            del mine[:100]
         return msg
 
     while len(out) < count:
+        place = places[0] if len(places) == 1 else rng.choice(places)
+        guild, channel, members = place
+        mine = recent[guild.id]
         roll = rng.random()
-        if roll < 0.28 or not recent:
-            new_message(None)
+        if roll < 0.28 or not mine:
+            new_message(place, None)
         elif roll < 0.30:
-            new_message(None, forward_of=rng.choice(recent))
+            new_message(place, None, forward_of=rng.choice(mine))
         elif roll < 0.45:
-            new_message(rng.choice(recent))
+            new_message(place, rng.choice(mine))
         elif roll < 0.85:
-            msg, who, emoji = rng.choice(recent), rng.choice(members), rng.choice(EMOJIS)
+            msg, who, emoji = rng.choice(mine), rng.choice(members), rng.choice(EMOJIS)
             if (msg.id, who.id, emoji) in seen:
                 continue
             seen.add((msg.id, who.id, emoji))
@@ -103,11 +114,11 @@ def make_events(server: LocalDiscord, count: int, seed: int = 13) -> list[tuple[
             user = server.add_user(f"newcomer-{len(out)}")
             out.append(("GUILD_MEMBER_ADD", dumps(pl.member_add_event(Member(user, guild.id, [], server.now())))))
         else:
-            poll, who, answer = rng.choice(polls), rng.choice(members), rng.randint(1, 4)
+            poll, who, answer = rng.choice(polls[guild.id]), rng.choice(members), rng.randint(1, 4)
             if (poll, who.id, answer) in seen:
                 continue
             seen.add((poll, who.id, answer))
-            data = {"user_id": str(who.id), "channel_id": str(general.id), "message_id": str(poll),
+            data = {"user_id": str(who.id), "channel_id": str(channel.id), "message_id": str(poll),
                     "guild_id": str(guild.id), "answer_id": answer}
             out.append(("MESSAGE_POLL_VOTE_ADD", dumps(data)))
     return out

@@ -2,6 +2,7 @@
 limits measured in the same run, ratios and targets. ``--write`` also puts the result into
 docs/performance.md between its ``run_all`` markers. Run: ``python -m bench.run_all [--write]``.
 
+The sharding benchmark (bench/shards.py) runs once per layout here (``python -m bench.shards`` repeats).
 The recorder benchmark (bench/recorder.py) and, when present, the report benchmark
 (bench/report.py, from the analytics work) run as their own processes; their figures are quoted.
 The report benchmark's 5 M-activity database is built on the first run (about 5 minutes, so that
@@ -22,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench import gateway, interactions, memory, startup
+from bench import gateway, interactions, memory, shards, startup
 from bench._common import ROOT, TABLE_HEADER, Figure
 
 DOC = ROOT / "docs" / "performance.md"
@@ -104,6 +105,8 @@ async def main() -> None:
         ("interactions", lambda: interactions.measure(args.repeat)),
         ("memory", lambda: memory.measure()),
         ("start-up", lambda: startup.measure()),
+        # One run of each (about 4 minutes); PostgreSQL from the environment or a throwaway one (.ci/postgres).
+        ("shards", lambda: shards.measure(repeat=1, events_count=shards.QUICK_EVENTS)),
     ]
     for name, measure in benches:
         t = time.perf_counter()

@@ -13,10 +13,12 @@ import logging
 import random
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import time as clock_time
 from pathlib import Path
 
 from bench._common import Child, Figure, best, median, print_figures
+from bench._lag import LagMeter
 from bot.app import build_intents
 from bot.core.clock import SystemClock, to_ms
 from bot.core.settings import SchedulerSettings, Settings
@@ -32,7 +34,6 @@ TARGET_LAG_MS = 50.0
 SCHEDULES = 10_000
 GUILDS = 100
 ZONES = ("UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo", "Australia/Sydney", "America/Los_Angeles")
-TICK = 0.002
 DAY_MS = 86_400_000
 
 
@@ -59,50 +60,25 @@ async def ready_times(repeat: int) -> tuple[list[float], list[float]]:
 
 
 # -- rebuilding schedules ------------------------------------------------------------------------
-class LagMeter:
-    """A ticker task: the longest time the event loop let it wait beyond its sleep (wall), and the
-    most CPU the loop's thread spent between two ticks (``max_busy``: the stall our code caused;
-    on a shared machine the wall lag also counts time the OS gave to other processes)."""
-
-    def __init__(self) -> None:
-        self.max_lag = 0.0
-        self.max_busy = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _tick(self) -> None:
-        while True:
-            before, cpu = time.perf_counter(), time.thread_time()
-            await asyncio.sleep(TICK)
-            self.max_lag = max(self.max_lag, time.perf_counter() - before - TICK)
-            self.max_busy = max(self.max_busy, time.thread_time() - cpu)
-
-    async def __aenter__(self) -> LagMeter:
-        self._task = asyncio.create_task(self._tick())
-        await asyncio.sleep(0)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-
-
 async def post_nothing(occurrence: Occurrence) -> int | None:
     return None
 
 
-async def seed(db: Database, guilds: GuildRepository, count: int) -> None:
-    """``count`` daily-ish schedules over GUILDS guilds in several zones, created a month ago."""
+async def seed(db: Database, guilds: GuildRepository, count: int, guild_ids: Sequence[int] = ()) -> None:
+    """``count`` daily-ish schedules over ``guild_ids`` (default: GUILDS made-up ones) in several zones,
+    created a month ago."""
     rng = random.Random(5)
     clock = SystemClock()
     now_ms = to_ms(clock.now())
-    for g in range(GUILDS):
-        await guilds.save(GuildConfig(1_000 + g, ZONES[g % len(ZONES)]), now_ms)
+    ids = list(guild_ids) or [1_000 + g for g in range(GUILDS)]
+    for n, guild_id in enumerate(ids):
+        await guilds.save(GuildConfig(guild_id, ZONES[n % len(ZONES)]), now_ms)
     repo = ScheduleRepository(db)
     async with db.transaction():
         for _ in range(count):
             days = frozenset(rng.sample(range(7), rng.randint(1, 7)))
             when = clock_time(rng.randrange(24), rng.randrange(0, 60, 5))
-            await repo.add(1_000 + rng.randrange(GUILDS), "bench", 10, when, days, now_ms=now_ms - 30 * DAY_MS)
+            await repo.add(rng.choice(ids), "bench", 10, when, days, now_ms=now_ms - 30 * DAY_MS)
     # Run once so every schedule's latest occurrence is on record, as after weeks of running.
     previous = Scheduler(repo, guilds, clock, SchedulerSettings(), drive_jobs=False)
     previous.on_schedule("bench", post_nothing)

@@ -17,12 +17,21 @@ from bot.analytics.period import Period, week_of
 from bot.analytics.scope import Scope
 from bot.analytics.weaker_side import HISTORY_WEEKS
 from bot.core.localtime import zone
-from bot.storage.analytics import AnalyticsRepository, PostRollup, PostRow
+from bot.storage.analytics import AnalyticsRepository, PostRollup, PostRow, Window, WindowCounts
 
 SETTLED_AFTER = timedelta(days=1)
 """A week's figures stop changing 24 h after it ends (responders' window), except activation."""
 FINAL_AFTER = timedelta(days=15)
 """A week's figures stop changing 14 days after it ends (retention window) plus the 24 h W."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Counts:
+    period: WindowCounts
+    previously_active: int
+    daily: dict[int, int]
+    mau: int
+    wau: int
 
 
 class ReportBuilder:
@@ -102,9 +111,8 @@ class ReportBuilder:
         rolled = await self.repo.day_rollups(s.guild_id, day - 1, day - 1, s.excl_key)
         if day - 1 not in rolled:
             return None
-        window = list(range(day - m.BASE_DAYS, day))
-        inside = await self.repo.member_days_of(s.guild_id, responders, window)
-        return m.active_base(rolled[day - 1].mau, responders - set(inside))
+        inside = await self.repo.members_active_between(s.guild_id, responders, day - m.BASE_DAYS, day - 1)
+        return m.active_base(rolled[day - 1].mau, responders - inside)
 
     async def _base_set(self, day: int) -> set[int]:
         if day not in self._base_sets:
@@ -130,22 +138,92 @@ class ReportBuilder:
             until_ms = cut
         posts = await self.post_figures(await self.repo.posts_between(g, since_ms, until_ms))
 
-        if cut is None:
-            sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
-        else:
-            sums = await self.repo.member_sums_until(g, period.first_day, through - 1, day_ms, cut, s.excluded)
-        prev = period.previous()
-        previously = await self.repo.active_members(g, prev.first_day, prev.last_day, s.excluded)
-        back = m.returning(previously, set(sums))
         start = await self.recording_start()
         window28 = list(range(through - 27, through + 1))
         # Stickiness: mean DAU over the last 28 days on or after recording start (METRICS v2).
         days = [d for d in window28 if start is None or d >= start] or window28
+        c = await self._counts(period, through, start, cut, day_ms)
+        statuses = await self.repo.occurrence_statuses(g, since_ms, until_ms)
+        joins = await self.repo.membership_events(g, "join", since_ms, until_ms, s.excluded)
+        leaves = await self.repo.membership_events(g, "leave", since_ms, until_ms, s.excluded)
+        act = await self._activation(joins)
+        member_count = (
+            s.member_count
+            if through == s.today.toordinal() and s.member_count is not None
+            else await self.repo.latest_member_count(g, until_ms)
+        )
+        figures = PeriodFigures(
+            first_day=period.first_day,
+            last_day=period.last_day,
+            through_day=through,
+            posts=len(posts),
+            responders=sum(p.responders for p in posts),
+            base=sum(p.base for p in posts),
+            participation_median=m.participation_median(posts),
+            last_post_rate=m.last_post_rate(posts),
+            first_response_minutes=m.first_response_median(posts),
+            on_time=statuses.get("posted", 0),
+            due=sum(statuses.get(k, 0) for k in ("posted", "late", "missed", "failed")),
+            dau=(sum(c.daily.get(d, 0) for d in days) / len(days)) if c.mau else None,
+            wau=c.wau,
+            mau=c.mau,
+            stickiness=m.stickiness(c.daily, days, c.mau),
+            active=c.period.active,
+            communicators=c.period.communicators,
+            replies=c.period.replies,
+            member_replies=c.period.member_replies,
+            pairs=c.period.pairs,
+            mutual_pairs=c.period.mutual_pairs,
+            returning=c.period.returning,
+            previously_active=c.previously_active,
+            joins=len(joins),
+            leaves=len(leaves),
+            member_count=member_count,
+            activated=act.activated.numerator,
+            activation_base=act.activated.denominator,
+            retained=act.retained.numerator,
+            retention_base=act.retained.denominator,
+            recording_start=start,
+            warming_up=m.warming_up(period.first_day, start),
+            established_posts=sum(1 for p in posts if p.established),
+            reach_median=m.reach_median(posts),
+            partial=through == s.today.toordinal() and through <= period.last_day,
+            compared_through_ms=cut,
+        )
+        return figures, posts
+
+    async def _counts(self, period: Period, through: int, start: int | None, cut: int | None, day_ms: int) -> _Counts:
+        """The period's distinct-member figures, DAU of the 28 days to ``through``, WAU and MAU:
+        from the nightly gap rows plus the raw rows after them (``spans``; ``cut``: the day
+        ``through`` only up to that instant), else summed from member_days now; both give the
+        same numbers."""
+        s = self.scope
+        g = s.guild_id
+        prev = period.previous()
+        windows = [
+            Window(period.first_day, through, prev.first_day),
+            Window(prev.first_day, prev.last_day),
+            Window(through - 27, through),
+            Window(through - 6, through),
+        ]
+        spans = await self.repo.span_counts(
+            g, windows, (through - 27, through), s.excluded, start, None if cut is None else (day_ms, cut)
+        )
+        if spans is not None:
+            now, before, mau, wau = spans.windows
+            return _Counts(now, before.active, spans.daily, mau.active, wau.active)
+        window28 = list(range(through - 27, through + 1))
+        if cut is None:
+            sums = await self.repo.member_sums(g, period.first_day, through, s.excluded)
+        else:
+            sums = await self.repo.member_sums_until(g, period.first_day, through - 1, day_ms, cut, s.excluded)
+        previously = await self.repo.active_members(g, prev.first_day, prev.last_day, s.excluded)
+        back = m.returning(previously, set(sums))
         rolled = await self.repo.day_rollups(g, window28[0], through, s.excl_key) if cut is None else {}
         if cut is not None:  # the 27 days before from the rollups, the instant's day up to it from raw rows
-            before = await self.repo.day_rollups(g, window28[0], through - 1, s.excl_key)
-            if len(before) == len(window28) - 1:
-                daily = {d: r.dau for d, r in before.items()}
+            before_cut = await self.repo.day_rollups(g, window28[0], through - 1, s.excl_key)
+            if len(before_cut) == len(window28) - 1:
+                daily = {d: r.dau for d, r in before_cut.items()}
             else:
                 daily = await self.repo.daily_active(g, window28[0], through - 1, s.excluded)
             mau, wau, daily[through] = await self.repo.distinct_active_until(
@@ -162,60 +240,22 @@ class ReportBuilder:
                 if period.first_day == through - 6
                 else await self.repo.distinct_active(g, through - 6, through, s.excluded)
             )
-        statuses = await self.repo.occurrence_statuses(g, since_ms, until_ms)
-        joins = await self.repo.membership_events(g, "join", since_ms, until_ms, s.excluded)
-        leaves = await self.repo.membership_events(g, "leave", since_ms, until_ms, s.excluded)
-        act = await self._activation(joins)
-        member_count = (
-            s.member_count
-            if through == s.today.toordinal() and s.member_count is not None
-            else await self.repo.latest_member_count(g, until_ms)
-        )
         if cut is None:
             pairs, mutual = await self.repo.reply_pair_counts(g, period.first_day, through, s.excluded)
         else:
             pairs, mutual = await self.repo.reply_pair_counts_until(
                 g, period.first_day, through - 1, day_ms, cut, s.excluded
             )
-        figures = PeriodFigures(
-            first_day=period.first_day,
-            last_day=period.last_day,
-            through_day=through,
-            posts=len(posts),
-            responders=sum(p.responders for p in posts),
-            base=sum(p.base for p in posts),
-            participation_median=m.participation_median(posts),
-            last_post_rate=m.last_post_rate(posts),
-            first_response_minutes=m.first_response_median(posts),
-            on_time=statuses.get("posted", 0),
-            due=sum(statuses.get(k, 0) for k in ("posted", "late", "missed", "failed")),
-            dau=(sum(daily.get(d, 0) for d in days) / len(days)) if mau else None,
-            wau=wau,
-            mau=mau,
-            stickiness=m.stickiness(daily, days, mau),
+        counts = WindowCounts(
             active=len(sums),
             communicators=sum(1 for v in sums.values() if v.messages > 0),
+            returning=back.numerator,
             replies=sum(v.replies for v in sums.values()),
             member_replies=sum(v.member_replies for v in sums.values()),
             pairs=pairs,
             mutual_pairs=mutual,
-            returning=back.numerator,
-            previously_active=back.denominator,
-            joins=len(joins),
-            leaves=len(leaves),
-            member_count=member_count,
-            activated=act.activated.numerator,
-            activation_base=act.activated.denominator,
-            retained=act.retained.numerator,
-            retention_base=act.retained.denominator,
-            recording_start=start,
-            warming_up=m.warming_up(period.first_day, start),
-            established_posts=sum(1 for p in posts if p.established),
-            reach_median=m.reach_median(posts),
-            partial=through == s.today.toordinal() and through <= period.last_day,
-            compared_through_ms=cut,
         )
-        return figures, posts
+        return _Counts(counts, back.denominator, daily, mau, wau)
 
     async def week(self, monday: date) -> PeriodFigures:
         """One week's figures: stored once settled (24 h after it ends, responders' window closed),

@@ -84,6 +84,7 @@ class RollupJob:
         if progress is not None:
             progress.add(1 + len(mondays))
         await self._days_and_posts(scope, first, last)
+        await self._spans(guild_id, first, last, scope.now_ms)
         if progress is not None:
             progress.advance(note=f"guild {guild_id}: days and posts")
         await self._weeks(scope, mondays, progress)
@@ -130,6 +131,20 @@ class RollupJob:
                 scope.excl_key,
                 scope.now_ms,
             )
+
+    async def _spans(self, guild_id: int, first: int, last: int, now_ms: int) -> None:
+        """The gap rows behind distinct counts over any run of days (``spans``): the recomputed
+        days and any stored day that rows arrived for since (a day's previous days change the
+        days after it, so from there on), or from the guild's first day when they don't reach
+        back that far (the first run after migration 0150, or after a forget)."""
+        covered = await self.repo.span_coverage(guild_id)
+        start = await self.repo.first_day(guild_id)
+        if start is None:
+            return
+        if covered is not None and covered[0] <= start:
+            stale = await self.repo.first_stale_span_day(guild_id, covered[0], covered[1])
+            start = max(start, min(first, covered[1] + 1, covered[1] if stale is None else stale))
+        await self.repo.store_spans(guild_id, start, last, now_ms)
 
     async def _weeks(self, scope: Scope, mondays: list[date], progress: Progress | None) -> None:
         builder = ReportBuilder(self.repo, scope)

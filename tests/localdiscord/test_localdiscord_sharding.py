@@ -142,3 +142,30 @@ async def test_discord_py_autosharded_client_sees_every_guild_once(local_discord
         assert sorted(s.shard for s in local_discord.gateway.sessions.values()) == [(0, 2), (1, 2)]
     finally:
         await runner.stop()
+
+
+async def test_a_large_guild_is_chunked_on_the_shard_that_owns_it(local_discord: LocalDiscord) -> None:
+    """With the members intent, GUILD_CREATE of a guild above the large threshold (250) carries no member
+    list; discord.py asks for it (op 8) on the guild's own shard, and the chunks come back on that shard."""
+    from bot.core.endpoints import apply_endpoints
+    from bot.sandbox.localdiscord.testing import run_bot
+
+    guilds = spread_guilds(local_discord, 2, 2)
+    big = next(g for g in guilds if shard_of(g, 2) == 1)
+    local_discord.add_members(local_discord.guilds[big], 1_500)  # two chunks of at most 1,000
+    apply_endpoints(local_discord.api_base, local_discord.gateway_url)
+    intents = discord.Intents.default()
+    intents.members = True
+    bot = discord.AutoShardedClient(intents=intents, shard_count=2)
+    runner = await run_bot(local_discord, bot)
+    try:
+        guild = bot.get_guild(big)
+        assert guild is not None and guild.shard_id == 1
+        assert guild.chunked and len(guild.members) == len(local_discord.guilds[big].members)
+        chunks = {
+            s.shard: sum(1 for _, frame in s.buffer if '"t":"GUILD_MEMBERS_CHUNK"' in frame)
+            for s in local_discord.gateway.sessions.values()
+        }
+        assert chunks == {(0, 2): 0, (1, 2): 2}
+    finally:
+        await runner.stop()

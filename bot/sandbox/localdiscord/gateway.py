@@ -311,7 +311,7 @@ class GatewayHub:
             asyncio.get_running_loop().create_task(conn.close(CLOSE_INVALID_SHARD))
             return
         shard_id, count = (shard[0], shard[1]) if shard is not None else (0, 1)
-        own = [g for g in server.guilds if shard_of(g, count) == shard_id]
+        own = [g for g in server.guilds.values() if shard_of(g.id, count) == shard_id]
         if len(own) > self.max_guilds_per_shard:
             asyncio.get_running_loop().create_task(conn.close(CLOSE_SHARDING_REQUIRED))
             return
@@ -339,9 +339,8 @@ class GatewayHub:
             ready["shard"] = [shard_id, count]
         session.push("READY", dumps(ready))
         if session.intents & Intent.GUILDS:
-            for guild_id, guild_json in zip(server.guilds, server._guild_create_payloads(session.intents), strict=True):
-                if session.wants(guild_id):
-                    session.push("GUILD_CREATE", guild_json)
+            for guild_json in server._guild_create_payloads(session.intents, own):  # this shard's guilds only
+                session.push("GUILD_CREATE", guild_json)
         self._changed()
 
     def _resume(self, conn: Connection, d: dict[str, Any]) -> None:

@@ -201,7 +201,7 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin, Cross
         guild.members[owner_user.id] = Member(owner_user, gid, [], self.now())
         guild.members[self.bot_user.id] = Member(self.bot_user, gid, [bot_role.id], self.now())
         if self.gateway.sessions:
-            for data_json in self._guild_create_payloads(Intent.GUILDS, only=guild):
+            for data_json in self._guild_create_payloads(Intent.GUILDS, [guild]):
                 self.gateway.emit("GUILD_CREATE", data_json=data_json, guild_id=gid)
         return guild
 
@@ -521,9 +521,11 @@ class LocalDiscord(ActorsMixin, ChangesMixin, InvitesMixin, ForwardsMixin, Cross
             self.bot_user, self.application_id, list(self.guilds), session_id, self.gateway_url
         )
 
-    def _guild_create_payloads(self, intents: int, only: Guild | None = None) -> list[str]:
+    def _guild_create_payloads(self, intents: int, guilds: Iterable[Guild] | None = None) -> list[str]:
+        """GUILD_CREATE for ``guilds`` (default: every guild), encoded; with the members intent the member
+        list of guilds up to the large threshold (as Discord sends it), else the bot and the owner."""
         out = []
-        for guild in [only] if only else list(self.guilds.values()):
+        for guild in list(self.guilds.values()) if guilds is None else guilds:
             count = len(guild.members)
             if intents & Intent.GUILD_MEMBERS and count <= LARGE_THRESHOLD:
                 members = list(guild.members.values())

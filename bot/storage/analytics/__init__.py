@@ -1,8 +1,9 @@
 """Analytics storage: every SQL query behind the reports, the rollup tables and their rebuild.
 
 ``AnalyticsRepository`` is the one repository callers hold; its query groups live beside it:
-``queries`` (reads of the trigger-kept tables), ``rollups`` (the analytics_* tables) and
-``rebuild`` (recomputing the trigger-kept tables from raw activities).
+``queries`` (reads of the trigger-kept tables), ``rollups`` (the analytics_* tables), ``spans``
+(distinct members and pairs over runs of days from the nightly gap rows) and ``rebuild``
+(recomputing the trigger-kept tables from raw activities).
 """
 
 from __future__ import annotations
@@ -10,12 +11,23 @@ from __future__ import annotations
 from bot.storage.analytics.queries import MemberSums, PostRow, ReportQueries
 from bot.storage.analytics.rebuild import BaseRollupRebuild
 from bot.storage.analytics.rollups import DAY_FIELDS, DayRollup, PostRollup, RollupStore
+from bot.storage.analytics.spans import SpanCounts, SpanQueries, Window, WindowCounts
 from bot.storage.database import Database
 
-__all__ = ["DAY_FIELDS", "AnalyticsRepository", "DayRollup", "MemberSums", "PostRollup", "PostRow"]
+__all__ = [
+    "DAY_FIELDS",
+    "AnalyticsRepository",
+    "DayRollup",
+    "MemberSums",
+    "PostRollup",
+    "PostRow",
+    "SpanCounts",
+    "Window",
+    "WindowCounts",
+]
 
 
-class AnalyticsRepository(ReportQueries, RollupStore, BaseRollupRebuild):
+class AnalyticsRepository(ReportQueries, RollupStore, SpanQueries, BaseRollupRebuild):
     """Guild-keyed, parameterized analytics queries over one database."""
 
     def __init__(self, db: Database) -> None:

@@ -58,8 +58,10 @@ class ReportQueries(AnalyticsTables):
         self, guild_id: int, first_day: int, last_day: int, excluded: Collection[int] = ()
     ) -> set[int]:
         extra, params = not_in("member_id", excluded)
+        # ``+member_id``: distinct values of an expression, so SQLite reads the days' range by the
+        # primary key instead of walking the whole by-member index for its order.
         rows = await self._db.fetchall(
-            "SELECT DISTINCT member_id FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra,
+            "SELECT DISTINCT +member_id FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ?" + extra,
             (guild_id, first_day, last_day, *params),
         )
         return {r[0] for r in rows}
@@ -129,28 +131,42 @@ class ReportQueries(AnalyticsTables):
     ) -> dict[int, set[int]]:
         """member -> the local days (among ``days``) with a member_days row (or a response).
 
-        Equality on both key columns (``local_day IN`` × ``member_id IN``) makes these primary-key
-        lookups, never a scan of the days' rows.
+        Reads each member's days in the range through the by-member index (migration 0150),
+        never a scan of the days' rows.
         """
         found: dict[int, set[int]] = defaultdict(set)
         if not members or not days:
             return found
         ids = sorted(members)
+        wanted = set(days)
         extra = " AND responses > 0" if responses_only else ""
-        for start in range(0, len(ids), 400):
-            for dstart in range(0, len(days), 200):
-                day_clause, day_params = in_clause("local_day", days[dstart : dstart + 200])
-                clause, params = in_clause("member_id", ids[start : start + 400])
-                rows = await self._db.fetchall(
-                    "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND "
-                    + day_clause
-                    + " AND "
-                    + clause
-                    + extra,
-                    (guild_id, *day_params, *params),
-                )
-                for r in rows:
+        for start in range(0, len(ids), 500):
+            clause, params = in_clause("member_id", ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND " + clause
+                + " AND local_day BETWEEN ? AND ?" + extra,
+                (guild_id, *params, min(wanted), max(wanted)),
+            )
+            for r in rows:
+                if r[1] in wanted:
                     found[r[0]].add(r[1])
+        return found
+
+    async def members_active_between(
+        self, guild_id: int, members: Collection[int], first_day: int, last_day: int
+    ) -> set[int]:
+        """Which of ``members`` have a member_days row in first_day..last_day (by-member index,
+        one row per member back)."""
+        found: set[int] = set()
+        ids = sorted(members)
+        for start in range(0, len(ids), 500):
+            clause, params = in_clause("member_id", ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT member_id FROM member_days WHERE guild_id = ? AND " + clause
+                + " AND local_day BETWEEN ? AND ? GROUP BY member_id",
+                (guild_id, *params, first_day, last_day),
+            )
+            found.update(r[0] for r in rows)
         return found
 
     # -- replies ------------------------------------------------------------------------------

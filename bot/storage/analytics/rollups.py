@@ -145,5 +145,8 @@ class RollupStore(AnalyticsTables):
 
     async def clear_analytics(self, guild_id: int) -> None:
         """Drop a guild's analytics rollups (after a forget): they are recomputed, never stale."""
-        for table in ("analytics_days", "analytics_posts", "analytics_weeks", "analytics_excluded_hours"):
+        for table in (
+            "analytics_days", "analytics_posts", "analytics_weeks", "analytics_excluded_hours", "analytics_gaps",
+            "analytics_day_totals",
+        ):
             await self._db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
