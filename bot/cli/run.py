@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import logging
+import os
 import signal
 import sys
 from typing import Any
@@ -60,7 +62,8 @@ async def _run_bot(settings: Settings, token: str) -> int:
     from bot.app import hearth_for
     from bot.storage import DatabaseTooNew, MigrationError
 
-    bot = hearth_for(settings)
+    clock = _clock_file()
+    bot = hearth_for(settings, clock=clock)
     # Everything imported and built so far (discord.py, aiohttp, Hearth's modules) lives for the whole
     # run: freezing it keeps it out of every later full garbage collection, which otherwise stalls the
     # event loop ~40-80 ms each time (bench/startup.py, docs/performance.md).
@@ -70,6 +73,7 @@ async def _run_bot(settings: Settings, token: str) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
     dashboard = asyncio.create_task(_serve_dashboard(bot, settings, token)) if settings.dashboard.enabled else None
+    follower = asyncio.create_task(_follow_clock(bot, clock)) if clock is not None else None
     try:
         async with bot:
             await bot.start(token)
@@ -84,6 +88,8 @@ async def _run_bot(settings: Settings, token: str) -> int:
     except (DatabaseTooNew, MigrationError) as exc:
         return fail(str(exc), 1)
     finally:
+        if follower is not None:
+            follower.cancel()
         if dashboard is not None:
             dashboard.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -91,6 +97,52 @@ async def _run_bot(settings: Settings, token: str) -> int:
         # discord.py's __aexit__ skips close() once the socket is closed; ours must still flush.
         await bot.close()
     return 0
+
+
+CLOCK_FILE_ENV = "HEARTH_CLOCK_FILE"
+CLOCK_POLL_SECONDS = 0.02
+
+
+def _clock_file() -> Any:
+    """``HEARTH_CLOCK_FILE``: the clock of tests that run this process against the local Discord."""
+    path = os.environ.get(CLOCK_FILE_ENV)
+    if not path:
+        return None
+    from bot.core.clock import FileClock
+
+    logging.getLogger(__name__).warning("the time comes from %s (%s): for tests only", path, CLOCK_FILE_ENV)
+    return FileClock(path)
+
+
+async def _follow_clock(bot: Any, clock: Any) -> None:
+    """With a clock file, do what the system clock's jobs would whenever its time moves: the sweep,
+    then the housekeeping (each once across processes). Then ``<file>.<pid>`` says which time was
+    dealt with and which housekeeping ran here: how the test knows the sweep is over."""
+    import json
+
+    await bot.caught_up.wait()  # the start-up sweep ran
+    done = f"{clock.path}.{os.getpid()}"
+    seen = None
+    while True:
+        moment = clock.now()
+        if moment != seen:
+            seen = moment
+            ran = []
+            try:
+                await bot.scheduler.run_due()
+                for job in bot.scheduler.housekeeping_jobs:
+                    if await bot.scheduler.run_housekeeping(job):
+                        ran.append(job)
+            except Exception:  # as APScheduler does with a failing job: log it, keep going
+                logging.getLogger(__name__).exception("the sweep at %s failed", moment.isoformat())
+            _replace_file(done, json.dumps({"at": moment.isoformat(), "ran": ran}))
+        await asyncio.sleep(CLOCK_POLL_SECONDS)
+
+
+def _replace_file(path: str, text: str) -> None:
+    with open(f"{path}.partial", "w") as out:
+        out.write(text)
+    os.replace(f"{path}.partial", path)
 
 
 async def _serve_dashboard(bot: Any, settings: Settings, token: str) -> None:

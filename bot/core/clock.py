@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 
@@ -37,6 +39,34 @@ class FakeClock:
         """Move forward by ``delta`` or by ``timedelta(**kwargs)``; returns the new time."""
         self._now += delta if delta is not None else timedelta(**kwargs)
         return self._now
+
+
+class FileClock:
+    """The time written in a file (ISO 8601), for tests that run ``hearth run`` as a real process
+    against the local Discord and move its clock from outside (``HEARTH_CLOCK_FILE``).
+
+    The writer replaces the file whole (``os.replace``); a read happens only when the file changed.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._seen: tuple[int, int] | None = None
+        self._now = datetime.fromtimestamp(0, UTC)
+        self.now()
+
+    def now(self) -> datetime:
+        stat = os.stat(self.path)
+        if (stat.st_ino, stat.st_mtime_ns) != self._seen:
+            self._seen = (stat.st_ino, stat.st_mtime_ns)
+            self._now = datetime.fromisoformat(self.path.read_text().strip()).astimezone(UTC)
+        return self._now
+
+    @staticmethod
+    def write(path: Path | str, moment: datetime) -> None:
+        """Set the time of every process reading ``path`` (atomically)."""
+        partial = Path(f"{path}.partial")
+        partial.write_text(moment.astimezone(UTC).isoformat())
+        os.replace(partial, path)
 
 
 def to_ms(moment: datetime) -> int:

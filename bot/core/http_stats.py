@@ -35,9 +35,11 @@ class HttpStats:
     global_rate_limited: int = 0  # 429 with the global flag
     _invalid_at: deque[float] = field(default_factory=deque)
 
-    def record(self, status: int, headers: Any = None) -> None:
+    def record(self, status: int, headers: Any = None) -> bool:
+        """Count an answer; True if it was a global 429."""
         if status not in INVALID:
-            return
+            return False
+        global_429 = False
         if status == 401:
             self.unauthorized += 1
         elif status == 403:
@@ -48,10 +50,12 @@ class HttpStats:
                 headers.get("X-RateLimit-Global") == "true" or headers.get("X-RateLimit-Scope") == "global"
             ):
                 self.global_rate_limited += 1
+                global_429 = True
         now = time.monotonic()
         self._invalid_at.append(now)
         while self._invalid_at and self._invalid_at[0] < now - WINDOW_S:
             self._invalid_at.popleft()
+        return global_429
 
     @property
     def invalid_last_10_min(self) -> int:
@@ -71,12 +75,19 @@ UNPACED = ("/interactions/", "/webhooks/")
 
 
 class GlobalPacer:
-    """Spaces requests ``1 / per_second`` apart (per process), in the order they were made."""
+    """Spaces requests ``1 / per_second`` apart (per process), in the order they were made.
 
-    def __init__(self, per_second: float, clock: Any = time.monotonic) -> None:
+    The spacing holds between the moments requests really start, so a stalled event loop never
+    turns into a burst (the overdue requests would otherwise all start together when it resumes),
+    and a global 429 moves every later start past its ``retry_after`` (requests already waiting
+    must not run into it too).
+    """
+
+    def __init__(self, per_second: float, clock: Any = time.monotonic, sleep: Any = asyncio.sleep) -> None:
         self.interval = 1.0 / per_second
-        self._clock = clock
-        self._next = 0.0
+        self._clock, self._sleep = clock, sleep
+        self._next = 0.0  # the next free slot
+        self._last = -self.interval  # when the latest request started
         self.waited = 0.0
 
     @classmethod
@@ -91,9 +102,17 @@ class GlobalPacer:
         now = self._clock()
         slot = max(now, self._next)
         self._next = slot + self.interval
-        if slot > now:
-            self.waited += slot - now
-            await asyncio.sleep(slot - now)
+        while (start := max(slot, self._last + self.interval)) > now:
+            self.waited += start - now
+            await self._sleep(start - now)
+            now = self._clock()
+        self._last = now
+
+    def refused(self, retry_after: float) -> None:
+        """Discord answered a global 429: nothing more starts before ``retry_after`` seconds."""
+        resume = self._clock() + retry_after
+        self._next = max(self._next, resume)
+        self._last = max(self._last, resume - self.interval)
 
 
 def trace_config(stats: HttpStats, pacer: GlobalPacer | None = None) -> aiohttp.TraceConfig:
@@ -112,7 +131,18 @@ def trace_config(stats: HttpStats, pacer: GlobalPacer | None = None) -> aiohttp.
     async def on_request_end(
         _session: aiohttp.ClientSession, _context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
     ) -> None:
-        stats.record(params.response.status, params.response.headers)
+        headers = params.response.headers
+        if stats.record(params.response.status, headers) and pacer is not None:
+            pacer.refused(_retry_after(headers))
 
     trace.on_request_end.append(on_request_end)
     return trace
+
+
+def _retry_after(headers: Any) -> float:
+    """Seconds until a global 429 frees a slot: ``Retry-After`` (whole seconds on Discord's global
+    answers; the body's exact ``retry_after`` is discord.py's to read), at most 60."""
+    try:
+        return min(60.0, max(0.0, float(headers.get("Retry-After", 1))))
+    except ValueError:
+        return 1.0

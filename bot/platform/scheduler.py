@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
 SWEEP_YIELD_EVERY = 50  # schedules checked between event-loop yields in a sweep
+SWEEP_CONCURRENCY = 8  # guilds posting at once in a sweep; the HTTP pacer keeps them under the global limit
 # A failed timer runs again after these delays (per process), then is recorded as failed for good.
 TIMER_RETRIES = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
@@ -187,7 +188,12 @@ class Scheduler:
                 return False
             await job()
             await self.repo.set_last_housekeeping(job_id, now_ms)
+            log.info("housekeeping %s ran (once across processes)", job_id)
             return True
+
+    @property
+    def housekeeping_jobs(self) -> list[str]:
+        return list(self._housekeeping)
 
     async def stop(self) -> None:
         """Stop waking up, and let a sweep already posting finish before the bot disconnects."""
@@ -298,20 +304,27 @@ class Scheduler:
             return await self.repo.get(guild_id, schedule_id)
         return next((s for s in await self.repo.list() if s.id == schedule_id), None)
 
+    def _latest_due(self, schedule: ScheduleRow, now: datetime) -> tuple[date, datetime] | None:
+        """The schedule's latest occurrence due by ``now`` that this process has not dealt with yet."""
+        if schedule.paused or schedule.kind not in self._schedule_handlers:
+            return None
+        window_start = max(now - timedelta(days=8), from_ms(schedule.created_at))
+        due_list = self._occurrences(schedule, window_start, now)
+        if not due_list or self._handled.get(schedule.id) == due_list[-1][0].isoformat():
+            return None
+        return due_list[-1]
+
     async def _process(self, schedule: ScheduleRow) -> None:
         if schedule.paused or schedule.kind not in self._schedule_handlers:
             return
         lock = self._locks.setdefault(schedule.id, asyncio.Lock())
         async with lock:
             now = self._clock.now()
-            window_start = max(now - timedelta(days=8), from_ms(schedule.created_at))
-            due_list = self._occurrences(schedule, window_start, now)
-            if not due_list:
+            latest = self._latest_due(schedule, now)
+            if latest is None:
                 return
-            day, due = due_list[-1]
+            day, due = latest
             key = day.isoformat()
-            if self._handled.get(schedule.id) == key:
-                return
             lateness = now - due
             if lateness > self._grace:
                 claimed = await self.repo.claim_occurrence(
@@ -344,8 +357,13 @@ class Scheduler:
             log.exception("schedule %s (%s) failed to post", schedule.id, schedule.kind)
             await self._fail(occurrence, "unexpected error while posting (see the bot's log)")
         else:
-            status = "late" if occurrence.late else "posted"
-            await self.repo.finish_occurrence(occurrence.id, status, post_id=post_id)
+            if post_id is None:
+                await self.repo.finish_occurrence(occurrence.id, "late" if occurrence.late else "posted")
+            else:  # late or not by when the post went out: in a herd it waits its turn after the claim
+                await self.repo.finish_posted(
+                    occurrence.id, post_id, to_ms(occurrence.due_at),
+                    int(self._late_after.total_seconds() * 1000), occurrence.late,
+                )
 
     async def _fail(self, occurrence: Occurrence, reason: str) -> None:
         schedule = occurrence.schedule
@@ -406,12 +424,31 @@ class Scheduler:
             return
         async with self._sweep_lock:
             async for batch in self.repo.batches():
+                due: dict[int, list[ScheduleRow]] = {}
+                now = self._clock.now()
                 for n, schedule in enumerate(batch, start=1):
-                    if self.shards.owns(schedule.guild_id):
-                        await self._process(schedule)
+                    if self.shards.owns(schedule.guild_id) and self._latest_due(schedule, now) is not None:
+                        due.setdefault(schedule.guild_id, []).append(schedule)
                     if n % SWEEP_YIELD_EVERY == 0:
                         await asyncio.sleep(0)  # nothing due means no await: let the loop breathe
+                await self._post_due(due)
             await self._run_due_timers()
+
+    async def _post_due(self, due: dict[int, list[ScheduleRow]]) -> None:
+        """Post the due schedules of several guilds side by side (one guild's in order).
+
+        At a round hour hundreds of guilds are due together: one after the other, each post's
+        database round trips would add up and leave Discord's global limit (which the HTTP pacer
+        spreads the requests under) partly unused (``tests/e2e/test_herd.py``).
+        """
+        gate = asyncio.Semaphore(SWEEP_CONCURRENCY)
+
+        async def guild(schedules: list[ScheduleRow]) -> None:
+            async with gate:
+                for schedule in schedules:
+                    await self._process(schedule)
+
+        await asyncio.gather(*(guild(schedules) for schedules in due.values()))
 
     # -- APScheduler jobs (only with the system clock) ---------------------------------------
     def _arm(self, schedule: ScheduleRow) -> None:

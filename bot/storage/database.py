@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import re
 import sqlite3
 import time
@@ -497,7 +498,8 @@ class PostgresDatabase(Database):
         async def init(conn: asyncpg.Connection) -> None:
             await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
 
-        settings = dict(dialect.POSTGRES_SETTINGS)
+        # "hearth <pid>": with several processes on one database, pg_stat_activity and pg_locks tell them apart.
+        settings = {**dialect.POSTGRES_SETTINGS, "application_name": f"hearth {os.getpid()}"}
         if read_only:
             settings["default_transaction_read_only"] = "on"
         try:

@@ -190,6 +190,26 @@ class ScheduleRepository:
             (status, detail, post_id, occurrence_id),
         )
 
+    async def finish_posted(self, occurrence_id: int, post_id: int, due_ms: int, late_after_ms: int, late: bool) -> str:
+        """Record a posted occurrence as 'late' or 'posted' by when its post went out (the post's
+        ``posted_at``, not when it was claimed: a herd's posts wait their turn under Discord's
+        global limit), and make the post's ``on_time`` say the same; ``late`` when the post has no
+        time. Returns the status."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE posts SET on_time = CASE WHEN posted_at - ? > ? THEN 0 ELSE 1 END "
+                "WHERE id = ? AND on_time IS NOT NULL",
+                (due_ms, late_after_ms, post_id),
+            )
+            await self._db.execute(
+                "UPDATE occurrences SET post_id = ?, detail = NULL, status = COALESCE("
+                "(SELECT CASE WHEN p.posted_at - ? > ? THEN 'late' ELSE 'posted' END FROM posts p WHERE p.id = ?), ?"
+                ") WHERE id = ?",
+                (post_id, due_ms, late_after_ms, post_id, "late" if late else "posted", occurrence_id),
+            )
+            status = await self._db.fetchval("SELECT status FROM occurrences WHERE id = ?", (occurrence_id,))
+        return str(status)
+
     async def occurrence(self, guild_id: int, schedule_id: int, key: str) -> OccurrenceRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM occurrences WHERE guild_id = ? AND schedule_id = ? AND occurrence_key = ?",

@@ -1,134 +1,392 @@
-"""Two Hearth processes sharing the shards of one bot on one PostgreSQL, against the local Discord.
+"""Two real ``hearth run`` processes sharing the shards of one bot on one PostgreSQL, against the
+local Discord, one of them killed with SIGKILL.
 
-Each process runs two of four shards (``hearth run --shard-count 4 --shard-ids 0,1`` and ``... 2,3``).
-Every guild's scheduled question goes out exactly once, from the process that owns the guild; a
-process that is down posts nothing for its guilds while the other keeps going, and after its
-restart the overdue posts go out once, late; work about every guild runs once in total.
+Each process runs two of four shards (``--shard-count 4 --shard-ids 0,1`` and ``2,3``). Their clock
+is a file the test moves (``HEARTH_CLOCK_FILE``): whenever it moves, each process sweeps and runs
+its housekeeping, then says so in ``<file>.<pid>``; nothing is waited out. Every guild's question
+goes out exactly once from the process that owns the guild. The process that holds the
+once-across-processes retention (under a PostgreSQL advisory lock) is killed with ``kill -9`` in
+the middle of it: its lock goes with its connection, the survivor takes the work over, its guilds
+post nothing while it is down, the survivor never pauses (it keeps its gateway sessions, answers
+commands and posts on time), and after a restart the overdue posts go out once, late. At the end
+every foreign key of the schema holds, and the activities stored are exactly the messages the
+local Discord delivered.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
-from bot.app import Hearth, ShardedHearth
-from bot.core.clock import FakeClock
+from bot.core.clock import FakeClock, FileClock
 from bot.core.shards import shard_of
-from bot.sandbox.hearth_runner import local_settings, start_hearth
 from bot.sandbox.localdiscord import LocalDiscord
-from bot.sandbox.localdiscord.testing import BotRunner, Community, build_community
+from bot.sandbox.localdiscord.testing import Community, build_community
+from bot.storage import Database
+from bot.storage.dialect import advisory_key
 from tests.e2e.conftest import START
 
 pytestmark = pytest.mark.backends("postgresql")  # several processes need PostgreSQL
 
+ROOT = Path(__file__).resolve().parents[2]
+SHARDS = 4
+INTERACTION_DEADLINE = 3.0  # seconds Discord gives a command for its first answer
 
-class Processes:
-    def __init__(self, server: LocalDiscord, url: str, clock: FakeClock) -> None:
-        self.server, self.url, self.clock = server, url, clock
-        self.bots: dict[int, Hearth] = {}
-        self.runners: dict[int, BotRunner] = {}
 
-    async def start(self, shard: int) -> Hearth:
-        """Process ``shard`` (0 or 1) runs shards 2*shard and 2*shard + 1 of 4."""
-        ids = f"{2 * shard},{2 * shard + 1}"
-        settings = local_settings(self.server, self.url).replace("shards", count=4, ids=ids)
-        bot, runner = await start_hearth(self.server, settings, self.clock)
-        self.bots[shard], self.runners[shard] = bot, runner
-        return bot
+class HearthProcess:
+    """``hearth run`` for shards ``2n`` and ``2n + 1`` of 4, as an operator starts it."""
 
-    async def stop(self, shard: int) -> None:
-        await self.runners.pop(shard).stop()
-        self.bots.pop(shard)
+    def __init__(self, n: int, server: LocalDiscord, url: str, clock_file: Path, workdir: Path) -> None:
+        self.n, self.server, self.url, self.clock_file, self.workdir = n, server, url, clock_file, workdir
+        self.process: asyncio.subprocess.Process | None = None
+        self.log = workdir / f"hearth-{n}.log"
+        self.name = f"hearth-{n}"
 
-    async def settle(self) -> None:
-        await self.server.flush()
-        for _ in range(5):
+    @property
+    def shard_ids(self) -> tuple[int, int]:
+        return 2 * self.n, 2 * self.n + 1
+
+    async def start(self) -> None:
+        (self.workdir / "config.toml").write_text(
+            f'[bot]\ndata_dir = "{self.workdir / "data"}"\n'
+            f'[discord]\napi_base = "{self.server.api_base}"\ngateway_url = "{self.server.gateway_url}"\n'
+        )
+        env = {
+            **os.environ,
+            "DISCORD_TOKEN": self.server.token,
+            "PYTHONPATH": str(ROOT),
+            "HEARTH_DATABASE_URL": self.url,
+            "HEARTH_CLOCK_FILE": str(self.clock_file),
+        }
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--shard-count", str(SHARDS),
+                "--shard-ids", ",".join(map(str, self.shard_ids)),
+                cwd=self.workdir, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
+            )
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    async def swept(self, moment: datetime, timeout: float = 60.0) -> list[str]:  # noqa: ASYNC109
+        """Wait until this process dealt with ``moment`` (its sweep and housekeeping); returns the
+        housekeeping jobs it ran."""
+        done = Path(f"{self.clock_file}.{self.pid}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None and self.process.returncode is None, self.output()
+            state = _read_state(done)
+            if state is not None and state["at"] == moment.isoformat():
+                return list(state["ran"])
             await asyncio.sleep(0.02)
-        for bot in self.bots.values():
-            await bot.recorder.flush()
+        raise AssertionError(f"{self.name} did not sweep {moment} within {timeout} s:\n{self.output()}")
 
-    async def sweep(self) -> None:
-        await asyncio.gather(*(bot.scheduler.run_due() for bot in self.bots.values()))
-        await self.settle()
+    async def kill(self) -> None:
+        """``kill -9``: no signal handler, no flush, no goodbye to the gateway or the database."""
+        assert self.process is not None
+        os.kill(self.pid, signal.SIGKILL)
+        assert await self.process.wait() == -signal.SIGKILL
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.process.wait(), 30)
+        assert code == 0, self.output()
 
 
-def questions(server: LocalDiscord, community: Community) -> list[Any]:
-    return [
-        m
-        for m in server.sent_by_bot(community.general)
-        if m.embeds and m.embeds[0].get("title") == "Question of the day"
-    ]
+class Cluster:
+    def __init__(self, server: LocalDiscord, clock: FakeClock, clock_file: Path) -> None:
+        self.server, self.clock, self.clock_file = server, clock, clock_file
+        self.up: list[HearthProcess] = []
+        self.retention_runs: Counter[str] = Counter()  # local date -> completed retention runs
+
+    async def move(self, **delta: float) -> dict[str, list[str]]:
+        """Move every clock; returns what housekeeping each live process ran."""
+        moment = self.clock.advance(**delta)
+        FileClock.write(self.clock_file, moment)
+        return await self.swept(moment)
+
+    async def swept(self, moment: datetime) -> dict[str, list[str]]:
+        done = await asyncio.gather(*(p.swept(moment) for p in self.up))
+        ran = dict(zip([p.name for p in self.up], done, strict=True))
+        self.retention_runs[moment.date().isoformat()] += sum("retention" in jobs for jobs in ran.values())
+        return ran
 
 
 def owner(community: Community) -> int:
     """The process serving a guild: 0 for shards 0 and 1, 1 for shards 2 and 3."""
-    return shard_of(community.guild.id, 4) // 2
+    return shard_of(community.guild.id, SHARDS) // 2
 
 
-async def command(server: LocalDiscord, community: Community, name: str, **options: Any) -> str:
+def questions(server: LocalDiscord, community: Community) -> list[Any]:
+    return [
+        m for m in server.sent_by_bot(community.general)
+        if m.embeds and m.embeds[0].get("title") == "Question of the day"
+    ]
+
+
+def summaries(server: LocalDiscord, community: Community) -> list[Any]:
+    return [
+        m for m in server.sent_by_bot(community.announcements)
+        if m.embeds and str(m.embeds[0].get("title", "")).startswith("Weekly summary")
+    ]
+
+
+async def command(server: LocalDiscord, community: Community, name: str, **options: Any) -> tuple[str, float]:
+    """Run a slash command; returns its answer and how long the first answer took."""
+    started = time.perf_counter()
     result = await server.run_command(community.moderator, community.general, name, options)
-    await result.response()
-    return await result.text()
+    await result.response(timeout=10)
+    return await result.text(), time.perf_counter() - started
 
 
-async def test_two_processes_share_the_guilds_and_post_each_question_once(database_url: str) -> None:
+RETENTION_LOCK = advisory_key("hearth:housekeeping:retention")
+
+
+async def advisory_holders(admin: asyncpg.Connection) -> list[str]:
+    """application_name of every connection holding the retention's advisory lock."""
+    rows = await admin.fetch(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND l.classid::bigint = $1 AND l.objid::bigint = $2",
+        (RETENTION_LOCK >> 32) & 0xFFFFFFFF, RETENTION_LOCK & 0xFFFFFFFF,
+    )
+    return [r["application_name"] for r in rows]
+
+
+async def until(predicate: Any, what: str, timeout: float = 20.0) -> float:  # noqa: ASYNC109
+    """Wait for ``predicate()`` (sync or async); returns the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return time.monotonic() - started
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def orphans(db: Database) -> dict[str, int]:
+    """Rows whose parent is missing, for every foreign key the catalog lists in this schema."""
+    keys = await db.fetchall(
+        "SELECT con.conname AS name, child.relname AS child, parent.relname AS parent, "
+        "array_agg(ca.attname::text ORDER BY k.n) AS child_columns, "
+        "array_agg(pa.attname::text ORDER BY k.n) AS parent_columns "
+        "FROM pg_constraint con "
+        "JOIN pg_class child ON child.oid = con.conrelid JOIN pg_class parent ON parent.oid = con.confrelid "
+        "JOIN pg_namespace ns ON ns.oid = con.connamespace "
+        "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(c, p, n) "
+        "JOIN pg_attribute ca ON ca.attrelid = con.conrelid AND ca.attnum = k.c "
+        "JOIN pg_attribute pa ON pa.attrelid = con.confrelid AND pa.attnum = k.p "
+        "WHERE con.contype = 'f' AND ns.nspname = current_schema() "
+        "GROUP BY con.conname, child.relname, parent.relname"
+    )
+    found: dict[str, int] = {}  # "child.columns->parent" -> orphans
+    for key in keys:
+        present = " AND ".join(f'c."{col}" IS NOT NULL' for col in key["child_columns"])
+        match = " AND ".join(
+            f'p."{pc}" = c."{cc}"' for cc, pc in zip(key["child_columns"], key["parent_columns"], strict=True)
+        )
+        found[f'{key["child"]}.{",".join(key["child_columns"])}->{key["parent"]}'] = await db.fetchval(
+            f'SELECT COUNT(*) FROM "{key["child"]}" c WHERE {present} '
+            f'AND NOT EXISTS (SELECT 1 FROM "{key["parent"]}" p WHERE {match})'
+        )
+    return found
+
+
+async def sqlite_foreign_keys(path: Path) -> set[str]:
+    """``table.column->parent`` for every foreign key of the same schema on SQLite."""
+    db = await Database.open(f"sqlite:///{path}")
+    try:
+        await db.migrate()
+        tables = [r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        keys: dict[tuple[str, int], tuple[list[str], str]] = {}
+        for t in tables:
+            for fk in await db.fetchall(f"PRAGMA foreign_key_list('{t}')"):
+                keys.setdefault((t, fk["id"]), ([], fk["table"]))[0].append(fk["from"])
+        return {f"{t}.{','.join(columns)}->{parent}" for (t, _), (columns, parent) in keys.items()}
+    finally:
+        await db.close()
+
+
+async def test_two_processes_share_the_guilds_and_survive_a_kill_of_one(database_url: str, tmp_path: Path) -> None:
     clock = FakeClock(START)  # Monday 08:00 UTC
+    clock_file = tmp_path / "clock"
+    FileClock.write(clock_file, clock.now())
     async with LocalDiscord(clock=clock) as server:
         communities: list[Community] = []
-        while len(communities) < 8 or len({shard_of(c.guild.id, 4) for c in communities}) < 4:
+        while len(communities) < 8 or len({shard_of(c.guild.id, SHARDS) for c in communities}) < SHARDS:
             communities.append(build_community(server, name=f"guild {len(communities)}"))
-            clock.advance(milliseconds=3)  # snowflakes carry the time: spread the guilds over both shards
-        procs = Processes(server, database_url, clock)
+            clock.advance(milliseconds=3)  # snowflakes carry the time: spread the guilds over the shards
+        FileClock.write(clock_file, clock.now())
+        cluster = Cluster(server, clock, clock_file)
+        procs = []
+        for n in (0, 1):
+            (tmp_path / f"p{n}").mkdir()
+            procs.append(HearthProcess(n, server, database_url, clock_file, tmp_path / f"p{n}"))
+        admin = await asyncpg.connect(database_url)
+        db: Database | None = None
+        delivered = 0  # member messages the local Discord delivered to a connected shard
         try:
-            a, b = await procs.start(0), await procs.start(1)
-            assert isinstance(a, ShardedHearth) and a.shard_plan.shard_ids == (0, 1)
-            assert sorted(s.shard for s in server.gateway.sessions.values()) == [(0, 4), (1, 4), (2, 4), (3, 4)]
-            assert {g.id for g in a.guilds} == {c.guild.id for c in communities if owner(c) == 0}
-            assert {g.id for g in b.guilds} == {c.guild.id for c in communities if owner(c) == 1}
-            assert a.synced_commands + b.synced_commands == 1  # one process synced the commands
+            await asyncio.gather(*(p.start() for p in procs))
+            cluster.up = list(procs)
+            await cluster.swept(clock.now())  # both up, caught up, first housekeeping done (once)
+            assert sorted(s.shard for s in server.gateway.sessions.values()) == [(i, SHARDS) for i in range(SHARDS)]
+            assert len(server.rest_calls("PUT", "/commands")) == 1  # one process synced the commands
+            db = await Database.open(database_url)
             for c in communities:
-                assert "Added question" in await command(server, c, "question add", text="Tea or coffee?")
-                assert "Added question" in await command(server, c, "question add", text="Cats or dogs?")
-                answer = await command(server, c, "question schedule", channel=c.general, time="09:00", days="daily")
+                assert "Hearth is set up." in (
+                    await command(server, c, "hearth setup", timezone="UTC", summary_channel=c.announcements)
+                )[0]
+                assert "Added question" in (await command(server, c, "question add", text="Tea or coffee?"))[0]
+                assert "Added question" in (await command(server, c, "question add", text="Cats or dogs?"))[0]
+                answer, _ = await command(server, c, "question schedule", channel=c.general, time="09:00", days="daily")
                 assert "09:00" in answer
                 await server.say(c.alice, c.general, "hello")
-            await procs.settle()
+                delivered += 1
+            await until(
+                lambda: db.fetchval("SELECT COUNT(*) FROM schedules WHERE kind = 'summary'"), "summary schedules"
+            )
 
-            clock.advance(hours=1, minutes=1)  # Monday 09:01
-            await procs.sweep()
-            await procs.sweep()  # a second sweep in both processes posts nothing more
+            # Monday 09:01: every question and every weekly summary once, from the guild's own process.
+            await cluster.move(hours=1, minutes=1)
             assert [len(questions(server, c)) for c in communities] == [1] * len(communities)
+            assert [len(summaries(server, c)) for c in communities] == [1] * len(communities)
+            stored = "SELECT COUNT(*) FROM activities WHERE kind = 'message'"
+            await until(lambda: _equals(db, stored, delivered), "messages stored")
 
-            # One process goes down: its guilds post nothing, the other process carries on.
-            await procs.stop(1)
-            clock.advance(days=1)  # Tuesday 09:01
-            await procs.sweep()
-            down = [c for c in communities if owner(c) == 1]
-            up = [c for c in communities if owner(c) == 0]
-            assert [len(questions(server, c)) for c in up] == [2] * len(up)
-            assert [len(questions(server, c)) for c in down] == [1] * len(down)
-            # Back 30 minutes later: the overdue posts go out once, marked late (within the grace period).
-            clock.advance(minutes=30)
-            await procs.start(1)
-            await procs.sweep()
-            assert [len(questions(server, c)) for c in communities] == [2] * len(communities)
-            db = procs.bots[0].db
-            for c in down:
+            # Tuesday: retention is held up inside (the test locks a table it reads), so whichever
+            # process got its advisory lock is killed with the lock held, mid-work.
+            await admin.execute("BEGIN")
+            await admin.execute("LOCK TABLE member_days IN ACCESS EXCLUSIVE MODE")
+            moment = clock.advance(days=1)  # Tuesday 09:01
+            FileClock.write(clock_file, moment)
+            await until(lambda: all(len(questions(server, c)) == 2 for c in communities), "Tuesday's questions")
+            await until(lambda: _holder(admin), "a process holding the retention lock")
+            names = await advisory_holders(admin)
+            assert len(names) == 1, names
+            down = next(p for p in procs if names[0] == f"hearth {p.pid}")  # Hearth's application_name
+            survivor = next(p for p in procs if p is not down)
+            # The survivor is past its own try at retention (it runs first): done, or held up further on.
+            await until(lambda: _past_retention(admin, survivor, moment), "the survivor's housekeeping")
+            sessions_before = {sid: s.shard for sid, s in server.gateway.sessions.items()}
+            await down.kill()
+            cluster.up = [survivor]
+            up = [c for c in communities if owner(c) == survivor.n]
+            gone = [c for c in communities if owner(c) == down.n]
+            answer, right_after_kill = await command(server, up[0], "hearth status")
+            assert "Hearth status" in answer and right_after_kill < INTERACTION_DEADLINE
+            await admin.execute("ROLLBACK")
+            lock_gone = await until(lambda: _no_holder(admin), "the dead process's advisory lock to go")
+            assert "retention" not in await survivor.swept(moment)  # it had found the work taken
+            # The survivor takes the work over at its next sweep: the dead process never finished it.
+            assert "retention" in (await cluster.move(minutes=9))[survivor.name]  # Tuesday 09:10
+
+            # While one process is down: its guilds post nothing, the other carries on unpaused.
+            latencies = [right_after_kill]
+            for c in up:
+                answer, took = await command(server, c, "hearth status")
+                assert "Hearth status" in answer
+                latencies.append(took)
+                await server.say(c.bob, c.general, "still here")
+                delivered += 1
+            started = time.perf_counter()
+            assert "retention" in (await cluster.move(days=1, minutes=-9))[survivor.name]  # Wednesday 09:01
+            sweep_seconds = time.perf_counter() - started
+            assert [len(questions(server, c)) for c in up] == [3] * len(up)
+            assert [len(questions(server, c)) for c in gone] == [2] * len(gone)
+            for c in up:  # on time: the survivor never waited on the dead one
+                statuses = await db.fetchall(
+                    "SELECT status FROM occurrences o JOIN schedules s ON s.id = o.schedule_id "
+                    "WHERE o.guild_id = ? AND s.kind = 'question' ORDER BY o.due_at", (c.guild.id,)
+                )
+                assert [r["status"] for r in statuses] == ["posted"] * 3
+            survivor_shards = set(survivor.shard_ids)
+            kept = {sid: shard for sid, shard in sessions_before.items() if shard[0] in survivor_shards}
+            now_sessions = {sid: s.shard for sid, s in server.gateway.sessions.items()}
+            assert len(kept) == 2 and all(now_sessions.get(sid) == shard for sid, shard in kept.items())
+            assert max(latencies) < INTERACTION_DEADLINE, latencies
+
+            # Back 30 minutes later: the overdue posts go out once, late (within the grace period).
+            moment = clock.advance(minutes=30)  # Wednesday 09:31
+            FileClock.write(clock_file, moment)
+            await down.start()
+            cluster.up = list(procs)
+            await cluster.swept(moment)  # Wednesday's retention ran already: counted below
+            assert [len(questions(server, c)) for c in communities] == [3] * len(communities)
+            for c in gone:
                 rows = await db.fetchall(
                     "SELECT on_time FROM posts WHERE guild_id = ? AND kind = 'question' ORDER BY posted_at",
                     (c.guild.id,),
                 )
-                assert [r["on_time"] for r in rows] == [1, 0]
-            # Work about every guild: once in total.
-            ran = [await bot.scheduler.run_housekeeping("retention") for bot in procs.bots.values()]
-            assert sorted(ran) == [False, True]
-            # Nothing lost or doubled: every message the local Discord delivered is stored once.
-            assert await db.fetchval("SELECT COUNT(*) FROM activities WHERE kind = 'message'") == len(communities)
+                assert [r["on_time"] for r in rows] == [1, 1, 0]
+                await server.say(c.bob, c.general, "back again")
+                delivered += 1
+            await until(lambda: _equals(db, stored, delivered), "every delivered message stored")
+
+            # Work about every guild ran once a day in total; nothing orphaned, lost or doubled.
+            assert cluster.retention_runs == {"2026-03-02": 1, "2026-03-03": 1, "2026-03-04": 1}
+            assert [len(summaries(server, c)) for c in communities] == [1] * len(communities)
             assert await db.fetchval("SELECT COUNT(*) FROM occurrences WHERE status IN ('posted', 'late')") == (
-                2 * len(communities)
+                3 * len(communities) + len(communities)  # three questions and one summary per guild
+            )
+            assert await db.fetchval(stored) == delivered
+            missing = await orphans(db)
+            assert missing and not any(missing.values()), missing
+            # Every foreign key of the schema was checked: the same ones SQLite's catalog lists.
+            assert set(missing) == await sqlite_foreign_keys(tmp_path / "schema.db")
+            print(
+                f"kill -9 of {down.name} while it held the retention lock: the lock went "
+                f"{lock_gone:.2f} s after the kill; the survivor answered /hearth status in "
+                f"{right_after_kill:.2f} s right after the kill and at most {max(latencies):.2f} s while the other "
+                f"was down, and swept Wednesday in {sweep_seconds:.2f} s; {len(missing)} foreign keys, 0 orphans"
             )
         finally:
-            for shard in list(procs.runners):
-                await procs.stop(shard)
+            if db is not None:
+                await db.close()
+            await admin.close()
+            for p in procs:
+                if p.process is not None and p.process.returncode is None:
+                    await p.stop()
+
+
+def _read_state(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+async def _equals(db: Database, sql: str, expected: int) -> bool:
+    return await db.fetchval(sql) == expected
+
+
+async def _holder(admin: asyncpg.Connection) -> bool:
+    return bool(await advisory_holders(admin))
+
+
+async def _past_retention(admin: asyncpg.Connection, process: HearthProcess, moment: datetime) -> bool:
+    state = _read_state(Path(f"{process.clock_file}.{process.pid}"))
+    if state is not None and state["at"] == moment.isoformat():
+        return True
+    waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'"
+    return bool(await admin.fetchval(waiting, f"hearth {process.pid}"))
+
+
+async def _no_holder(admin: asyncpg.Connection) -> bool:
+    return not await advisory_holders(admin)

@@ -208,3 +208,27 @@ async def test_post_interrupted_by_a_crash_is_not_retried(h: Harness) -> None:
     await h.restart()
     assert h.posted == []
     assert await h.statuses() == [("2026-03-02", "failed")]
+
+
+async def test_a_post_that_waited_its_turn_past_late_after_is_marked_late_by_when_it_went_out(h: Harness) -> None:
+    """At a round hour hundreds of posts queue under Discord's global limit after their claim:
+    on time or late is decided by when the post went out, for the occurrence and the post alike."""
+    await daily_at_nine(h)
+    waits = iter([timedelta(seconds=30), timedelta(seconds=200)])  # the default late_after is 90 s
+
+    async def post_after_a_wait(occurrence: Occurrence) -> int:
+        h.clock.advance(next(waits))
+        await h.db.execute(
+            "INSERT INTO posts (guild_id, kind, channel_id, message_id, posted_at, local_day, local_hour_of_week, "
+            "schedule_id, on_time) VALUES (?, 'question', 10, ?, ?, 0, 0, ?, ?)",
+            (GUILD, occurrence.id, to_ms(h.clock.now()), occurrence.schedule.id, int(not occurrence.late)),
+        )
+        return int(await h.db.fetchval("SELECT id FROM posts WHERE message_id = ?", (occurrence.id,)))
+
+    h.scheduler.on_schedule("question", post_after_a_wait)
+    for day in (2, 3):  # Monday and Tuesday 09:00, claimed on time both days
+        h.clock.set(datetime(2026, 3, day, 9, 0, tzinfo=UTC))
+        await h.scheduler.run_due()
+    assert await h.statuses() == [("2026-03-02", "posted"), ("2026-03-03", "late")]
+    rows = await h.db.fetchall("SELECT on_time FROM posts ORDER BY posted_at")
+    assert [r["on_time"] for r in rows] == [1, 0]
