@@ -14,8 +14,9 @@ runs every test on both); everything else there uses SQLite.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,21 @@ POSTGRES_HOW = (
 _schemas = itertools.count(1)
 
 DatabaseUrls = Callable[[str], Awaitable[str]]
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """Every test starts with logging as pytest set it up: a CLI run in-process (the sandbox's
+    basicConfig, `configure_logging`) or a library calling `logging.config.dictConfig` (which
+    disables every existing logger) would otherwise silence later tests' caplog."""
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    yield
+    root.setLevel(level)
+    root.handlers[:] = handlers
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger) and logger.disabled:
+            logger.disabled = False
 
 
 def pytest_configure(config: pytest.Config) -> None:
