@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.core.checks import is_moderator, moderator_only
+from bot.core.checks import moderator_only, require_moderator
 from bot.core.clock import from_ms, to_ms
 from bot.core.discord_helpers import (
     NO_PINGS,
@@ -94,14 +94,10 @@ class ApplyWinner(discord.ui.DynamicItem[discord.ui.Button[Any]], template=APPLY
             await report_error(interaction, error)
 
     async def _apply(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
-            raise UserError("This only works inside a server.")
+        guild_id = await require_moderator(interaction, "Only moderators can change a schedule.")
         bot = interaction.client
-        config = await bot.guilds_repo.get(interaction.guild_id)  # type: ignore[attr-defined]
-        if not is_moderator(interaction.user, interaction.permissions, config.moderator_role_id):
-            raise UserError("Only moderators can change a schedule.")
         with user_errors():
-            done = await _service(bot).apply(interaction.guild_id, self.experiment_id, interaction.user.id)
+            done = await _service(bot).apply(guild_id, self.experiment_id, interaction.user.id)
         await interaction.response.send_message(done, ephemeral=True, allowed_mentions=NO_PINGS)
 
 

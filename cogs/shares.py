@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.core.checks import is_moderator, moderator_only
+from bot.core.checks import moderator_only, require_moderator
 from bot.core.clock import to_ms
 from bot.core.discord_helpers import NO_PINGS
 from bot.core.tree import UserError, report_error
@@ -62,16 +62,13 @@ class PublishButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PUB
             await report_error(interaction, error)
 
     async def _publish(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
-            raise UserError("This only works inside a server.")
+        refusal = "Only moderators can publish Hearth posts to following servers."
+        guild_id = await require_moderator(interaction, refusal)
         bot = interaction.client
-        config = await bot.guilds_repo.get(interaction.guild_id)  # type: ignore[attr-defined]
-        if not is_moderator(interaction.user, interaction.permissions, config.moderator_role_id):
-            raise UserError("Only moderators can publish Hearth posts to following servers.")
         cog = bot.get_cog("Shares") if isinstance(bot, commands.Bot) else None
         if not isinstance(cog, Shares):
             raise UserError("Publishing is not available right now; try again in a moment.")
-        text = await cog.publish(interaction.guild_id, self.post_id, interaction.user.id)
+        text = await cog.publish(guild_id, self.post_id, interaction.user.id)
         await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
 
 

@@ -13,6 +13,8 @@ from typing import Any, Protocol, TypeVar, cast
 import discord
 from discord import app_commands
 
+from bot.core.tree import UserError
+
 T = TypeVar("T")
 
 MODERATOR_ONLY_ATTR = "__hearth_moderator_only__"
@@ -47,6 +49,17 @@ async def check_moderator(interaction: discord.Interaction) -> bool:
         return True
     role = f" or the <@&{role_id}> role" if role_id else ""
     raise NotModerator(f"Only moderators (Manage Server permission{role}) can use this command.")
+
+
+async def require_moderator(interaction: discord.Interaction, refusal: str) -> int:
+    """The same server-side rule for a button, modal or autocomplete, where app-command checks
+    don't run: raise UserError(refusal) unless the user moderates this guild; return its id."""
+    if interaction.guild_id is None:
+        raise UserError("This only works inside a server.")
+    role_id = await cast(ModeratorRoles, interaction.client).moderator_role_id(interaction.guild_id)
+    if not is_moderator(interaction.user, interaction.permissions, role_id):
+        raise UserError(refusal)
+    return interaction.guild_id
 
 
 def moderator_only() -> Callable[[T], T]:

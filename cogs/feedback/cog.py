@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Hearth
-from bot.core.checks import is_moderator, moderator_only
+from bot.core.checks import is_moderator, moderator_only, require_moderator
 from bot.core.clock import from_ms
 from bot.core.discord_helpers import NO_PINGS, POST_PERMISSIONS, missing_permissions, truncate
 from bot.core.tree import UserError
@@ -118,11 +118,7 @@ class Feedback(commands.Cog):
 
     # -- moderators: answers ----------------------------------------------------------------
     async def require_moderator(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
-            raise UserError("This only works inside a server.")
-        role_id = await self.bot.moderator_role_id(interaction.guild_id)
-        if not is_moderator(interaction.user, interaction.permissions, role_id):
-            raise UserError("Only moderators can answer feedback.")
+        await require_moderator(interaction, "Only moderators can answer feedback.")
 
     async def change_status(
         self, interaction: discord.Interaction, item_id: int, status: str, reason: str | None
