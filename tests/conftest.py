@@ -41,12 +41,16 @@ def _logging_restored() -> Iterator[None]:
     disables every existing logger) would otherwise silence later tests' caplog."""
     root = logging.getLogger()
     level, handlers = root.level, root.handlers[:]
+    disabled_before = {name for name, logger in _loggers() if logger.disabled}
     yield
     root.setLevel(level)
     root.handlers[:] = handlers
-    for logger in list(logging.root.manager.loggerDict.values()):
-        if isinstance(logger, logging.Logger) and logger.disabled:
-            logger.disabled = False
+    for name, logger in _loggers():
+        logger.disabled = name in disabled_before
+
+
+def _loggers() -> list[tuple[str, logging.Logger]]:
+    return [(name, lg) for name, lg in list(logging.root.manager.loggerDict.items()) if isinstance(lg, logging.Logger)]
 
 
 def pytest_configure(config: pytest.Config) -> None:
