@@ -430,6 +430,12 @@ async def main() -> None:
                 f"without it, before, between and after ({', '.join(f'{q:,.0f}' for q in run.quiet)}/s)",
                 f"{busy:,.0f}/s", f"{quiet:,.0f}/s without load", busy / quiet,
                 f"fall <= {GATEWAY_DROP:.0%}", 1 - busy / quiet <= GATEWAY_DROP))
+            load_cpu = phase.cpu["dashboard"] + phase.cpu["clients"]
+            figures.append(Figure(
+                "CPU the load itself takes (the dashboard and the clients' processes during the phase; what it can "
+                "take from the recorder at most, whatever else runs on the machine; no target of its own)",
+                f"{load_cpu:.1f} CPU-s in {phase.seconds:.0f} s = {load_cpu / phase.seconds:.2f} cores",
+                f"{os.cpu_count()} cores", load_cpu / phase.seconds / (os.cpu_count() or 1)))
     print_figures(figures)
     if args.part in ("all", "load"):
         for phase in run.phases:
