@@ -21,6 +21,8 @@ from bot.storage.analytics import AnalyticsRepository
 PEAK_DAYS = 28
 STREAK_LOOKBACK_DAYS = 120
 """Streaks (current and longest) are counted within the last 120 days."""
+STREAK_ROWS_PER_READ = 1_000
+"""About how many member days one read of the streak walk asks for."""
 
 
 async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> tuple[dict[int, int], dict[int, int]]:
@@ -82,14 +84,32 @@ async def current_streaks(
     current = dict.fromkeys(alive, 1)
     for member in started_today & yesterday:
         current[member] = 2
+    # Each member's response days read so far, known from ``read_from[member]`` to today.
+    known: dict[int, set[int]] = {k: set() for k in alive}
+    for k in started_today:
+        known[k].add(today)
+    for k in yesterday:
+        known[k].add(today - 1)
+    read_from = dict.fromkeys(alive, today - 1)
     # Members still running at the day before: today's responders who also answered
     # yesterday, and yesterday's responders (a streak isn't broken until a day is missed).
     still = (started_today & yesterday) | (yesterday - started_today)
+    first = today - STREAK_LOOKBACK_DAYS + 1
     day = today - 2
-    while still and day > today - STREAK_LOOKBACK_DAYS:
-        # Look up only the members still running (primary-key lookups), a week at a time.
-        days = list(range(max(day - 6, today - STREAK_LOOKBACK_DAYS + 1), day + 1))
-        found = await repo.member_days_of(s.guild_id, still, days, responses_only=True)
+    while still and day >= first:
+        # A day at a time while many members are still running (most streaks end within days:
+        # that day's responders, by day), then only theirs (by-member index), up to a week at a
+        # time once few are left.
+        span = max(1, min(7, STREAK_ROWS_PER_READ // len(still)))
+        days = list(range(max(day - span + 1, first), day + 1))
+        if len(still) > STREAK_ROWS_PER_READ:  # one day's responders, read by day
+            on_day = await repo.response_members_on(s.guild_id, day, s.excluded)
+            found = {member: {day} for member in still & on_day}
+        else:
+            found = await repo.member_days_of(s.guild_id, still, days, responses_only=True)
+        for member in still:
+            known[member] |= found.get(member, set())
+            read_from[member] = days[0]
         for d in reversed(days):
             still = {member for member in still if d in found.get(member, ())}
             for member in still:
@@ -100,9 +120,10 @@ async def current_streaks(
     ranked = sorted(current, key=lambda k: -current[k])
     cutoff = current[ranked[min(n, len(ranked)) - 1]]
     candidates = [k for k in ranked if current[k] >= cutoff][:200]
-    lookback = list(range(today - STREAK_LOOKBACK_DAYS + 1, today + 1))
-    days = await repo.member_days_of(s.guild_id, candidates, lookback, responses_only=True)
-    return top_streaks(days, today, n)
+    # Their longest streaks: the days of the lookback not read yet (the walk read the latest).
+    older = list(range(first, max(read_from[k] for k in candidates)))
+    found = await repo.member_days_of(s.guild_id, candidates, older, responses_only=True) if older else {}
+    return top_streaks({k: known[k] | found.get(k, set()) for k in candidates}, today, n)
 
 
 NO_NEXT_STEP = "Not enough data yet for a next step: keep posting and check back next week."
