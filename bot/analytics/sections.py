@@ -6,6 +6,7 @@ once per report by ``bot.analytics.report.build_report``.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -84,13 +85,9 @@ async def current_streaks(
     current = dict.fromkeys(alive, 1)
     for member in started_today & yesterday:
         current[member] = 2
-    # Each member's response days read so far, known from ``read_from[member]`` to today.
-    known: dict[int, set[int]] = {k: set() for k in alive}
-    for k in started_today:
-        known[k].add(today)
-    for k in yesterday:
-        known[k].add(today - 1)
-    read_from = dict.fromkeys(alive, today - 1)
+    # The response days read by the walk, each member's read from ``read_from`` to today.
+    known: dict[int, set[int]] = defaultdict(set)
+    read_from: dict[int, int] = {}
     # Members still running at the day before: today's responders who also answered
     # yesterday, and yesterday's responders (a streak isn't broken until a day is missed).
     still = (started_today & yesterday) | (yesterday - started_today)
@@ -102,14 +99,17 @@ async def current_streaks(
         # time once few are left.
         span = max(1, min(7, STREAK_ROWS_PER_READ // len(still)))
         days = list(range(max(day - span + 1, first), day + 1))
+        read_from.update(dict.fromkeys(still, days[0]))
         if len(still) > STREAK_ROWS_PER_READ:  # one day's responders, read by day
-            on_day = await repo.response_members_on(s.guild_id, day, s.excluded)
-            found = {member: {day} for member in still & on_day}
-        else:
-            found = await repo.member_days_of(s.guild_id, still, days, responses_only=True)
-        for member in still:
-            known[member] |= found.get(member, set())
-            read_from[member] = days[0]
+            still &= await repo.response_members_on(s.guild_id, day, s.excluded)
+            for member in still:
+                known[member].add(day)
+                current[member] += 1
+            day -= 1
+            continue
+        found = await repo.member_days_of(s.guild_id, still, days, responses_only=True)
+        for member, got in found.items():
+            known[member] |= got
         for d in reversed(days):
             still = {member for member in still if d in found.get(member, ())}
             for member in still:
@@ -121,9 +121,14 @@ async def current_streaks(
     cutoff = current[ranked[min(n, len(ranked)) - 1]]
     candidates = [k for k in ranked if current[k] >= cutoff][:200]
     # Their longest streaks: the days of the lookback not read yet (the walk read the latest).
-    older = list(range(first, max(read_from[k] for k in candidates)))
+    older = list(range(first, max(read_from.get(k, today - 1) for k in candidates)))
     found = await repo.member_days_of(s.guild_id, candidates, older, responses_only=True) if older else {}
-    return top_streaks({k: known[k] | found.get(k, set()) for k in candidates}, today, n)
+    recent = {k: {today} for k in started_today}
+    for k in yesterday:
+        recent.setdefault(k, set()).add(today - 1)
+    return top_streaks(
+        {k: known.get(k, set()) | found.get(k, set()) | recent.get(k, set()) for k in candidates}, today, n
+    )
 
 
 NO_NEXT_STEP = "Not enough data yet for a next step: keep posting and check back next week."
