@@ -82,6 +82,7 @@ MARGIN = 0.9  # of the limit: for the processes' clocks and requests the pacer d
 UNPACED = ("/interactions/", "/webhooks/")
 CLAIM_TIMEOUT_S = 1.0  # a reservation slower than this: the timeline is unreachable
 FALLBACK_S = 10.0  # then the process keeps to its own share this long before it tries again
+RECLAIMS = 3  # fresh slots a request takes when the one it reserved went by unused
 
 
 class Timeline(Protocol):
@@ -128,6 +129,7 @@ class GlobalPacer:
         self._fallback_until = 0.0
         self.reserved = 0  # requests paced through the shared timeline
         self.fallbacks = 0  # times the timeline could not be reached
+        self.late_slots = 0  # reserved slots that went by unused (a fresh one was taken)
         self._holds: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -155,20 +157,31 @@ class GlobalPacer:
 
     async def _reserve(self) -> bool:
         assert self.timeline is not None
-        try:
-            ahead = await asyncio.wait_for(self.timeline.claim(self.bot_interval), CLAIM_TIMEOUT_S)
-        except Exception as exc:  # the database is down or slow: never hold Discord requests on it
-            self.fallbacks += 1
-            self._fallback_until = self._clock() + FALLBACK_S
-            log.warning(
-                "the shared request timeline is unreachable (%s): keeping to this process's share of "
-                "Discord's global limit for %.0f s", type(exc).__name__, FALLBACK_S,
-            )
-            return False
-        self.reserved += 1
-        slot = self._clock() + ahead
-        self._next = max(self._next, slot + self.bot_interval)  # a fallback request queues after it
-        await self._start_at(slot, self.bot_interval)
+        for attempt in range(RECLAIMS + 1):
+            try:
+                ahead = await asyncio.wait_for(self.timeline.claim(self.bot_interval), CLAIM_TIMEOUT_S)
+            except Exception as exc:  # the database is down or slow: never hold Discord requests on it
+                self.fallbacks += 1
+                self._fallback_until = self._clock() + FALLBACK_S
+                log.warning(
+                    "the shared request timeline is unreachable (%s): keeping to this process's share of "
+                    "Discord's global limit for %.0f s", type(exc).__name__, FALLBACK_S,
+                )
+                return False
+            self.reserved += 1
+            now = self._clock()
+            slot = now + ahead
+            self._next = max(self._next, slot + self.bot_interval)  # a fallback request queues after it
+            while (start := max(slot, self._last + self.bot_interval, self._held_until)) > now:
+                self.waited += start - now
+                await self._sleep(start - now)
+                now = self._clock()
+            # A slot that went by while this process could not use it (a stalled loop, a 429's hold)
+            # belongs to the past: sent now, it would land beside another process's on-time request.
+            if now - slot <= self.bot_interval or attempt == RECLAIMS:
+                self._last = now
+                return True
+            self.late_slots += 1
         return True
 
     async def _start_at(self, slot: float, interval: float) -> None:
@@ -225,16 +238,22 @@ def trace_config(stats: HttpStats, pacer: GlobalPacer | None = None) -> aiohttp.
     ) -> None:
         headers = params.response.headers
         if stats.record(params.response.status, headers) and pacer is not None:
-            pacer.refused(_retry_after(headers))
+            pacer.refused(await _retry_after(params.response))
 
     trace.on_request_end.append(on_request_end)
     return trace
 
 
-def _retry_after(headers: Any) -> float:
-    """Seconds until a global 429 frees a slot: ``Retry-After`` (whole seconds on Discord's global
-    answers; the body's exact ``retry_after`` is discord.py's to read), at most 60."""
+async def _retry_after(response: aiohttp.ClientResponse) -> float:
+    """Seconds until a global 429 frees a slot: the body's exact ``retry_after`` (aiohttp keeps the
+    body it read, so discord.py reads the same answer after this), else ``Retry-After`` (whole
+    seconds on Discord's global answers, rounded up); at most 60."""
     try:
-        return min(60.0, max(0.0, float(headers.get("Retry-After", 1))))
-    except ValueError:
-        return 1.0
+        body = await response.json(content_type=None)
+        value = float(body["retry_after"])
+    except Exception:
+        try:
+            value = float(response.headers.get("Retry-After", 1))
+        except ValueError:
+            value = 1.0
+    return min(60.0, max(0.0, value))

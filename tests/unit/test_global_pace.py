@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -16,38 +15,31 @@ from bot.storage import Database
 from bot.storage.pace import PaceRepository
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = await Database.open(database_url)
-    await database.migrate()
-    yield database
-    await database.close()
-
-
 async def test_reservations_take_consecutive_slots_one_interval_apart(db: Database) -> None:
     pace = PaceRepository(db)
     first = await pace.claim(0.5)
     assert first == 0.0  # an idle timeline: now
+    started = time.monotonic()
     waits = [await pace.claim(0.5) for _ in range(4)]
+    took = time.monotonic() - started
     # each reservation is half a second after the previous one, less the time the claims took
     for n, wait in enumerate(waits, start=1):
-        assert 0.5 * n - 0.25 < wait <= 0.5 * n, waits
+        assert 0.5 * n - took - 0.01 < wait <= 0.5 * n, waits
 
 
 async def test_two_connections_reserving_at_once_never_get_the_same_slot(db: Database, database_url: str) -> None:
     other = await Database.open(database_url)  # a second process's connection pool
     try:
         a, b = PaceRepository(db), PaceRepository(other)
+        await a.hold(10.0)  # the timeline's next slot is 10 s ahead: every claim below queues after it
+        base = await db.fetchval("SELECT next_us FROM global_pace WHERE name = 'discord'")
         started = time.monotonic()
         waits = await asyncio.gather(*(p.claim(0.1) for p in [a, b] * 10))
         took = time.monotonic() - started
-        starts = sorted(round(w, 3) for w in waits)
-        # 20 slots 0.1 s apart from whenever the first was taken: no two closer than the interval
-        # (allowing for the claims' own time, which shifts "now" between them).
-        assert starts[-1] >= 1.9 - took - 0.01, starts
-        assert all(later - earlier > 0.1 - took - 0.01 for earlier, later in itertools.pairwise(starts))
-        row = await db.fetchone("SELECT next_us, claimed_us FROM global_pace WHERE name = 'discord'")
-        assert 1.9e6 <= row[0] - row[1] <= 2.0e6 + 1  # the timeline ends 20 slots after the first claim's now
+        # Each claim took exactly one slot after the previous one: 20 slots, the timeline 2 s further.
+        assert await db.fetchval("SELECT next_us FROM global_pace WHERE name = 'discord'") == base + 2_000_000
+        assert all(10.0 - took - 0.05 < w <= 12.0 for w in waits), (waits, took)
+        assert max(waits) - min(waits) > 1.9 - took - 0.05  # spread over the 20 slots, not piled on one
     finally:
         await other.close()
 
@@ -158,3 +150,22 @@ async def test_a_global_429_is_held_on_the_shared_timeline_too() -> None:
     before = t.now
     await pacer.wait(URL)
     assert t.now - before >= 2.0
+
+
+async def test_a_slot_that_went_by_during_a_stall_is_not_used_late() -> None:
+    """A stalled loop must not send on a slot that passed meanwhile (it would land beside another
+    process's on-time request): it takes a fresh slot."""
+    t = Time()
+    timeline = FakeTimeline(t)
+    pacer = GlobalPacer.for_share(2, 4, 20)
+    pacer._clock, pacer._sleep, pacer.timeline = t.clock, t.sleep, timeline
+    timeline.next = t.now + 0.5  # another process holds the next half second
+
+    async def stalled_sleep(seconds: float) -> None:
+        t.now += seconds + 1.0  # the loop wakes a second late
+        await asyncio.sleep(0)
+
+    pacer._sleep = stalled_sleep
+    await pacer.wait(URL)
+    assert pacer.late_slots >= 1 and pacer.reserved >= 2
+    assert timeline.next > t.now - 1 / 18  # it started on a slot reserved after the stall
