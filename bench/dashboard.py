@@ -8,14 +8,18 @@
    the rollups) and on (the default 30 s). Rights come from a stub that says "moderator": in
    production they are a REST answer cached <= 60 s, not part of the page's work.
 2. Load: the same dashboard in a child process (report cache on, its default), 50 clients in a
-   second child process, each requesting overview and posts in turn for ``--seconds`` (60, and
-   until the loaded stream is stored); while they run, bench/gateway.py's 100,000 events are
-   streamed from this process to a Hearth client process that records them. Gateway-to-disk under
-   that load is compared with the mean of a stream just before and one just after without it.
-   Every wait is bounded (a page 30 s, a stream 300 s), so the run ends in a few minutes.
+   second child process, each requesting overview and posts in turn; while they run, bench/gateway.py's
+   100,000 events are streamed from this process to a Hearth client process that records them, as many
+   times as fit. Two phases of ``--seconds`` (60) each: first the clients wait a think time after each
+   page (exponential, mean ``--think`` = 1 s: a moderator clicking through pages), then closed loop (no
+   pause: a stress test no browser makes, shown for the record). Gateway-to-disk under load is the
+   median of the streams under it against the median of quiet streams before, between and after
+   (A-B-A-B-A; a first cold stream is not counted). Per-process CPU seconds of each phase are printed.
+   Every wait is bounded (a page 30 s, a stream 300 s): about 5 minutes on a quiet 2-core machine.
+   ``BENCH_PROFILE_DASHBOARD=FILE`` runs the dashboard child under cProfile.
 
     python -m bench.dashboard [--db PATH] [--activities 5000000] [--seconds 60] [--clients 50]
-                              [--requests 100] [--part all|pages|load]
+                              [--think 1.0] [--quiet-runs 3] [--requests 100] [--part all|pages|load]
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import asyncio
 import functools
 import json
 import os
+import random
+import statistics
 import sys
 import tempfile
 import time
@@ -165,24 +171,44 @@ async def sequential(path: Path, cache_seconds: float, requests: int) -> dict[st
 
 
 async def child(args: argparse.Namespace) -> None:
-    """``--child``: the dashboard alone in this process until a line arrives on stdin."""
+    """``--child``: the dashboard alone in this process until a line arrives on stdin. With
+    ``BENCH_PROFILE_DASHBOARD=FILE`` it runs under cProfile (stats written to FILE at the end)."""
     running, _ = await start(Path(args.db), args.port, 30.0)
+    profile = os.environ.get("BENCH_PROFILE_DASHBOARD")
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     print(json.dumps({"ready": running.url}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
     await running.stop()
 
 
-async def load(url: str, clients: int, stop: asyncio.Event) -> dict[str, Any]:
-    """``clients`` sessions asking for overview and posts in turn until ``stop``: every page's latency in ms
-    (a request still unanswered after REQUEST_TIMEOUT_S counts as failed, with that latency)."""
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system, every thread) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def load(url: str, clients: int, think: float, stop: asyncio.Event) -> dict[str, Any]:
+    """``clients`` sessions asking for overview and posts in turn until ``stop``, each waiting a think time
+    (exponential, mean ``think`` seconds, seeded; 0: closed loop, no pause) after each answer: every page's
+    latency in ms (a request still unanswered after REQUEST_TIMEOUT_S counts as failed, with that latency)."""
     latencies: list[float] = []
     failed = 0
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    rng = random.Random(22)
 
     async def client(n: int) -> None:
         nonlocal failed
         async with aiohttp.ClientSession(cookies={"hearth_session": cookie()}, timeout=timeout) as http:
             i = n
+            if think:  # the moderators do not all click at the same instant
+                await asyncio.wait([asyncio.ensure_future(stop.wait())], timeout=rng.uniform(0, think))
             while not stop.is_set():
                 t = time.perf_counter()
                 try:
@@ -191,6 +217,8 @@ async def load(url: str, clients: int, stop: asyncio.Event) -> dict[str, Any]:
                     failed += 1
                 latencies.append((time.perf_counter() - t) * 1000)
                 i += 1
+                if think:
+                    await asyncio.wait([asyncio.ensure_future(stop.wait())], timeout=rng.expovariate(1 / think))
 
     await asyncio.gather(*(client(n) for n in range(clients)))
     return {"latencies": latencies, "failed": failed}
@@ -198,18 +226,19 @@ async def load(url: str, clients: int, stop: asyncio.Event) -> dict[str, Any]:
 
 async def load_child(args: argparse.Namespace) -> None:
     """``--load URL``: the clients in their own process (not in the one streaming the gateway events, whose
-    event loop they would slow), from a "go" line until a "stop" line on stdin; then the latencies."""
+    event loop they would slow). Each "go THINK" line starts them, the next "stop" line stops them and
+    prints the latencies; an empty line ends the process."""
     read = functools.partial(asyncio.get_running_loop().run_in_executor, None, sys.stdin.readline)
     async with aiohttp.ClientSession(cookies={"hearth_session": cookie()}) as http:
         for page in PAGES:  # the first report build is part 1's cold figure, not a page under load
             await get(http, args.load + page)
     print(json.dumps({"ready": True}), flush=True)
-    await read()
-    stop = asyncio.Event()
-    pages = asyncio.create_task(load(args.load, args.clients, stop))
-    await read()
-    stop.set()
-    print(json.dumps(await pages), flush=True)
+    while (line := (await read()).split()) and line[0] == "go":
+        stop = asyncio.Event()
+        pages = asyncio.create_task(load(args.load, args.clients, float(line[1]), stop))
+        await read()
+        stop.set()
+        print(json.dumps(await pages), flush=True)
 
 
 async def spawn(*args: str) -> asyncio.subprocess.Process:
@@ -246,18 +275,30 @@ async def finish(proc: asyncio.subprocess.Process) -> None:
 
 
 @dataclass
-class Loaded:
+class Phase:
+    """One load phase: the pages' latencies, the gateway streams stored under it, each process's CPU."""
+
+    think: float
     latencies: list[float]
     failed: int
-    load_seconds: float
-    quiet: list[float]  # gateway events/s without the load, before and after
-    busy: float  # with it
+    seconds: float
+    busy: list[float]  # gateway events/s of each stream stored under the load
+    cpu: dict[str, float]  # CPU seconds of each process during the phase (the recorder: its streams)
 
 
-async def under_load(path: Path, clients: int, seconds: float) -> Loaded:
-    """Gateway to disk without load, with ``clients`` on the dashboard, and without again (A-B-A: the shared
-    machine's drift shows as the two quiet runs' difference). The load runs at least ``seconds`` and until
-    the loaded stream has been stored, so that stream is under load from its first event to its last."""
+@dataclass
+class Loaded:
+    phases: list[Phase]
+    quiet: list[float]  # gateway events/s without load, in run order (A-B-A: before, between and after)
+    quiet_cpu: list[float]  # the recorder's CPU seconds in those streams
+
+
+async def under_load(path: Path, clients: int, seconds: float, thinks: list[float], quiet_runs: int) -> Loaded:
+    """Gateway to disk without load and with ``clients`` on the dashboard, A-B-A: ``quiet_runs`` streams
+    without load, then for each think time in ``thinks`` a phase of at least ``seconds`` with as many streams
+    as fit (at least one, each under load from its first event to its last), then ``quiet_runs`` quiet
+    streams again. The quiet streams around the phases show the shared machine's drift; the first stream of
+    all (a cold start) is not counted."""
     from bench.gateway import EVENTS, make_events, stream_to
     from bot.sandbox.dashboard import free_port
     from bot.sandbox.localdiscord import LocalDiscord
@@ -265,6 +306,9 @@ async def under_load(path: Path, clients: int, seconds: float) -> Loaded:
     port = free_port()
     dashboard = await spawn("--child", "--db", str(path), "--port", str(port))
     loader = None
+    quiet: list[float] = []
+    quiet_cpu: list[float] = []
+    phases: list[Phase] = []
     try:
         url = (await answer(dashboard))["ready"]
         loader = await spawn("--load", url, "--clients", str(clients))
@@ -272,23 +316,46 @@ async def under_load(path: Path, clients: int, seconds: float) -> Loaded:
         async with LocalDiscord(resume_buffer=1_000) as server:
             events = make_events(server, EVENTS)
             with tempfile.TemporaryDirectory() as tmp:
-                stream = functools.partial(asyncio.wait_for, timeout=STREAM_TIMEOUT_S)
-                before = await stream(stream_to(server, "hearth", events, Path(tmp), 0))
-                await tell(loader, "go")
-                started = time.perf_counter()
-                await asyncio.sleep(min(5.0, seconds / 4))  # the clients are all at work
-                busy = await stream(stream_to(server, "hearth", events, Path(tmp), 1))
-                await asyncio.sleep(max(0.0, seconds - (time.perf_counter() - started)))
-                await tell(loader, "stop")
-                pages = await answer(loader, REQUEST_TIMEOUT_S + 30)
-                load_seconds = time.perf_counter() - started
-                after = await stream(stream_to(server, "hearth", events, Path(tmp), 2))
+                n = 0
+
+                async def stream() -> Any:
+                    nonlocal n
+                    n += 1
+                    return await asyncio.wait_for(stream_to(server, "hearth", events, Path(tmp), n), STREAM_TIMEOUT_S)
+
+                async def quietly() -> None:
+                    run = await stream()
+                    quiet.append(run.rate(EVENTS))
+                    quiet_cpu.append(run.cpu_seconds)
+
+                await stream()  # a cold start: imports, page cache
+                for _ in range(quiet_runs):
+                    await quietly()
+                for i, think in enumerate(thinks):
+                    await tell(loader, f"go {think}")
+                    started = time.perf_counter()
+                    cpu0 = {"dashboard": cpu_of(dashboard.pid), "clients": cpu_of(loader.pid),
+                            "streamer": time.process_time()}
+                    await asyncio.sleep(min(5.0, seconds / 4))  # the clients are all at work
+                    busy, recorder = [], 0.0
+                    while not busy or time.perf_counter() - started < seconds - 10:
+                        run = await stream()
+                        busy.append(run.rate(EVENTS))
+                        recorder += run.cpu_seconds
+                    await asyncio.sleep(max(0.0, seconds - (time.perf_counter() - started)))
+                    cpu1 = {"dashboard": cpu_of(dashboard.pid), "clients": cpu_of(loader.pid),
+                            "streamer": time.process_time()}
+                    await tell(loader, "stop")
+                    pages = await answer(loader, REQUEST_TIMEOUT_S + 30)
+                    phases.append(Phase(think, pages["latencies"], pages["failed"], time.perf_counter() - started,
+                                        busy, {k: cpu1[k] - cpu0[k] for k in cpu0} | {"recorder": recorder}))
+                    for _ in range(quiet_runs if i == len(thinks) - 1 else max(1, quiet_runs // 2)):
+                        await quietly()
     finally:
         for proc in (loader, dashboard):
             if proc is not None:
                 await finish(proc)
-    return Loaded(pages["latencies"], pages["failed"], load_seconds, [before.rate(EVENTS), after.rate(EVENTS)],
-                  busy.rate(EVENTS))
+    return Loaded(phases, quiet, quiet_cpu)
 
 
 def p50_p99(name: str, values: list[float]) -> Figure:
@@ -304,6 +371,11 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean think time (s) of a client after each page in the first load phase; the second "
+                             "phase is always closed loop (0)")
+    parser.add_argument("--quiet-runs", type=int, default=3,
+                        help="quiet gateway streams before and after the load phases (one between them)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--load", help=argparse.SUPPRESS)
@@ -338,20 +410,35 @@ async def main() -> None:
                                       "the report build", share))
             print_figures(figures[-4:] if builds else figures[-2:])
     if args.part in ("all", "load"):
-        run = await under_load(path, args.clients, args.seconds)
-        p99 = percentile(run.latencies, 99)
-        figures.append(Figure(
-            f"dashboard under load: {args.clients} clients for {run.load_seconds:.0f} s on loopback while the gateway "
-            f"stream is recorded, page p99 ({len(run.latencies):,} pages, {run.failed} failed)",
-            f"{p99:.0f} ms", f"median {percentile(run.latencies, 50):.0f} ms", None,
-            f"< {LOAD_P99_TARGET_MS:.0f} ms, none failed", p99 < LOAD_P99_TARGET_MS and run.failed == 0))
-        quiet = sum(run.quiet) / len(run.quiet)
-        figures.append(Figure(
-            "gateway to disk with the dashboard under load, against the mean of a run just before and just after "
-            f"without it ({run.quiet[0]:,.0f} and {run.quiet[1]:,.0f}/s)",
-            f"{run.busy:,.0f}/s", f"{quiet:,.0f}/s without load", run.busy / quiet,
-            f"fall <= {GATEWAY_DROP:.0%}", 1 - run.busy / quiet <= GATEWAY_DROP))
+        run = await under_load(path, args.clients, args.seconds, [args.think, 0.0], args.quiet_runs)
+        quiet = statistics.median(run.quiet)
+        for phase in run.phases:
+            model = (f"think time {phase.think:g} s (exponential mean) after each page: the moderators' model, the "
+                     "one the target is judged on" if phase.think else
+                     "closed loop, no think time: a stress test, shown for the record")
+            p99 = percentile(phase.latencies, 99)
+            figures.append(Figure(
+                f"dashboard under load, {model}: {args.clients} clients for {phase.seconds:.0f} s on loopback while "
+                f"the gateway stream is recorded, page p99 ({len(phase.latencies):,} pages = "
+                f"{len(phase.latencies) / phase.seconds:,.0f}/s, {phase.failed} failed)",
+                f"{p99:.0f} ms", f"median {percentile(phase.latencies, 50):.0f} ms", None,
+                f"< {LOAD_P99_TARGET_MS:.0f} ms, none failed", p99 < LOAD_P99_TARGET_MS and phase.failed == 0))
+            busy = statistics.median(phase.busy)
+            figures.append(Figure(
+                f"gateway to disk under that load (median of {len(phase.busy)} streams: "
+                f"{', '.join(f'{b:,.0f}' for b in phase.busy)}/s) against the median of {len(run.quiet)} streams "
+                f"without it, before, between and after ({', '.join(f'{q:,.0f}' for q in run.quiet)}/s)",
+                f"{busy:,.0f}/s", f"{quiet:,.0f}/s without load", busy / quiet,
+                f"fall <= {GATEWAY_DROP:.0%}", 1 - busy / quiet <= GATEWAY_DROP))
     print_figures(figures)
+    if args.part in ("all", "load"):
+        for phase in run.phases:
+            print(f"CPU seconds during the {'closed-loop' if not phase.think else f'think {phase.think:g} s'} phase "
+                  f"({phase.seconds:.0f} s on {os.cpu_count()} cores): "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in phase.cpu.items()), flush=True)
+        print("recorder CPU seconds in the quiet streams: " + ", ".join(f"{v:.1f}" for v in run.quiet_cpu),
+              flush=True)
+
 
 if __name__ == "__main__":
     asyncio.run(main())

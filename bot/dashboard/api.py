@@ -62,6 +62,33 @@ async def report(request: web.Request) -> web.Response:
     return web.json_response(data, dumps=_dumps)
 
 
+async def posts(request: web.Request) -> web.Response:
+    """What each post of the period asked (Hearth's own texts, as the posts page shows them), in the report's
+    order; ``post_id`` joins it to the report's ``posts``."""
+    _, guild_id, _ = await moderator_guild(request)
+    backend = backend_of(request)
+    try:
+        data = await backend.report_data(guild_id, period_of(request))
+    except ActionRefused as exc:
+        raise Refused(400, "No report", str(exc)) from exc
+    details = await backend.post_details(guild_id, data)
+    out = []
+    for p in data["posts"]:
+        d = details.get(p["post_id"])
+        out.append({"post_id": str(p["post_id"]), "kind": p["kind"], "posted_at": p["posted_at"],
+                    "text": d.text if d else None, "options": list(d.options) if d else [],
+                    "link": (f"https://discord.com/channels/{guild_id}/{d.channel_id}/{d.message_id}"
+                             if d and d.message_id else None)})
+    return web.json_response({"period": data["period"], "posts": out}, dumps=_dumps)
+
+
+async def feedback(request: web.Request) -> web.Response:
+    """Every feedback item, newest first, as the voice page and ``/feedback list`` show them: an anonymous
+    item has ``from: null`` and nothing else that says who sent it."""
+    _, guild_id, _ = await moderator_guild(request)
+    return web.json_response({"items": await backend_of(request).feedback_items(guild_id)}, dumps=_dumps)
+
+
 async def schedules(request: web.Request) -> web.Response:
     _, guild_id, _ = await moderator_guild(request)
     return web.json_response({"schedules": await backend_of(request).schedules(guild_id)})
@@ -101,9 +128,11 @@ async def openapi_document(request: web.Request) -> web.Response:
 
 
 def _dumps(data: Any) -> str:
+    """JSON with ``<``, ``>`` and ``&`` as \\u escapes: member texts stay plain data (the same strings once
+    parsed) even if something renders the answer as HTML."""
     import json
 
-    return json.dumps(data, default=str)
+    return json.dumps(data, default=str).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def add_routes(app: web.Application) -> None:
@@ -112,6 +141,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/openapi.json", openapi_document)
     r.add_get(PREFIX + "/guilds", guilds)
     r.add_get(g + "/report", report)
+    r.add_get(g + "/posts", posts)
+    r.add_get(g + "/feedback", feedback)
     r.add_get(g + "/schedules", schedules)
     r.add_get(g + "/experiments", experiments)
     r.add_post(g + "/schedules/{item_id}/pause", pause)
@@ -136,6 +167,25 @@ def _errors(*codes: int) -> dict[str, Any]:
                      "content": {"application/json": {"schema": ERROR if c != 409 else WRITE}}} for c in codes}
 
 
+TEXT = {"type": "string", "nullable": True}
+POST = {"type": "object", "required": ["post_id", "kind", "posted_at", "text", "options", "link"],
+        "properties": {"post_id": {"type": "string", "pattern": "^[0-9]+$"}, "kind": {"type": "string"},
+                       "posted_at": {"type": "string"},
+                       "text": {**TEXT, "description": "the question, the poll's question, the contest's theme, the "
+                                                       "giveaway's prize or the trivia round's category"},
+                       "options": {"type": "array", "items": {"type": "string"}, "description": "a poll's options"},
+                       "link": TEXT}}
+FEEDBACK_ITEM = {
+    "type": "object",
+    "required": ["number", "kind", "status", "text", "reason", "upvotes", "sent", "age_days", "anonymous", "from",
+                 "link"],
+    "properties": {"number": {"type": "integer"}, "kind": {"type": "string"}, "status": {"type": "string"},
+                   "text": {"type": "string"}, "reason": TEXT, "upvotes": {"type": "integer"},
+                   "sent": {"type": "string", "description": "local time of the guild"},
+                   "age_days": {"type": "integer"}, "anonymous": {"type": "boolean"},
+                   "from": {**TEXT, "description": "the sender's display name; null when anonymous or forgotten"},
+                   "link": TEXT},
+}
 WRITE = {"type": "object", "required": ["ok", "message"],
          "properties": {"ok": {"type": "boolean"}, "message": {"type": "string"}}}
 
@@ -179,6 +229,16 @@ def openapi() -> dict[str, Any]:
                                                              "timezone": {"type": "string"},
                                                              "period": obj, "figures": obj}},
                 [GUILD_ID, PERIOD]),
+            PREFIX + "/guilds/{guild_id}/posts": _read(
+                "What each post of the period asked (Hearth's texts), joined to the report by post_id",
+                {"type": "object", "required": ["period", "posts"],
+                 "properties": {"period": obj, "posts": {"type": "array", "items": POST}}},
+                [GUILD_ID, PERIOD]),
+            PREFIX + "/guilds/{guild_id}/feedback": _read(
+                "Feedback items, newest first (anonymous items without author)",
+                {"type": "object", "required": ["items"],
+                 "properties": {"items": {"type": "array", "items": FEEDBACK_ITEM}}},
+                [GUILD_ID]),
             PREFIX + "/guilds/{guild_id}/schedules": _read(
                 "Every schedule with its next run", {"type": "object", "required": ["schedules"],
                                                      "properties": {"schedules": {"type": "array", "items": obj}}},

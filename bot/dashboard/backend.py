@@ -41,6 +41,8 @@ from bot.storage.schedules import ScheduleRepository, ScheduleRow
 
 log = logging.getLogger(__name__)
 
+Built = tuple[Report, dict[str, Any], dict[Any, str]]  # the report, its report_json, pages rendered from it
+
 PERIODS = ("week", "last week", "28 days", "90 days")
 DEFAULT_PERIOD = "last week"
 
@@ -63,8 +65,8 @@ class Backend:
     closers: tuple[Callable[[], Awaitable[None]], ...] = ()
     report_cache_seconds: float = 30.0  # a report is reused this long (rights are never cached here)
     monotonic: Callable[[], float] = time.monotonic
-    _reports: dict[tuple[int, str], tuple[float, tuple[Report, dict[str, Any]]]] = field(default_factory=dict)
-    _building: dict[tuple[int, str], asyncio.Future[tuple[Report, dict[str, Any]]]] = field(default_factory=dict)
+    _reports: dict[tuple[int, str], tuple[float, Built]] = field(default_factory=dict)
+    _building: dict[tuple[int, str], asyncio.Future[Built]] = field(default_factory=dict)
     _generations: dict[int, int] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -79,10 +81,10 @@ class Backend:
         """The report of ``period``; the same one for ``report_cache_seconds`` (writes clear it)."""
         return (await self._report_and_json(guild_id, period))[0]
 
-    async def _report_and_json(self, guild_id: int, period: str) -> tuple[Report, dict[str, Any]]:
-        """The cached (report, report_json) pair, or one build shared by every request that asks meanwhile:
-        50 moderators opening pages as the cache expires cost one build, not 50. While that build runs, a
-        report that expired less than ``report_cache_seconds`` ago is still answered (so no page waits for
+    async def _report_and_json(self, guild_id: int, period: str) -> Built:
+        """The cached (report, report_json, rendered pages) build, or one build shared by every request that
+        asks meanwhile: 50 moderators opening pages as the cache expires cost one build, not 50. While that
+        build runs, a report that expired less than ``report_cache_seconds`` ago is still answered (so no page waits for
         a rebuild, and none is more than twice the cache time old); after a write there is none to answer."""
         key = (guild_id, period)
         hit = self._reports.get(key)
@@ -104,7 +106,7 @@ class Backend:
         if not task.cancelled():
             task.exception()  # retrieved: waiters that left must not make asyncio log it
 
-    async def _build(self, key: tuple[int, str], generation: int) -> tuple[Report, dict[str, Any]]:
+    async def _build(self, key: tuple[int, str], generation: int) -> Built:
         """One report; kept only if no write cleared the guild's reports since it was asked for."""
         guild_id, period = key
         if self.flush is not None:
@@ -116,7 +118,7 @@ class Backend:
             )
         except ReportUnavailable as exc:
             raise ActionRefused(str(exc)) from exc
-        built = (report, report_json(report))
+        built = (report, report_json(report), {})
         if self.report_cache_seconds > 0 and self._generations.get(guild_id, 0) == generation:
             if len(self._reports) > 1_000:
                 self._reports.clear()
@@ -141,6 +143,13 @@ class Backend:
     async def report_data(self, guild_id: int, period: str = DEFAULT_PERIOD) -> dict[str, Any]:
         """``report_json`` of the report, made once per build (pages only read it)."""
         return (await self._report_and_json(guild_id, period))[1]
+
+    async def report_and_pages(self, guild_id: int, period: str = DEFAULT_PERIOD) -> tuple[dict[str, Any],
+                                                                                            dict[Any, str]]:
+        """``report_json`` of the report and the pages already rendered from that same build (the dashboard
+        fills the dict; it goes when the build does: on expiry, or on a write)."""
+        _, data, pages = await self._report_and_json(guild_id, period)
+        return data, pages
 
     async def csv(self, guild_id: int, period: str = DEFAULT_PERIOD) -> dict[str, str]:
         return csv_files(await self.report(guild_id, period))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from markupsafe import escape
 
 from bot.core.localtime import zone
 from bot.dashboard import charts
@@ -21,6 +24,9 @@ PAGES = (("", "Overview"), ("posts", "Posts"), ("timing", "Timing"), ("content",
 SORTS = ("posted_at", "kind", "tag", "responders", "rate", "reach", "first_response_minutes")
 CSV_KINDS = ("posts", "days", "weeks")
 FEEDBACK_SHOWN = 100
+# What differs between two moderators' copies of one page: rendered with these marks, replaced per request.
+NAME_MARK, CSRF_MARK = f"hearth-name-{secrets.token_hex(16)}", f"hearth-csrf-{secrets.token_hex(16)}"
+RENDERED_PER_BUILD = 64  # distinct (page, query) copies kept per report build
 
 
 def backend_of(request: web.Request) -> Backend:
@@ -58,29 +64,60 @@ async def context(request: web.Request, page: str) -> dict[str, Any]:
     }
 
 
-async def with_report(request: web.Request, page: str) -> dict[str, Any]:
+async def with_report(request: web.Request, page: str) -> tuple[dict[str, Any], dict[Any, str]]:
+    """The frame's context (rights re-checked first) with the report as ``r``, and the pages rendered from
+    that same report build."""
     ctx = await context(request, page)
     try:
-        ctx["r"] = await backend_of(request).report_data(ctx["guild_id"], ctx["period"])
+        ctx["r"], rendered = await backend_of(request).report_and_pages(ctx["guild_id"], ctx["period"])
     except ActionRefused as exc:
         raise Refused(400, "No report", str(exc)) from exc
-    return ctx
+    return ctx, rendered
 
 
-@aiohttp_jinja2.template("overview.html")
-async def overview(request: web.Request) -> dict[str, Any]:
-    ctx = await with_report(request, "")
+Fill = Callable[[web.Request, dict[str, Any]], Awaitable[None]]
+
+
+def report_page(template: str, page: str) -> Callable[[Fill], Callable[[web.Request], Awaitable[web.Response]]]:
+    """A page drawn from the report alone: the moderator check runs on every request, before anything else;
+    then the page's bytes come from the report build they were drawn from, rendered once per build and
+    (guild name, query, week, time zone), with the viewer's name and CSRF token put in on each request.
+    ``fill`` adds what the page shows beside the frame; a page with a notice is rendered afresh."""
+
+    def wrap(fill: Fill) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handler(request: web.Request) -> web.Response:
+            ctx, rendered = await with_report(request, page)
+            if ctx["notice"] or not ctx["user_name"]:
+                await fill(request, ctx)
+                return aiohttp_jinja2.render_template(template, request, ctx)
+            key = (page, ctx["guild_name"], ctx["timezone"], ctx["weeks"][0], tuple(sorted(request.query.items())))
+            text = rendered.get(key)
+            if text is None:
+                await fill(request, ctx)
+                text = aiohttp_jinja2.render_string(template, request, ctx | {"user_name": NAME_MARK,
+                                                                               "csrf": CSRF_MARK})
+                if len(rendered) >= RENDERED_PER_BUILD:
+                    rendered.clear()
+                rendered[key] = text
+            text = text.replace(NAME_MARK, escape(ctx["user_name"])).replace(CSRF_MARK, escape(ctx["csrf"]))
+            return web.Response(text=text, content_type="text/html")
+
+        return handler
+
+    return wrap
+
+
+@report_page("overview.html", "")
+async def overview(request: web.Request, ctx: dict[str, Any]) -> None:
     r = ctx["r"]
     ctx["trends"] = charts.trends(r)
     ctx["weeks_rows"] = charts.weeks_of(r)
     ctx["sparks"] = {key: charts.sparkline([w.get(key) for w in ctx["weeks_rows"]]) for key, _ in charts.TRENDS}
     ctx["trend_names"] = charts.TRENDS
-    return ctx
 
 
-@aiohttp_jinja2.template("posts.html")
-async def posts(request: web.Request) -> dict[str, Any]:
-    ctx = await with_report(request, "posts")
+@report_page("posts.html", "posts")
+async def posts(request: web.Request, ctx: dict[str, Any]) -> None:
     r = ctx["r"]
     details = await backend_of(request).post_details(ctx["guild_id"], r)
     kind, tag = request.query.get("kind", ""), request.query.get("tag", "")
@@ -98,12 +135,10 @@ async def posts(request: web.Request) -> dict[str, Any]:
     ctx.update(rows=rows, details=details, kind=kind, tag=tag, sort=sort, order="desc" if descending else "asc",
                kinds=sorted({p["kind"] for p in r["posts"]}), tags=sorted({p["tag"] for p in r["posts"] if p["tag"]}),
                sorts=SORTS, shares=shares)
-    return ctx
 
 
-@aiohttp_jinja2.template("timing.html")
-async def timing(request: web.Request) -> dict[str, Any]:
-    ctx = await with_report(request, "timing")
+@report_page("timing.html", "timing")
+async def timing(request: web.Request, ctx: dict[str, Any]) -> None:
     r = ctx["r"]
     maps = [("All activity", r["peak"])]
     if r.get("organic_peak") is not None:
@@ -115,27 +150,22 @@ async def timing(request: web.Request) -> dict[str, Any]:
     ]
     ctx["days"] = charts.DAYS
     ctx["heat_class"] = charts.heat_class
-    return ctx
 
 
-@aiohttp_jinja2.template("content.html")
-async def content(request: web.Request) -> dict[str, Any]:
-    ctx = await with_report(request, "content")
+@report_page("content.html", "content")
+async def content(request: web.Request, ctx: dict[str, Any]) -> None:
     r = ctx["r"]
     ctx["kind_chart"] = charts.group_bars(r["by_kind"], "Participation by kind (95% interval)")
     ctx["tag_chart"] = charts.group_bars(r["by_tag"], "Participation by deck (95% interval)")
-    return ctx
 
 
-@aiohttp_jinja2.template("members.html")
-async def members(request: web.Request) -> dict[str, Any]:
-    ctx = await with_report(request, "members")
+@report_page("members.html", "members")
+async def members(request: web.Request, ctx: dict[str, Any]) -> None:
     r = ctx["r"]
     ctx["names"] = await backend_of(request).names(ctx["guild_id"], [s["member_id"] for s in r["streaks"][:10]])
     ctx["f"] = r["figures"]
     ctx["word_of_mouth"] = r.get("word_of_mouth")
     ctx["shares"] = r.get("shares")
-    return ctx
 
 
 @aiohttp_jinja2.template("experiments.html")
@@ -157,7 +187,8 @@ async def schedules(request: web.Request) -> dict[str, Any]:
 
 @aiohttp_jinja2.template("voice.html")
 async def voice(request: web.Request) -> dict[str, Any]:
-    ctx = await with_report(request, "voice")
+    """Not kept between requests: the feedback items change as moderators review them in Discord."""
+    ctx, _ = await with_report(request, "voice")
     voice = ctx["voice"] = ctx["r"].get("voice")
     if voice:
         ctx["flow_chart"] = charts.feedback_flow(voice["weeks"])

@@ -111,3 +111,106 @@ async def test_both_heat_maps_equal_the_report_json(site: Site, visitor: Any) ->
         assert z == heat_grid(r[key]), key
     await v.page.screenshot(path=site.shot_path("timing-organic"), full_page=True)
     assert v.errors == []
+
+
+async def api(v: Any, site: Site, path: str) -> tuple[int, str]:
+    answer = await v.context.request.get(f"{site.url}/api/v1/guilds/{path}")
+    return answer.status, await answer.text()
+
+
+async def test_the_api_gives_the_post_texts_and_feedback_items_the_pages_show(site: Site, visitor: Any) -> None:
+    import json
+
+    v = await visitor()
+    await v.login("maya")
+    g = site.guild_a.id
+    status, body = await api(v, site, f"{g}/posts?period=week")
+    assert status == 200
+    assert "<script" not in body and "<img" not in body  # plain data: markup only as \u003c escapes
+    posts = json.loads(body)["posts"]
+    assert [p["post_id"] for p in posts] == [str(p["post_id"]) for p in (await report(v, site, "week"))["posts"]]
+    assert f"Favourite snack? {XSS_SCRIPT}" in [p["text"] for p in posts]
+    poll = next(p for p in posts if (p["text"] or "").startswith("Best day?"))
+    assert poll == {**poll, "kind": "poll", "text": f"Best day? {XSS_IMG}", "options": [XSS_SCRIPT, XSS_IMG]}
+    await v.goto(f"/g/{g}/posts?period=week")
+    texted = 0
+    for p in posts:  # the API equals the page, row by row
+        row = v.page.locator(f"#post-{p['post_id']}")
+        what = row.locator("td.what")
+        assert await what.locator("li").all_inner_texts() == p["options"]
+        shown = (await what.inner_text()).strip()
+        assert shown.startswith(p["text"]) if p["text"] else shown == "", p
+        texted += bool(p["text"])
+        href = await row.locator("a").get_attribute("href") if p["link"] else None
+        assert href == p["link"], p
+    assert texted >= 4  # question, poll, contest and more: not a vacuous comparison
+
+    status, body = await api(v, site, f"{g}/feedback")
+    assert status == 200 and "<script" not in body and "<img" not in body
+    items = json.loads(body)["items"]
+    assert [i["number"] for i in items] == sorted((i["number"] for i in items), reverse=True)  # newest first
+    named = next(i for i in items if i["text"] == f"Music night please {XSS_SCRIPT}")
+    anonymous = next(i for i in items if i["text"] == f"Fewer pings please {XSS_IMG}")
+    assert named["anonymous"] is False and named["from"] == f"alice {XSS_IMG}"
+    assert anonymous["anonymous"] is True and anonymous["from"] is None and anonymous["reason"] == f"Not now {XSS_IMG}"
+    anonymous_json = json.dumps(anonymous)
+    assert "bob" not in anonymous_json and str(site.world.bob.id) not in anonymous_json  # nothing says who sent it
+    await v.goto(f"/g/{g}/voice")
+    for i in items:
+        row = v.page.locator(f"#feedback-{i['number']}")
+        assert await row.locator("td.text").inner_text() == i["text"]
+        assert await row.locator("td.from").inner_text() == ("anonymous" if i["anonymous"] else i["from"] or "–")
+    assert v.errors == []
+
+
+async def test_the_text_api_answers_only_a_guilds_own_moderators(site: Site, visitor: Any) -> None:
+    ben = await visitor()
+    await ben.login("ben")
+    a, b = site.guild_a.id, site.guild_b.id
+    for path in (f"{a}/posts", f"{a}/posts?period=week", f"{a}/feedback"):
+        status, body = await api(ben, site, path)
+        assert status == 404, path
+        assert "Favourite snack" not in body and "Music night" not in body and str(a) not in body
+    status, body = await api(ben, site, f"{b}/feedback")  # his own guild: its items, none of guild A's
+    assert status == 200 and "Music night" not in body and "Fewer pings" not in body
+    alice = await visitor()
+    await alice.login("alice")  # a member of guild A, not a moderator
+    for path in (f"{a}/posts", f"{a}/feedback"):
+        assert (await api(alice, site, path))[0] == 403, path
+
+
+async def test_a_page_is_rendered_once_per_report_build_and_each_moderator_gets_their_own_frame(
+        site: Site, visitor: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import aiohttp_jinja2
+
+    renders: list[str] = []
+    real = aiohttp_jinja2.render_string
+
+    def counting(template: str, *args: Any, **kwargs: Any) -> str:
+        renders.append(template)
+        return real(template, *args, **kwargs)
+
+    monkeypatch.setattr(aiohttp_jinja2, "render_string", counting)
+    g = site.guild_a.id
+    backend = site.dashboard.backend
+    monkeypatch.setattr(backend, "report_cache_seconds", 3600.0)  # one build for the whole test, however slow
+    backend.forget_reports(g)
+    seen = {}
+    for name in ("maya", "olga", "maya"):
+        v = await visitor()
+        await v.login(name)
+        csrf = (await (await v.context.request.get(site.url + "/api/v1/guilds")).json())["csrf_token"]
+        assert (await v.goto(f"/g/{g}/posts?period=28%20days")).status == 200
+        assert await v.page.inner_text("form.logout span") == name
+        assert await v.page.get_attribute("form.logout input[name=csrf]", "value") == csrf
+        html = await v.page.content()
+        assert "hearth-name-" not in html and "hearth-csrf-" not in html
+        seen[name] = html
+    assert renders.count("posts.html") == 1
+    assert "olga" not in seen["maya"].split("<main>")[0]  # the frame is the viewer's own
+    backend.forget_reports(g)  # a write: the next page comes from a new build, rendered again
+    v = await visitor()
+    await v.login("olga")
+    assert (await v.goto(f"/g/{g}/posts?period=28%20days")).status == 200
+    assert renders.count("posts.html") == 2
+    backend.forget_reports(g)  # the next tests build with the site's own cache time again

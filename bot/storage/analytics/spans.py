@@ -168,46 +168,45 @@ class SpanQueries(AnalyticsTables):
         start = min(min(w.first if w.before is None else w.before for w in windows), daily[0])
         gap = await self._gap_sums(guild_id, windows, stored_to)
         totals = await self._totals(guild_id, start, stored_to)
-        members = await self._raw_members(guild_id, stored_to + 1, whole)
-        pairs = await self._raw_pairs(guild_id, stored_to + 1, whole)
+        live = _LiveDays()
+        await self._raw_members(guild_id, stored_to + 1, whole, live)
+        await self._raw_pairs(guild_id, stored_to + 1, whole, live)
         gone = await self._excluded_members(guild_id, excluded, start, whole)
         gone_pairs = await self._excluded_pairs(guild_id, excluded, start, whole)
         if cut is not None:
-            await self._cut_members(guild_id, members, end, cut, stored_to + 1, gone, excluded)
-            await self._cut_pairs(guild_id, pairs, end, cut, stored_to + 1, gone_pairs, excluded)
+            await self._cut_members(guild_id, live, end, cut, gone, excluded)
+            await self._cut_pairs(guild_id, live, end, cut, gone_pairs, excluded)
+        gone_rows = [r for track in gone.values() for r in track.rows]
         counted = []
         for i, w in enumerate(windows):
-            def distinct(series: str, tracks: dict, w: Window = w, i: int = i) -> int:
-                return gap[series][i][0] + _new_in(tracks, series, w)
+            def distinct(series: str, w: Window = w, i: int = i) -> int:
+                return gap[series][i][0] + live.new_in(series, w)
 
-            def total(column: int, rows: list[tuple[int, ...]], w: Window = w) -> int:
-                return sum(r[column] for r in rows if w.first <= r[0] <= w.last)
+            def total(column: int, w: Window = w) -> int:
+                stored = sum(t[column + 2] for t in totals if w.first <= t[0] <= w.last)
+                raw = sum(v[column] for d, v in live.sums.items() if w.first <= d <= w.last)
+                return stored + raw - sum(r[column] for r in gone_rows if w.first <= r[0] <= w.last)
 
-            returning = gap["active"][i][1] + _returning_in(members, w) - _returning_set(gone, w)
-            either = distinct("pair_any", pairs) - _any_in(gone_pairs, "pair_any", w)
-            ab = distinct("pair_ab", pairs) - _any_in(gone_pairs, "pair_ab", w)
-            ba = distinct("pair_ba", pairs) - _any_in(gone_pairs, "pair_ba", w)
-            stored_days = [t for t in totals if w.first <= t[0] <= w.last]
-            raw_rows = [r for track in members.values() for r in track.rows if w.first <= r[0] <= w.last]
-            gone_rows = [r for track in gone.values() for r in track.rows]
+            returning = gap["active"][i][1] + live.returning_in(w) - _returning_set(gone, w)
+            either = distinct("pair_any") - _any_in(gone_pairs, "pair_any", w)
+            ab = distinct("pair_ab") - _any_in(gone_pairs, "pair_ab", w)
+            ba = distinct("pair_ba") - _any_in(gone_pairs, "pair_ba", w)
             counted.append(
                 WindowCounts(
-                    active=distinct("active", members) - _any_in(gone, "active", w),
-                    communicators=distinct("talked", members) - _any_in(gone, "talked", w),
+                    active=distinct("active") - _any_in(gone, "active", w),
+                    communicators=distinct("talked") - _any_in(gone, "talked", w),
                     returning=returning if w.before is not None else 0,
-                    replies=sum(t[4] for t in stored_days) + sum(r[2] for r in raw_rows) - total(2, gone_rows),
-                    member_replies=sum(t[5] for t in stored_days) + sum(r[3] for r in raw_rows)
-                    - total(3, gone_rows),
-                    pairs=distinct("pair", pairs) - _any_in(gone_pairs, "pair", w),
+                    replies=total(2),
+                    member_replies=total(3),
+                    pairs=distinct("pair") - _any_in(gone_pairs, "pair", w),
                     mutual_pairs=ab + ba - either,
                 )
             )
         per_day: dict[int, int] = defaultdict(int)
         for t in totals:
             per_day[t[0]] += t[1]
-        for track in members.values():
-            for day in track.days["active"]:
-                per_day[day] += 1
+        for day, v in live.sums.items():
+            per_day[day] += v[0]
         for track in gone.values():
             for day in track.days["active"]:
                 per_day[day] -= 1
@@ -272,110 +271,82 @@ class SpanQueries(AnalyticsTables):
         )
         return [tuple(int(v) for v in r) for r in rows]
 
-    async def _raw_members(self, guild_id: int, first_day: int, last_day: int) -> dict[int, _Raw]:
-        """The members active in first_day..last_day: their days and their last days before."""
+    async def _raw_members(self, guild_id: int, first_day: int, last_day: int, live: _LiveDays) -> None:
+        """The member days of first_day..last_day as gap rows (each with the member's previous
+        day, and previous day with messages), counted by (day, previous days) in the database."""
         if last_day < first_day:
-            return {}
+            return
         rows = await self._db.fetchall(
-            "SELECT d.member_id, d.local_day, d.messages, d.replies, d.member_replies, "
-            "(SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = d.guild_id AND p.member_id = d.member_id "
-            "AND p.local_day < ?), "
-            "CASE WHEN d.messages > 0 THEN (SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = d.guild_id "
-            "AND p.member_id = d.member_id AND p.local_day < ? AND p.messages > 0) END "
-            "FROM member_days d WHERE d.guild_id = ? AND d.local_day BETWEEN ? AND ?",
-            (first_day, first_day, guild_id, first_day, last_day),
+            "SELECT local_day, prev, talked_prev, COUNT(*), SUM(replies), SUM(member_replies) FROM (SELECT "
+            "d.local_day, d.replies, d.member_replies, "
+            + _member_before("d", "d.local_day") + " FROM member_days d WHERE d.guild_id = ? "
+            "AND d.local_day BETWEEN ? AND ?) AS r GROUP BY local_day, prev, talked_prev",
+            (guild_id, first_day, last_day),
         )
-        found: dict[int, _Raw] = {}
-        for member, day, messages, replies, member_replies, before, talked_before in rows:
-            track = found.get(member)
-            if track is None:
-                track = found[member] = _Raw.empty(("active", "talked"))
-                track.before["active"] = _none(before)
-            if talked_before is not None:  # looked up on the member's days with messages only
-                track.before["talked"] = int(talked_before)
-            track.days["active"].add(day)
-            if messages:
-                track.days["talked"].add(day)
-            track.rows.append((day, messages, replies, member_replies))
-        return found
+        for day, before, talked_before, n, replies, member_replies in rows:
+            live.member(day, before, talked_before, int(n), int(replies or 0), int(member_replies or 0))
 
-    async def _raw_pairs(self, guild_id: int, first_day: int, last_day: int) -> dict[tuple[int, int], _Raw]:
+    async def _raw_pairs(self, guild_id: int, first_day: int, last_day: int, live: _LiveDays) -> None:
+        """The pair days of first_day..last_day as gap rows, each with the pair's previous day per series."""
         if last_day < first_day:
-            return {}
-        inner, outer = _pair_before("d")
+            return
+        inner, outer = _pair_before("{t}.local_day")
         rows = await self._db.fetchall(
-            f"SELECT x.member_a, x.member_b, x.local_day, x.a_to_b, x.b_to_a, {outer} FROM (SELECT d.member_a, "
-            f"d.member_b, d.local_day, d.a_to_b, d.b_to_a, {inner} FROM reply_pairs d WHERE d.guild_id = ? "
-            "AND d.local_day BETWEEN ? AND ?) AS x",
-            (*[guild_id, first_day] * len(_PAIR_SOURCE), guild_id, first_day, last_day),
+            f"SELECT x.local_day, x.ab, x.ba, {outer} FROM (SELECT i.guild_id, i.member_a, i.member_b, i.local_day, "
+            f"i.a_to_b AS ab, i.b_to_a AS ba, {inner} FROM reply_pairs i WHERE i.guild_id = ? "
+            "AND i.local_day BETWEEN ? AND ?) AS x",
+            (guild_id, first_day, last_day),
         )
-        found: dict[tuple[int, int], _Raw] = {}
-        for r in rows:
-            track = found.get((r[0], r[1]))
-            if track is None:
-                track = found[(r[0], r[1])] = _Raw.empty(tuple(_PAIR_SOURCE))
-                track.before = {s: _none(v) for s, v in zip(_PAIR_SOURCE, r[5:], strict=True)}
-            _add_pair_day(track, r[2], r[3], r[4])
-        return found
+        for day, ab, ba, *before in rows:
+            live.pair(day, ab, ba, before)
 
     async def _cut_members(
-        self, guild_id: int, found: dict[int, _Raw], day: int, cut: tuple[int, int], raw_from: int,
+        self, guild_id: int, live: _LiveDays, day: int, cut: tuple[int, int],
         gone: dict[int, _Raw], excluded: Collection[int],
     ) -> None:
-        """Add the raw activities in cut (since_ms, until_ms) as the members' day ``day`` (the
-        excluded members' to ``gone`` as well); new members get their last days before ``raw_from``."""
+        """Add the raw activities in cut (since_ms, until_ms) as the member days of ``day``, each
+        with the member's previous days (the excluded members' to ``gone`` as well)."""
         rows = await self._db.fetchall(
-            "SELECT c.member_id, c.messages, c.replies, c.member_replies, "
-            "(SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = ? AND p.member_id = c.member_id "
-            "AND p.local_day < ?), "
-            "CASE WHEN c.messages > 0 THEN (SELECT MAX(p.local_day) FROM member_days p WHERE p.guild_id = ? "
-            "AND p.member_id = c.member_id AND p.local_day < ? AND p.messages > 0) END "
-            "FROM (SELECT member_id, SUM(CASE WHEN kind = 'message' THEN 1 ELSE 0 END) AS messages, "
+            "SELECT c.member_id, c.messages, c.replies, c.member_replies, " + _member_before("c", "?")
+            + " FROM (SELECT guild_id, member_id, SUM(CASE WHEN kind = 'message' THEN 1 ELSE 0 END) AS messages, "
             "SUM(CASE WHEN reply_to_member_id IS NOT NULL OR reply_to_bot = 1 THEN 1 ELSE 0 END) AS replies, "
             "SUM(CASE WHEN reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id THEN 1 ELSE 0 END) "
             "AS member_replies FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 "
-            "GROUP BY member_id) AS c",
-            (guild_id, raw_from, guild_id, raw_from, guild_id, *cut),
+            "GROUP BY guild_id, member_id) AS c",
+            (day, day, guild_id, *cut),
         )
         for member, messages, replies, member_replies, before, talked_before in rows:
-            for tracks in (found, gone) if member in excluded else (found,):
-                track = tracks.get(member)
-                if track is None:
-                    track = tracks[member] = _Raw.empty(("active", "talked"))
-                    track.before["active"] = _none(before)
-                if talked_before is not None:  # looked up when the member sent messages
-                    track.before["talked"] = int(talked_before)
+            live.member(day, before, talked_before, 1, int(replies), int(member_replies))
+            if member in excluded:
+                track = gone.setdefault(member, _Raw.empty(("active", "talked")))
                 track.days["active"].add(day)
                 if messages:
                     track.days["talked"].add(day)
                 track.rows.append((day, int(messages), int(replies), int(member_replies)))
 
     async def _cut_pairs(
-        self, guild_id: int, found: dict[tuple[int, int], _Raw], day: int, cut: tuple[int, int], raw_from: int,
+        self, guild_id: int, live: _LiveDays, day: int, cut: tuple[int, int],
         gone: dict[tuple[int, int], _Raw], excluded: Collection[int],
     ) -> None:
-        """Add the replies in cut (since_ms, until_ms) as the pairs' day ``day`` (pairs with an
-        excluded member to ``gone`` as well), with new pairs' last days before ``raw_from``."""
+        """Add the replies in cut (since_ms, until_ms) as the pair days of ``day``, each with the
+        pair's previous days (pairs with an excluded member to ``gone`` as well)."""
         low = "CASE WHEN member_id < reply_to_member_id THEN member_id ELSE reply_to_member_id END"
         high = "CASE WHEN member_id < reply_to_member_id THEN reply_to_member_id ELSE member_id END"
-        inner, outer = _pair_before("c")
+        inner, outer = _pair_before("?")
         rows = await self._db.fetchall(
-            f"SELECT x.member_a, x.member_b, x.ab, x.ba, {outer} FROM (SELECT c.member_a, c.member_b, c.ab, c.ba, "
-            f"{inner} FROM (SELECT {low} AS member_a, {high} AS member_b, "
+            f"SELECT x.member_a, x.member_b, x.ab, x.ba, {outer} FROM (SELECT i.guild_id, i.member_a, i.member_b, "
+            f"i.ab, i.ba, {inner} FROM (SELECT guild_id, {low} AS member_a, {high} AS member_b, "
             "SUM(CASE WHEN member_id < reply_to_member_id THEN 1 ELSE 0 END) AS ab, "
             "SUM(CASE WHEN member_id > reply_to_member_id THEN 1 ELSE 0 END) AS ba FROM activities "
             "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 AND reply_to_member_id IS NOT NULL "
-            f"AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id GROUP BY {low}, {high}) AS c) AS x",
-            (*[guild_id, raw_from] * len(_PAIR_SOURCE), guild_id, *cut),
+            f"AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id GROUP BY guild_id, {low}, {high}) AS i) "
+            "AS x",
+            (*[day] * (len(_PAIR_SOURCE) - 1), day, guild_id, *cut),
         )
-        for r in rows:
-            pair = (r[0], r[1])
-            for tracks in (found, gone) if r[0] in excluded or r[1] in excluded else (found,):
-                track = tracks.get(pair)
-                if track is None:
-                    track = tracks[pair] = _Raw.empty(tuple(_PAIR_SOURCE))
-                    track.before = {s: _none(v) for s, v in zip(_PAIR_SOURCE, r[4:], strict=True)}
-                _add_pair_day(track, day, int(r[2]), int(r[3]))
+        for a, b, ab, ba, *before in rows:
+            live.pair(day, int(ab), int(ba), before)
+            if a in excluded or b in excluded:
+                _add_pair_day(gone.setdefault((a, b), _Raw.empty(tuple(_PAIR_SOURCE))), day, int(ab), int(ba))
 
     async def _excluded_members(
         self, guild_id: int, excluded: Collection[int], first_day: int, last_day: int
@@ -440,24 +411,82 @@ class _Raw:
         return cls({s: set() for s in series}, {s: NONE for s in series}, [])
 
 
-def _pair_before(inner: str) -> tuple[str, str]:
-    """(inner column, outer columns): the pair's last day before a day per pair series, each a
-    subquery with two ``?`` (guild, day); around a derived table ``x`` whose ``inner`` source
-    has member_a and member_b. The one-way series are looked up only for pairs that had a day
-    before at all (most pairs never did)."""
+class _LiveDays:
+    """The raw days after the stored ones (and a cut day) as gap rows: series -> [(day, previous
+    day in the series, members or pairs)], plus each day's (members, replies, member_replies)."""
+
+    def __init__(self) -> None:
+        self.gaps: dict[str, dict[tuple[int, int], int]] = {s: defaultdict(int) for s in SERIES}
+        self.sums: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+
+    def member(self, day: int, before: int | None, talked_before: int | None, n: int, replies: int,
+               member_replies: int) -> None:
+        """``n`` member days of ``day``; ``talked_before`` is NULL for days without messages and -1
+        (NONE) for a first day with messages."""
+        self.gaps["active"][(day, _none(before))] += n
+        if talked_before is not None:
+            self.gaps["talked"][(day, int(talked_before))] += n
+        v = self.sums[day]
+        v[0] += n
+        v[2] += replies
+        v[3] += member_replies
+
+    def pair(self, day: int, ab: int, ba: int, before: Sequence[int | None]) -> None:
+        """One pair day; ``before``: the pair's previous day per series of _PAIR_SOURCE (NULL: none)."""
+        prev = dict(zip(_PAIR_SOURCE, before, strict=True))
+        self.gaps["pair"][(day, _none(prev["pair"]))] += 1
+        for series, has in (("pair_any", ab > 0 or ba > 0), ("pair_ab", ab > 0), ("pair_ba", ba > 0)):
+            if has:
+                self.gaps[series][(day, _none(prev[series]))] += 1
+
+    def new_in(self, series: str, w: Window) -> int:
+        """Members (pairs) counted on their first day in the window: the day whose previous day is before it."""
+        return sum(n for (day, before), n in self.gaps[series].items() if w.first <= day <= w.last and before < w.first)
+
+    def returning_in(self, w: Window) -> int:
+        """Of them, those whose previous day is in before..first-1."""
+        if w.before is None:
+            return 0
+        return sum(
+            n for (day, before), n in self.gaps["active"].items()
+            if w.first <= day <= w.last and w.before <= before < w.first
+        )
+
+
+def _member_before(t: str, day: str) -> str:
+    """Two columns, prev and talked_prev, of source ``t`` (guild_id, member_id, messages): the
+    member's last day before ``day`` (NULL: none) and, for a row with messages, the last day with
+    messages before it (-1: none; NULL without messages). The latter walks the member's days back
+    from ``day`` and stops at the first with messages (a MAX with that condition reads them all)."""
+    same = f"p.guild_id = {t}.guild_id AND p.member_id = {t}.member_id AND p.local_day < {day}"
+    return (
+        f"(SELECT MAX(p.local_day) FROM member_days p WHERE {same}) AS prev, "
+        f"CASE WHEN {t}.messages > 0 THEN COALESCE((SELECT p.local_day FROM member_days p WHERE {same} "
+        "AND p.messages > 0 ORDER BY p.local_day DESC LIMIT 1), -1) END AS talked_prev"
+    )
+
+
+def _pair_before(day: str) -> tuple[str, str]:
+    """(inner column, outer columns): a pair's last day before ``day`` per series of _PAIR_SOURCE
+    (NULL: none), as ``prev`` of an inner source ``i`` (guild_id, member_a, member_b), then the
+    one-way series around it as derived table ``x`` (with ab and ba): looked up only for a row in
+    the series whose pair had a day before at all (most pairs never did), each walking back to
+    the first day in the series. ``day``: an SQL expression over ``i`` / ``x`` (``{t}``)."""
 
     def lookup(t: str, cond: str) -> str:
         return (
-            f"(SELECT MAX(p.local_day) FROM reply_pairs p WHERE p.guild_id = ? AND p.member_a = {t}.member_a "
-            f"AND p.member_b = {t}.member_b AND p.local_day < ?" + cond.format(t="p") + ")"
+            f"(SELECT p.local_day FROM reply_pairs p WHERE p.guild_id = {t}.guild_id AND p.member_a = {t}.member_a "
+            f"AND p.member_b = {t}.member_b AND p.local_day < {day.format(t=t)}" + cond.format(t="p")
+            + " ORDER BY p.local_day DESC LIMIT 1)"
         )
 
+    own = {"pair_any": "(x.ab > 0 OR x.ba > 0)", "pair_ab": "x.ab > 0", "pair_ba": "x.ba > 0"}
     outer = ["x.prev"] + [
-        f"CASE WHEN x.prev IS NULL THEN NULL ELSE {lookup('x', cond)} END"
+        f"CASE WHEN x.prev IS NULL OR NOT {own[series]} THEN NULL ELSE {lookup('x', cond)} END"
         for series, cond in _PAIR_SOURCE.items()
         if series != "pair"
     ]
-    return f"{lookup(inner, '')} AS prev", ", ".join(outer)
+    return f"{lookup('i', '')} AS prev", ", ".join(outer)
 
 
 def _none(day: int | None) -> int:
@@ -472,29 +501,6 @@ def _add_pair_day(track: _Raw, day: int, ab: int, ba: int) -> None:
         track.days["pair_ab"].add(day)
     if ba > 0:
         track.days["pair_ba"].add(day)
-
-
-def _new_in(tracks: dict, series: str, w: Window) -> int:
-    """Members (pairs) of the raw days active in the window with no day of it among the stored days."""
-    return sum(
-        1
-        for t in tracks.values()
-        if t.before[series] < w.first and any(w.first <= d <= w.last for d in t.days[series])
-    )
-
-
-def _returning_in(tracks: dict[int, _Raw], w: Window) -> int:
-    """Raw-day members new to the window (see ``_new_in``) who were active in before..first-1."""
-    if w.before is None:
-        return 0
-    found = 0
-    for t in tracks.values():
-        days = t.days["active"]
-        if t.before["active"] >= w.first or not any(w.first <= d <= w.last for d in days):
-            continue
-        if w.before <= t.before["active"] or any(w.before <= d < w.first for d in days):
-            found += 1
-    return found
 
 
 def _any_in(tracks: dict, series: str, w: Window) -> int:
