@@ -37,8 +37,13 @@ class PaceRepository:
         """Reserve the next slot ``interval`` seconds wide; returns the seconds until it starts (0: now)."""
         step = max(1, round(interval * 1_000_000))
         row = await self._db.fetchone(self._claim, (step, self._name))
-        if row is None:
-            raise LookupError(f"no request timeline {self._name!r} in global_pace")
+        if row is None:  # the first reservation of this bot: make its timeline
+            await self._db.execute(
+                "INSERT INTO global_pace (name, next_us, claimed_us) VALUES (?, 0, 0) ON CONFLICT (name) DO NOTHING",
+                (self._name,),
+            )
+            row = await self._db.fetchone(self._claim, (step, self._name))
+            assert row is not None
         return max(0.0, (int(row[0]) - step - int(row[1])) / 1_000_000)
 
     async def hold(self, seconds: float) -> None:

@@ -31,6 +31,8 @@ async def test_two_connections_reserving_at_once_never_get_the_same_slot(db: Dat
     other = await Database.open(database_url)  # a second process's connection pool
     try:
         a, b = PaceRepository(db), PaceRepository(other)
+        assert await db.fetchval("SELECT COUNT(*) FROM global_pace") == 0  # made at the first reservation
+        await a.claim(0.1)
         await a.hold(10.0)  # the timeline's next slot is 10 s ahead: every claim below queues after it
         base = await db.fetchval("SELECT next_us FROM global_pace WHERE name = 'discord'")
         started = time.monotonic()
@@ -46,6 +48,7 @@ async def test_two_connections_reserving_at_once_never_get_the_same_slot(db: Dat
 
 async def test_a_hold_moves_the_timeline_past_a_global_429_for_every_process(db: Database) -> None:
     pace = PaceRepository(db)
+    await pace.claim(0.1)
     await pace.hold(3.0)
     wait = await pace.claim(0.1)
     assert 2.8 < wait <= 3.0

@@ -3,10 +3,10 @@
 -- (epoch microseconds), so processes on different machines need no common clock. Each paced
 -- request reserves the next slot with one UPDATE (bot.storage.pace); a global 429 moves the
 -- timeline past its Retry-After for every process. A dead process holds no share: it simply
--- stops reserving.
+-- stops reserving. The row is made at the first reservation (an empty table is an installation
+-- that never split its shards; `hearth db copy` wants an empty target).
 CREATE TABLE global_pace (
     name       TEXT PRIMARY KEY,      -- 'discord'
     next_us    BIGINT NOT NULL,       -- the first free slot (database clock, epoch microseconds)
     claimed_us BIGINT NOT NULL        -- the database's time at the latest reservation
 );
-INSERT INTO global_pace (name, next_us, claimed_us) VALUES ('discord', 0, 0);
