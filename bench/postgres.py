@@ -3,7 +3,12 @@ and the weekly report read from PostgreSQL against SQLite on the same data (equa
 
 Needs a PostgreSQL server: ``HEARTH_BENCH_POSTGRES_URL`` (or ``HEARTH_TEST_POSTGRES_URL``), e.g. the
 throwaway one ``.ci/postgres start /tmp/pg`` prints. Each run uses a schema of its own, dropped after.
-Run: ``python -m bench.postgres [--activities N] [--repeat R]``.
+Run: ``python -m bench.postgres [--activities N] [--repeat R] [--no-breakdown]``.
+
+Besides the ratio, each run COPYs the recorder's finished rows (its activities and its rollup
+rows) into a fresh schema, the least any recorder that keeps these rollups must write (the
+"floor"), and one breakdown (on by default) runs the recorder's own SQL batch by batch on fresh
+schemas, adding one rollup at a time, with the server CPU of each step and ``record()``'s CPU.
 """
 
 from __future__ import annotations
@@ -27,9 +32,22 @@ import asyncpg
 
 from bench._common import best, median
 from bench.recorder import GUILD, START, make_activities, through_recorder
-from bot.platform.recorder import Activity
+from bot.core.clock import FakeClock
+from bot.core.settings import RecorderSettings
+from bot.platform.privacy import PrivacyService
+from bot.platform.recorder import Activity, Recorder
 from bot.storage import Database
-from bot.storage.activity import ACTIVITY_COLUMNS
+from bot.storage.activity import (
+    ACTIVITY_COLUMNS,
+    POSTGRES_ROLLUPS,
+    POSTGRES_STAGING,
+    ROLLUP_TABLES,
+    ActivityRepository,
+    MetaRepository,
+    OptOutRepository,
+    postgres_new_batch,
+)
+from bot.storage.guilds import GuildConfig, GuildRepository
 
 TARGET_RATE = 50_000
 TARGET_RATIO = 0.5
@@ -149,12 +167,43 @@ async def raw_copy(url: str, rows: list[tuple]) -> float:
     return elapsed
 
 
+async def rollup_rows(url: str) -> dict[str, tuple[list[str], list[tuple]]]:
+    """The rollup tables the recorder filled: {table: (columns, rows)}."""
+    conn = await asyncpg.connect(url)
+    try:
+        out = {}
+        for table in ROLLUP_TABLES.values():
+            rows = await conn.fetch(f"SELECT * FROM {table}")
+            columns = [a.name for a in (await conn.prepare(f"SELECT * FROM {table}")).get_attributes()]
+            out[table] = (columns, [tuple(r) for r in rows])
+        return out
+    finally:
+        await conn.close()
+
+
+async def floor_copy(url: str, rows: list[tuple], rollups: dict[str, tuple[list[str], list[tuple]]]) -> float:
+    """The floor: the recorder's activities and its rollup rows, one COPY per table in one
+    transaction into a freshly migrated schema. A recorder keeping these rollups writes at least
+    this; the target ratio is against the raw COPY of the activities alone, not this."""
+    conn = await asyncpg.connect(url)
+    started = time.perf_counter()
+    async with conn.transaction():
+        await conn.copy_records_to_table("activities", records=rows, columns=list(ACTIVITY_COLUMNS))
+        for table, (columns, values) in rollups.items():
+            await conn.copy_records_to_table(table, records=values, columns=columns)
+    elapsed = time.perf_counter() - started
+    await conn.close()
+    return elapsed
+
+
 @dataclass
 class Run:
     activities: int
     stored: int
     recorder: Side
     limit: Side
+    floor: Side
+    rows: list[tuple]  # what the recorder stored (the limit's and the floor's rows)
 
     @property
     def rate(self) -> float:
@@ -163,6 +212,10 @@ class Run:
     @property
     def limit_rate(self) -> float:
         return self.stored / self.limit.seconds
+
+    @property
+    def floor_rate(self) -> float:
+        return self.stored / self.floor.seconds
 
     @property
     def cpu_ratio(self) -> float | None:
@@ -174,19 +227,99 @@ class Run:
 async def measure_once(server: str, activities: list[Activity], meter: CpuMeter) -> Run:
     recorder_schema, recorder_url = await fresh_schema(server)
     limit_schema, limit_url = await fresh_schema(server)
+    floor_schema, floor_url = await fresh_schema(server)
     try:
         recorder = await metered(meter, recorded(recorder_url, activities))
         rows = await stored_rows(recorder_url)
+        rollups = await rollup_rows(recorder_url)
         await migrated(limit_url)
         limit = await metered(meter, raw_copy(limit_url, rows))
+        await migrated(floor_url)
+        floor = await metered(meter, floor_copy(floor_url, rows, rollups))
     finally:
-        await drop_schema(server, recorder_schema)
-        await drop_schema(server, limit_schema)
-    return Run(len(activities), len(rows), recorder, limit)
+        for schema in (recorder_schema, limit_schema, floor_schema):
+            await drop_schema(server, schema)
+    return Run(len(activities), len(rows), recorder, limit, floor, rows)
 
 
 def cpu_text(side: Side, per: int) -> str:
     return "" if side.cpu is None else f" ({side.cpu * 100_000 / per:.2f} CPU s per 100k)"
+
+
+async def backend_cpu(server: str, rows: list[tuple], batch: int, sql: str | None) -> float | None:
+    """Server CPU seconds of one PostgreSQL backend writing ``rows`` into a freshly migrated schema:
+    with ``sql`` the recorder's way (per batch of ``batch`` rows: COPY into the staging table, then
+    ``sql``), without it the raw COPY (every row, one COPY, one transaction). None when the server
+    runs elsewhere (its processes are not in /proc)."""
+    schema, url = await fresh_schema(server)
+    try:
+        await migrated(url)
+        conn = await asyncpg.connect(url)
+        try:
+            pid = await conn.fetchval("SELECT pg_backend_pid()")
+            await conn.execute(POSTGRES_STAGING)
+            statement = await conn.prepare(sql) if sql else None
+            try:
+                before = sum(int(v) for v in _stat(pid)[11:13])
+            except OSError:
+                return None
+            for start in range(0, len(rows), batch if statement else len(rows)):
+                async with conn.transaction():
+                    if statement is None:
+                        await conn.copy_records_to_table("activities", records=rows, columns=list(ACTIVITY_COLUMNS))
+                        continue
+                    await conn.execute(POSTGRES_STAGING)
+                    await conn.copy_records_to_table("activities_staging", records=rows[start : start + batch],
+                                                     columns=list(ACTIVITY_COLUMNS))
+                    await statement.fetchval()
+            return (sum(int(v) for v in _stat(pid)[11:13]) - before) / os.sysconf("SC_CLK_TCK")
+        finally:
+            await conn.close()
+    finally:
+        await drop_schema(server, schema)
+
+
+async def record_cpu(activities: list[Activity]) -> float:
+    """Process CPU seconds of ``Recorder.record()`` for every activity (the writer never starts)."""
+    db = await Database.open(":memory:")
+    try:
+        await db.migrate()
+        guilds = GuildRepository(db, "UTC")
+        await guilds.save(GuildConfig(GUILD, "America/New_York"), 0)
+        repo = ActivityRepository(db)
+        privacy = PrivacyService(OptOutRepository(db), repo, MetaRepository(db), FakeClock(START))
+        await privacy.load()
+        recorder = Recorder(repo, guilds, privacy, FakeClock(START), RecorderSettings(max_queue=len(activities) + 1))
+        started = time.process_time()
+        for activity in activities:
+            recorder.record(activity)
+        return time.process_time() - started
+    finally:
+        await db.close()
+
+
+async def breakdown(server: str, activities: list[Activity], rows: list[tuple], repeat: int = 2) -> str | None:
+    """Where the recorder's time goes: the server CPU of its batch SQL one step at a time (each
+    step on a fresh schema, adding one rollup to the step before; the least of ``repeat`` runs),
+    the raw COPY's, and ``record()``'s CPU; per 100,000 activities."""
+    batch = RecorderSettings().batch_size
+    names = list(POSTGRES_ROLLUPS)
+    steps = [("COPY into staging", "SELECT 1"), ("insert into activities", postgres_new_batch(()))]
+    steps += [(f"{ROLLUP_TABLES[n]} upserts", postgres_new_batch(names[: i + 1])) for i, n in enumerate(names)]
+    per = 100_000 / len(rows)
+    parts, previous = [], 0.0
+    for label, sql in steps:
+        runs = [await backend_cpu(server, rows, batch, sql) for _ in range(repeat)]
+        if None in runs:
+            return None
+        cpu = min(r for r in runs if r is not None)
+        parts.append(f"{label} {max(cpu - previous, 0) * per:.2f}")
+        previous = cpu
+    raw = min([c for c in [await backend_cpu(server, rows, batch, None) for _ in range(repeat)] if c is not None])
+    client = min([await record_cpu(activities) for _ in range(repeat)])
+    return (f"where the recorder's time goes (CPU s per 100k activities, batches of {batch:,}): server: "
+            f"{', '.join(parts)}; total {previous * per:.2f} against the raw COPY's {raw * per:.2f} "
+            f"(x{previous / raw:.2f}); client: record() {client * 100_000 / len(activities):.2f}")
 
 
 @dataclass
@@ -267,6 +400,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--activities", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best of each side is reported")
+    parser.add_argument("--no-breakdown", action="store_true", help="skip the step-by-step server CPU breakdown")
     parser.add_argument("--report-activities", type=int, default=200_000)
     parser.add_argument("--report-sqlite", help="with --report-postgres: time the report on these two existing "
                         "databases holding the same data (bench/report.py's, copied with hearth db copy) instead")
@@ -287,7 +421,9 @@ async def main() -> None:
         cpu = "" if run.cpu_ratio is None else f", CPU ratio {run.cpu_ratio:.2f}"
         print(f"run {n}: recorder {run.rate:,.0f}/s{cpu_text(run.recorder, run.activities)}, "
               f"raw COPY {run.limit_rate:,.0f}/s{cpu_text(run.limit, run.stored)}, "
-              f"ratio {run.rate / run.limit_rate:.2f}{cpu}, stored {run.stored:,}")
+              f"ratio {run.rate / run.limit_rate:.2f}{cpu}, stored {run.stored:,}; "
+              f"floor {run.floor_rate:,.0f}/s{cpu_text(run.floor, run.stored)}, "
+              f"floor / raw COPY {run.limit.seconds / run.floor.seconds:.2f}")
     # Interference on a shared machine only ever slows a run down, so each side's best run is its figure.
     rate = best([r.rate for r in runs], higher_is_better=True)
     limit = best([r.limit_rate for r in runs], higher_is_better=True)
@@ -300,6 +436,13 @@ async def main() -> None:
     if cpu_ratios:
         print(f"CPU ratio (raw COPY's client + server CPU seconds / the recorder's, same rows; median of runs): "
               f"{median(cpu_ratios):.2f}")
+    floor = best([r.floor_rate for r in runs], higher_is_better=True)
+    print(f"floor (the recorder's activities and rollup rows, one COPY per table): {floor:,.0f} activities/s; "
+          f"floor / raw COPY {floor / limit:.2f} (best of each side; per run median "
+          f"{median([r.limit.seconds / r.floor.seconds for r in runs]):.2f}): the most a recorder keeping these "
+          f"rollups could reach against the raw COPY")
+    if not args.no_breakdown:
+        print(await breakdown(server, activities, runs[-1].rows) or "breakdown: the server is not on this machine")
     if args.report_activities:
         pg, sqlite = await report_both(server, make_activities(args.report_activities, seed=11))
         print_reports(f"at {args.report_activities:,} activities", pg, sqlite)

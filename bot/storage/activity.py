@@ -74,8 +74,10 @@ POSTGRES_STAGING = (
 )
 # The rollups of one batch, set-based, from the rows in ``counted`` (the batch's counting rows that
 # were really inserted): the same sums the SQLite triggers make row by row (those of
-# 0080_analytics_v2.sql: guild_hours by local hour with responses, directed reply pairs).
-_POSTGRES_ROLLUPS = """, days AS (
+# 0080_analytics_v2.sql: guild_hours by local hour with responses, directed reply pairs). One
+# data-modifying CTE per rollup table, by name (bench/postgres.py times them one by one).
+POSTGRES_ROLLUPS = {
+    "days": """
     INSERT INTO member_days AS m
         (guild_id, local_day, member_id, activities, messages, responses, replies, member_replies)
     SELECT guild_id, local_day, member_id, COUNT(*),
@@ -89,21 +91,21 @@ _POSTGRES_ROLLUPS = """, days AS (
         messages = m.messages + excluded.messages,
         responses = m.responses + excluded.responses,
         replies = m.replies + excluded.replies,
-        member_replies = m.member_replies + excluded.member_replies
-), hours AS (
+        member_replies = m.member_replies + excluded.member_replies""",
+    "hours": """
     INSERT INTO guild_hours AS h (guild_id, local_day, local_hour_of_week, activities, responses)
     SELECT guild_id, local_day, local_hour_of_week, COUNT(*), COUNT(*) FILTER (WHERE post_id IS NOT NULL)
     FROM counted GROUP BY guild_id, local_day, local_hour_of_week
     ON CONFLICT (guild_id, local_day, local_hour_of_week) DO UPDATE SET
         activities = h.activities + excluded.activities,
-        responses = h.responses + excluded.responses
-), responders AS (
+        responses = h.responses + excluded.responses""",
+    "responders": """
     INSERT INTO post_responders AS r (guild_id, post_id, member_id, first_at)
     SELECT guild_id, post_id, member_id, MIN(at) FROM counted WHERE post_id IS NOT NULL
     GROUP BY guild_id, post_id, member_id
     ON CONFLICT (guild_id, post_id, member_id) DO UPDATE SET first_at = excluded.first_at
-        WHERE excluded.first_at < r.first_at
-), pairs AS (
+        WHERE excluded.first_at < r.first_at""",
+    "pairs": """
     INSERT INTO reply_pairs AS p (guild_id, local_day, member_a, member_b, replies, a_to_b, b_to_a)
     SELECT guild_id, local_day, LEAST(member_id, reply_to_member_id), GREATEST(member_id, reply_to_member_id),
            COUNT(*), COUNT(*) FILTER (WHERE member_id < reply_to_member_id),
@@ -111,21 +113,33 @@ _POSTGRES_ROLLUPS = """, days AS (
     FROM counted WHERE reply_to_member_id IS NOT NULL AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id
     GROUP BY 1, 2, 3, 4
     ON CONFLICT (guild_id, local_day, member_a, member_b) DO UPDATE SET
-        replies = p.replies + excluded.replies, a_to_b = p.a_to_b + excluded.a_to_b, b_to_a = p.b_to_a + excluded.b_to_a
-)"""
-# A batch of new events (the usual case): a plain INSERT, as fast as a COPY into the indexed table,
-# and the rollups straight from the staging rows. A replayed event key makes it fail with a unique
-# violation (nothing of it stays: it runs in a savepoint), and the batch goes through
-# POSTGRES_BATCH_INSERT instead. ON CONFLICT's per-row speculative insertion and RETURNING cost
-# about a third of the batch statement on new rows (bench/postgres.py).
-POSTGRES_NEW_BATCH = f"""
+        replies = p.replies + excluded.replies, a_to_b = p.a_to_b + excluded.a_to_b,
+        b_to_a = p.b_to_a + excluded.b_to_a""",
+}
+ROLLUP_TABLES = {"days": "member_days", "hours": "guild_hours", "responders": "post_responders", "pairs": "reply_pairs"}
+
+
+def postgres_new_batch(rollups: Sequence[str] = tuple(POSTGRES_ROLLUPS)) -> str:
+    """A batch of new events (the usual case): a plain INSERT, as fast as a COPY into the indexed
+    table, and the named rollups straight from the staging rows. A replayed event key makes it fail
+    with a unique violation (nothing of it stays: it runs in a savepoint), and the batch goes
+    through POSTGRES_BATCH_INSERT instead. ON CONFLICT's per-row speculative insertion and
+    RETURNING cost about a third of the batch statement on new rows (bench/postgres.py)."""
+    return f"""
 WITH new AS (
     INSERT INTO activities ({_COLUMNS}) SELECT {_COLUMNS} FROM activities_staging
 ), counted AS (
     SELECT * FROM activities_staging WHERE counts = 1
-){_POSTGRES_ROLLUPS}
+){_rollup_ctes(rollups)}
 SELECT COUNT(*) FROM activities_staging
 """
+
+
+def _rollup_ctes(names: Sequence[str]) -> str:
+    return "".join(f", {name} AS ({POSTGRES_ROLLUPS[name]}\n)" for name in names)
+
+
+POSTGRES_NEW_BATCH = postgres_new_batch()
 # A batch with replayed events: insert what is new (a replayed event key is skipped), then roll up
 # exactly the rows inserted, so a replay counts nothing twice.
 POSTGRES_BATCH_INSERT = f"""
@@ -136,7 +150,7 @@ WITH new AS (
     RETURNING *
 ), counted AS (
     SELECT * FROM new WHERE counts = 1
-){_POSTGRES_ROLLUPS}
+){_rollup_ctes(tuple(POSTGRES_ROLLUPS))}
 SELECT COUNT(*) FROM new
 """
 
