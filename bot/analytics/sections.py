@@ -6,6 +6,7 @@ once per report by ``bot.analytics.report.build_report``.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -21,6 +22,8 @@ from bot.storage.analytics import AnalyticsRepository
 PEAK_DAYS = 28
 STREAK_LOOKBACK_DAYS = 120
 """Streaks (current and longest) are counted within the last 120 days."""
+STREAK_ROWS_PER_READ = 1_000
+"""About how many member days one read of the streak walk asks for."""
 
 
 async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> tuple[dict[int, int], dict[int, int]]:
@@ -82,14 +85,31 @@ async def current_streaks(
     current = dict.fromkeys(alive, 1)
     for member in started_today & yesterday:
         current[member] = 2
+    # The response days read by the walk, each member's read from ``read_from`` to today.
+    known: dict[int, set[int]] = defaultdict(set)
+    read_from: dict[int, int] = {}
     # Members still running at the day before: today's responders who also answered
     # yesterday, and yesterday's responders (a streak isn't broken until a day is missed).
     still = (started_today & yesterday) | (yesterday - started_today)
+    first = today - STREAK_LOOKBACK_DAYS + 1
     day = today - 2
-    while still and day > today - STREAK_LOOKBACK_DAYS:
-        # Look up only the members still running (primary-key lookups), a week at a time.
-        days = list(range(max(day - 6, today - STREAK_LOOKBACK_DAYS + 1), day + 1))
+    while still and day >= first:
+        # A day at a time while many members are still running (most streaks end within days:
+        # that day's responders, by day), then only theirs (by-member index), up to a week at a
+        # time once few are left.
+        span = max(1, min(7, STREAK_ROWS_PER_READ // len(still)))
+        days = list(range(max(day - span + 1, first), day + 1))
+        read_from.update(dict.fromkeys(still, days[0]))
+        if len(still) > STREAK_ROWS_PER_READ:  # one day's responders, read by day
+            still &= await repo.response_members_on(s.guild_id, day, s.excluded)
+            for member in still:
+                known[member].add(day)
+                current[member] += 1
+            day -= 1
+            continue
         found = await repo.member_days_of(s.guild_id, still, days, responses_only=True)
+        for member, got in found.items():
+            known[member] |= got
         for d in reversed(days):
             still = {member for member in still if d in found.get(member, ())}
             for member in still:
@@ -100,9 +120,15 @@ async def current_streaks(
     ranked = sorted(current, key=lambda k: -current[k])
     cutoff = current[ranked[min(n, len(ranked)) - 1]]
     candidates = [k for k in ranked if current[k] >= cutoff][:200]
-    lookback = list(range(today - STREAK_LOOKBACK_DAYS + 1, today + 1))
-    days = await repo.member_days_of(s.guild_id, candidates, lookback, responses_only=True)
-    return top_streaks(days, today, n)
+    # Their longest streaks: the days of the lookback not read yet (the walk read the latest).
+    older = list(range(first, max(read_from.get(k, today - 1) for k in candidates)))
+    found = await repo.member_days_of(s.guild_id, candidates, older, responses_only=True) if older else {}
+    recent = {k: {today} for k in started_today}
+    for k in yesterday:
+        recent.setdefault(k, set()).add(today - 1)
+    return top_streaks(
+        {k: known.get(k, set()) | found.get(k, set()) | recent.get(k, set()) for k in candidates}, today, n
+    )
 
 
 NO_NEXT_STEP = "Not enough data yet for a next step: keep posting and check back next week."

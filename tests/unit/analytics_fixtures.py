@@ -79,12 +79,21 @@ class GuildBuilder:
         self, member: int, at: datetime, kind: str = "message", *, post_id: int | None = None,
         reply_to: int | None = None, reply_to_bot: bool = False, key: int | None = None,
     ) -> None:
-        row = (
+        await self._activities.insert_batch([self._row(member, at, kind, post_id, reply_to, reply_to_bot, key)])
+
+    async def act_many(self, acts: list[tuple[int, datetime, str, int | None]]) -> None:
+        """(member, at, kind, post id) activities in one batch, as the recorder flushes them."""
+        await self._activities.insert_batch([self._row(*a) for a in acts])
+
+    def _row(
+        self, member: int, at: datetime, kind: str, post_id: int | None = None, reply_to: int | None = None,
+        reply_to_bot: bool = False, key: int | None = None,
+    ) -> tuple:  # type: ignore[type-arg]
+        return (
             self.guild_id, key if key is not None else next(_keys), kind, member, 5, None, None, post_id, reply_to,
             int(reply_to_bot), to_ms(at), local_day(at, self.tz), utc_hour(at), hour_of_week(at, self.tz),
             int(kind in COUNTING_KINDS),
         )
-        await self._activities.insert_batch([row])
 
     async def occurrence(self, due: datetime, status: str, key: str) -> None:
         await self.db.execute(

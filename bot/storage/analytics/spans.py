@@ -292,13 +292,15 @@ class SpanQueries(AnalyticsTables):
             return
         inner, outer = _pair_before("{t}.local_day")
         rows = await self._db.fetchall(
-            f"SELECT x.local_day, x.ab, x.ba, {outer} FROM (SELECT i.guild_id, i.member_a, i.member_b, i.local_day, "
-            f"i.a_to_b AS ab, i.b_to_a AS ba, {inner} FROM reply_pairs i WHERE i.guild_id = ? "
-            "AND i.local_day BETWEEN ? AND ?) AS x",
+            f"SELECT local_day, ab, ba, prev, prev_any, prev_ab, prev_ba, COUNT(*) FROM (SELECT x.local_day, "
+            f"CASE WHEN x.ab > 0 THEN 1 ELSE 0 END AS ab, CASE WHEN x.ba > 0 THEN 1 ELSE 0 END AS ba, {outer} FROM "
+            f"(SELECT i.guild_id, i.member_a, i.member_b, i.local_day, i.a_to_b AS ab, i.b_to_a AS ba, {inner} "
+            "FROM reply_pairs i WHERE i.guild_id = ? AND i.local_day BETWEEN ? AND ?) AS x) AS r "
+            "GROUP BY local_day, ab, ba, prev, prev_any, prev_ab, prev_ba",
             (guild_id, first_day, last_day),
         )
-        for day, ab, ba, *before in rows:
-            live.pair(day, ab, ba, before)
+        for day, ab, ba, *before, n in rows:
+            live.pair(day, ab, ba, before, int(n))
 
     async def _cut_members(
         self, guild_id: int, live: _LiveDays, day: int, cut: tuple[int, int],
@@ -306,23 +308,25 @@ class SpanQueries(AnalyticsTables):
     ) -> None:
         """Add the raw activities in cut (since_ms, until_ms) as the member days of ``day``, each
         with the member's previous days (the excluded members' to ``gone`` as well)."""
+        own, own_params = _own("c.member_id", excluded)
         rows = await self._db.fetchall(
-            "SELECT c.member_id, c.messages, c.replies, c.member_replies, " + _member_before("c", "?")
+            "SELECT own, prev, talked_prev, COUNT(*), SUM(replies), SUM(member_replies) FROM (SELECT "
+            f"{own} AS own, c.replies, c.member_replies, " + _member_before("c", "?")
             + " FROM (SELECT guild_id, member_id, SUM(CASE WHEN kind = 'message' THEN 1 ELSE 0 END) AS messages, "
             "SUM(CASE WHEN reply_to_member_id IS NOT NULL OR reply_to_bot = 1 THEN 1 ELSE 0 END) AS replies, "
             "SUM(CASE WHEN reply_to_member_id IS NOT NULL AND reply_to_member_id <> member_id THEN 1 ELSE 0 END) "
             "AS member_replies FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 "
-            "GROUP BY guild_id, member_id) AS c",
-            (day, day, guild_id, *cut),
+            "GROUP BY guild_id, member_id) AS c) AS r GROUP BY own, prev, talked_prev",
+            (*own_params, day, day, guild_id, *cut),
         )
-        for member, messages, replies, member_replies, before, talked_before in rows:
-            live.member(day, before, talked_before, 1, int(replies), int(member_replies))
-            if member in excluded:
+        for member, before, talked_before, n, replies, member_replies in rows:
+            live.member(day, before, talked_before, int(n), int(replies), int(member_replies))
+            if member is not None and member in excluded:
                 track = gone.setdefault(member, _Raw.empty(("active", "talked")))
                 track.days["active"].add(day)
-                if messages:
+                if talked_before is not None:
                     track.days["talked"].add(day)
-                track.rows.append((day, int(messages), int(replies), int(member_replies)))
+                track.rows.append((day, int(talked_before is not None), int(replies), int(member_replies)))
 
     async def _cut_pairs(
         self, guild_id: int, live: _LiveDays, day: int, cut: tuple[int, int],
@@ -333,20 +337,26 @@ class SpanQueries(AnalyticsTables):
         low = "CASE WHEN member_id < reply_to_member_id THEN member_id ELSE reply_to_member_id END"
         high = "CASE WHEN member_id < reply_to_member_id THEN reply_to_member_id ELSE member_id END"
         inner, outer = _pair_before("?")
+        own_a, params_a = _own("x.member_a", excluded)
+        own_b, params_b = _own("x.member_b", excluded)
         rows = await self._db.fetchall(
-            f"SELECT x.member_a, x.member_b, x.ab, x.ba, {outer} FROM (SELECT i.guild_id, i.member_a, i.member_b, "
+            "SELECT own_a, own_b, ab, ba, prev, prev_any, prev_ab, prev_ba, COUNT(*) FROM (SELECT "
+            f"CASE WHEN {own_a} IS NULL AND {own_b} IS NULL THEN NULL ELSE x.member_a END AS own_a, "
+            f"CASE WHEN {own_a} IS NULL AND {own_b} IS NULL THEN NULL ELSE x.member_b END AS own_b, "
+            f"CASE WHEN x.ab > 0 THEN 1 ELSE 0 END AS ab, CASE WHEN x.ba > 0 THEN 1 ELSE 0 END AS ba, {outer} "
+            "FROM (SELECT i.guild_id, i.member_a, i.member_b, "
             f"i.ab, i.ba, {inner} FROM (SELECT guild_id, {low} AS member_a, {high} AS member_b, "
             "SUM(CASE WHEN member_id < reply_to_member_id THEN 1 ELSE 0 END) AS ab, "
             "SUM(CASE WHEN member_id > reply_to_member_id THEN 1 ELSE 0 END) AS ba FROM activities "
             "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 AND reply_to_member_id IS NOT NULL "
             f"AND reply_to_member_id <> 0 AND reply_to_member_id <> member_id GROUP BY guild_id, {low}, {high}) AS i) "
-            "AS x",
-            (*[day] * (len(_PAIR_SOURCE) - 1), day, guild_id, *cut),
+            "AS x) AS r GROUP BY own_a, own_b, ab, ba, prev, prev_any, prev_ab, prev_ba",
+            (*params_a, *params_b, *params_a, *params_b, *[day] * (len(_PAIR_SOURCE) - 1), day, guild_id, *cut),
         )
-        for a, b, ab, ba, *before in rows:
-            live.pair(day, int(ab), int(ba), before)
-            if a in excluded or b in excluded:
-                _add_pair_day(gone.setdefault((a, b), _Raw.empty(tuple(_PAIR_SOURCE))), day, int(ab), int(ba))
+        for a, b, ab, ba, *before, n in rows:
+            live.pair(day, ab, ba, before, int(n))
+            if a is not None and (a in excluded or b in excluded):
+                _add_pair_day(gone.setdefault((a, b), _Raw.empty(tuple(_PAIR_SOURCE))), day, ab, ba)
 
     async def _excluded_members(
         self, guild_id: int, excluded: Collection[int], first_day: int, last_day: int
@@ -431,13 +441,13 @@ class _LiveDays:
         v[2] += replies
         v[3] += member_replies
 
-    def pair(self, day: int, ab: int, ba: int, before: Sequence[int | None]) -> None:
-        """One pair day; ``before``: the pair's previous day per series of _PAIR_SOURCE (NULL: none)."""
+    def pair(self, day: int, ab: int, ba: int, before: Sequence[int | None], n: int = 1) -> None:
+        """``n`` pair days; ``before``: the pairs' previous day per series of _PAIR_SOURCE (NULL: none)."""
         prev = dict(zip(_PAIR_SOURCE, before, strict=True))
-        self.gaps["pair"][(day, _none(prev["pair"]))] += 1
+        self.gaps["pair"][(day, _none(prev["pair"]))] += n
         for series, has in (("pair_any", ab > 0 or ba > 0), ("pair_ab", ab > 0), ("pair_ba", ba > 0)):
             if has:
-                self.gaps[series][(day, _none(prev[series]))] += 1
+                self.gaps[series][(day, _none(prev[series]))] += n
 
     def new_in(self, series: str, w: Window) -> int:
         """Members (pairs) counted on their first day in the window: the day whose previous day is before it."""
@@ -451,6 +461,21 @@ class _LiveDays:
             n for (day, before), n in self.gaps["active"].items()
             if w.first <= day <= w.last and w.before <= before < w.first
         )
+
+
+OWN_IDS = 500
+"""Up to this many excluded members are named in a grouped query; with more, every row keeps its id."""
+
+
+def _own(column: str, excluded: Collection[int]) -> tuple[str, list[int]]:
+    """An SQL expression: ``column`` when it may be an excluded member, else NULL (so the other
+    rows group together); with many excluded members every row keeps its id."""
+    if not excluded:
+        return "NULL", []
+    if len(excluded) > OWN_IDS:
+        return column, []
+    clause, params = in_clause(column, excluded)
+    return f"CASE WHEN {clause} THEN {column} END", params
 
 
 def _member_before(t: str, day: str) -> str:
@@ -469,9 +494,10 @@ def _member_before(t: str, day: str) -> str:
 def _pair_before(day: str) -> tuple[str, str]:
     """(inner column, outer columns): a pair's last day before ``day`` per series of _PAIR_SOURCE
     (NULL: none), as ``prev`` of an inner source ``i`` (guild_id, member_a, member_b), then the
-    one-way series around it as derived table ``x`` (with ab and ba): looked up only for a row in
-    the series whose pair had a day before at all (most pairs never did), each walking back to
-    the first day in the series. ``day``: an SQL expression over ``i`` / ``x`` (``{t}``)."""
+    one-way series around it as derived table ``x`` (with ab and ba) as prev_any, prev_ab and
+    prev_ba: looked up only for a row in the series whose pair had a day before at all (most
+    pairs never did), each walking back to the first day in the series. ``day``: an SQL
+    expression over ``i`` / ``x`` (``{t}``)."""
 
     def lookup(t: str, cond: str) -> str:
         return (
@@ -481,8 +507,8 @@ def _pair_before(day: str) -> tuple[str, str]:
         )
 
     own = {"pair_any": "(x.ab > 0 OR x.ba > 0)", "pair_ab": "x.ab > 0", "pair_ba": "x.ba > 0"}
-    outer = ["x.prev"] + [
-        f"CASE WHEN x.prev IS NULL OR NOT {own[series]} THEN NULL ELSE {lookup('x', cond)} END"
+    outer = ["x.prev AS prev"] + [
+        f"CASE WHEN x.prev IS NULL OR NOT {own[series]} THEN NULL ELSE {lookup('x', cond)} END AS prev_{series[5:]}"
         for series, cond in _PAIR_SOURCE.items()
         if series != "pair"
     ]
