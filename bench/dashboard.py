@@ -10,16 +10,20 @@
 2. Load: the same dashboard in a child process (report cache on, its default), 50 clients in a
    second child process, each requesting overview and posts in turn; while they run, bench/gateway.py's
    100,000 events are streamed from this process to a Hearth client process that records them, as many
-   times as fit. Two phases of ``--seconds`` (60) each: first the clients wait a think time after each
-   page (exponential, mean ``--think`` = 1 s: a moderator clicking through pages), then closed loop (no
-   pause: a stress test no browser makes, shown for the record). Gateway-to-disk under load is the
-   median of the streams under it against the median of quiet streams before, between and after
-   (A-B-A-B-A; a first cold stream is not counted). Per-process CPU seconds of each phase are printed.
-   Every wait is bounded (a page 30 s, a stream 300 s): about 5 minutes on a quiet 2-core machine.
+   times as fit. Two phases: ``--seconds`` (60) in which the clients wait a think time after each
+   page (exponential, mean ``--think`` = 1 s: a moderator clicking through pages), then
+   ``--stress-seconds`` (30) closed loop (no pause: a stress test no browser makes, shown for the
+   record). Gateway-to-disk under load is the median of the streams under it against the median of
+   quiet streams before, between and after (a first cold stream is not counted); then ``--pairs``
+   rounds of one stream with the think-time clients and one without, each loaded stream against its
+   two neighbours (A-B-A-B: the figure least moved by other work on the machine). Per-process CPU
+   seconds of each phase are printed. Every wait is bounded (a page 30 s, a stream 300 s): the whole
+   run takes about 6 minutes on a quiet 2-core machine (part 2 alone about 4-5).
    ``BENCH_PROFILE_DASHBOARD=FILE`` runs the dashboard child under cProfile.
 
     python -m bench.dashboard [--db PATH] [--activities 5000000] [--seconds 60] [--clients 50]
-                              [--think 1.0] [--quiet-runs 3] [--requests 100] [--part all|pages|load]
+                              [--think 1.0] [--stress-seconds 30] [--quiet-runs 1] [--pairs 3]
+                              [--requests 100] [--part all|pages|load]
 """
 
 from __future__ import annotations
@@ -291,14 +295,18 @@ class Loaded:
     phases: list[Phase]
     quiet: list[float]  # gateway events/s without load, in run order (A-B-A: before, between and after)
     quiet_cpu: list[float]  # the recorder's CPU seconds in those streams
+    pairs: list[float]  # A-B-A-B: each short loaded stream / the mean of the quiet streams either side of it
 
 
-async def under_load(path: Path, clients: int, seconds: float, thinks: list[float], quiet_runs: int) -> Loaded:
+async def under_load(path: Path, clients: int, phases_s: list[tuple[float, float]], quiet_runs: int,
+                     pairs: int) -> Loaded:
     """Gateway to disk without load and with ``clients`` on the dashboard, A-B-A: ``quiet_runs`` streams
-    without load, then for each think time in ``thinks`` a phase of at least ``seconds`` with as many streams
+    without load, then for each (think time, seconds) in ``phases_s`` a phase that long with as many streams
     as fit (at least one, each under load from its first event to its last), then ``quiet_runs`` quiet
     streams again. The quiet streams around the phases show the shared machine's drift; the first stream of
-    all (a cold start) is not counted."""
+    all (a cold start) is not counted. Then ``pairs`` rounds of A-B-A-B with the first think time: the
+    clients on for one stream (from 2 s before it), off for the next, so that each loaded stream has quiet
+    ones seconds either side of it (a drift of minutes cancels out of its ratio)."""
     from bench.gateway import EVENTS, make_events, stream_to
     from bot.sandbox.dashboard import free_port
     from bot.sandbox.localdiscord import LocalDiscord
@@ -309,6 +317,7 @@ async def under_load(path: Path, clients: int, seconds: float, thinks: list[floa
     quiet: list[float] = []
     quiet_cpu: list[float] = []
     phases: list[Phase] = []
+    ratios: list[float] = []
     try:
         url = (await answer(dashboard))["ready"]
         loader = await spawn("--load", url, "--clients", str(clients))
@@ -331,7 +340,8 @@ async def under_load(path: Path, clients: int, seconds: float, thinks: list[floa
                 await stream()  # a cold start: imports, page cache
                 for _ in range(quiet_runs):
                     await quietly()
-                for i, think in enumerate(thinks):
+                thinks = [think for think, _ in phases_s]
+                for i, (think, seconds) in enumerate(phases_s):
                     await tell(loader, f"go {think}")
                     started = time.perf_counter()
                     cpu0 = {"dashboard": cpu_of(dashboard.pid), "clients": cpu_of(loader.pid),
@@ -351,11 +361,20 @@ async def under_load(path: Path, clients: int, seconds: float, thinks: list[floa
                                         busy, {k: cpu1[k] - cpu0[k] for k in cpu0} | {"recorder": recorder}))
                     for _ in range(quiet_runs if i == len(thinks) - 1 else max(1, quiet_runs // 2)):
                         await quietly()
+                for _ in range(pairs):
+                    before_rate = quiet[-1]
+                    await tell(loader, f"go {thinks[0]}")
+                    await asyncio.sleep(2.0)
+                    loaded = (await stream()).rate(EVENTS)
+                    await tell(loader, "stop")
+                    await answer(loader, REQUEST_TIMEOUT_S + 30)
+                    await quietly()
+                    ratios.append(loaded / ((before_rate + quiet[-1]) / 2))
     finally:
         for proc in (loader, dashboard):
             if proc is not None:
                 await finish(proc)
-    return Loaded(phases, quiet, quiet_cpu)
+    return Loaded(phases, quiet, quiet_cpu, ratios)
 
 
 def p50_p99(name: str, values: list[float]) -> Figure:
@@ -371,11 +390,15 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--stress-seconds", type=float, default=30.0,
+                        help="length of the closed-loop phase (a stress figure for the record)")
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean think time (s) of a client after each page in the first load phase; the second "
                              "phase is always closed loop (0)")
-    parser.add_argument("--quiet-runs", type=int, default=3,
+    parser.add_argument("--quiet-runs", type=int, default=1,
                         help="quiet gateway streams before and after the load phases (one between them)")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="A-B-A-B rounds after the phases: one stream with the think-time clients, one without")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--load", help=argparse.SUPPRESS)
@@ -410,7 +433,9 @@ async def main() -> None:
                                       "the report build", share))
             print_figures(figures[-4:] if builds else figures[-2:])
     if args.part in ("all", "load"):
-        run = await under_load(path, args.clients, args.seconds, [args.think, 0.0], args.quiet_runs)
+        run = await under_load(path, args.clients, [(args.think, args.seconds), (0.0, args.stress_seconds)],
+                               args.quiet_runs,
+                               args.pairs)
         quiet = statistics.median(run.quiet)
         for phase in run.phases:
             model = (f"think time {phase.think:g} s (exponential mean) after each page: the moderators' model, the "
@@ -430,6 +455,19 @@ async def main() -> None:
                 f"without it, before, between and after ({', '.join(f'{q:,.0f}' for q in run.quiet)}/s)",
                 f"{busy:,.0f}/s", f"{quiet:,.0f}/s without load", busy / quiet,
                 f"fall <= {GATEWAY_DROP:.0%}", 1 - busy / quiet <= GATEWAY_DROP))
+            load_cpu = phase.cpu["dashboard"] + phase.cpu["clients"]
+            figures.append(Figure(
+                "CPU the load itself takes (the dashboard and the clients' processes during the phase; what it can "
+                "take from the recorder at most, whatever else runs on the machine; no target of its own)",
+                f"{load_cpu:.1f} CPU-s in {phase.seconds:.0f} s = {load_cpu / phase.seconds:.2f} cores",
+                f"{os.cpu_count()} cores", load_cpu / phase.seconds / (os.cpu_count() or 1)))
+        if run.pairs:
+            paired = statistics.median(run.pairs)
+            figures.append(Figure(
+                f"gateway to disk, A-B-A-B: {len(run.pairs)} streams each with the think-time clients on, each "
+                f"against the mean of the quiet streams just before and after it (ratios "
+                f"{', '.join(f'{r:.2f}' for r in run.pairs)}; median)", f"{paired:.2f}", "its neighbours",
+                paired, f"fall <= {GATEWAY_DROP:.0%}", 1 - paired <= GATEWAY_DROP))
     print_figures(figures)
     if args.part in ("all", "load"):
         for phase in run.phases:

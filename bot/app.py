@@ -30,6 +30,7 @@ from bot.platform.sealing import Sealer
 from bot.storage import Database
 from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, PostRepository
 from bot.storage.guilds import GuildRepository
+from bot.storage.pace import PaceRepository
 from bot.storage.schedules import ScheduleRepository
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,9 @@ class Hearth(commands.Bot):
         if problem:
             raise RuntimeError(problem)
         await self.db.migrate()
+        if self.shard_plan.shares_work and self.settings.discord.share_global_limit:
+            # other processes spend the same global limit: one timeline for all
+            self.pacer.timeline = PaceRepository(self.db)
         self.guilds_repo = GuildRepository(self.db, self.settings.bot.default_timezone)
         await self.guilds_repo.load_all()
         self.activities = ActivityRepository(self.db)

@@ -108,7 +108,7 @@ class Admin(commands.Cog):
                 + f". Members intent: {'on' if self.bot.intents.members else 'off'}."
                 + f"\nServed by {process_label(self.bot, guild_id)}. Discord refusals this run: "
                 + self.bot.http_stats.summary()
-                + "."
+                + f". Global limit: {self.bot.pacer.summary()}."
             ),
             inline=False,
         )

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.storage import Database
+
 POSTGRES_ENV = "HEARTH_TEST_POSTGRES_URL"
 ALL_BACKENDS = ("sqlite", "postgresql")
 SQLITE_ONLY_DIRS = ("e2e", "reliability", "localdiscord", "browser")
@@ -116,3 +118,12 @@ async def database_urls(database_backend: str, tmp_path: Path) -> AsyncIterator[
 @pytest_asyncio.fixture
 async def database_url(database_urls: DatabaseUrls) -> str:
     return await database_urls("hearth")
+
+
+@pytest_asyncio.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """The test's database (``database_url``), opened and migrated; closed afterwards."""
+    database = await Database.open(database_url)
+    await database.migrate()
+    yield database
+    await database.close()

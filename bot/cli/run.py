@@ -115,7 +115,7 @@ def _clock_file() -> Any:
 
 
 async def _follow_clock(bot: Any, clock: Any) -> None:
-    """With a clock file, do what the system clock's jobs would whenever its time moves: the sweep,
+    """With a clock file, do what the system clock's jobs would whenever its time is set: the sweep,
     then the housekeeping (each once across processes). Then ``<file>.<pid>`` says which time was
     dealt with and which housekeeping ran here: how the test knows the sweep is over."""
     import json
@@ -124,7 +124,7 @@ async def _follow_clock(bot: Any, clock: Any) -> None:
     done = f"{clock.path}.{os.getpid()}"
     seen = None
     while True:
-        moment = clock.now()
+        moment = clock.set_point  # a running clock moves on by itself: only a new setting is a move
         if moment != seen:
             seen = moment
             ran = []

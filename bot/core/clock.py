@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -45,27 +46,43 @@ class FileClock:
     """The time written in a file (ISO 8601), for tests that run ``hearth run`` as a real process
     against the local Discord and move its clock from outside (``HEARTH_CLOCK_FILE``).
 
-    The writer replaces the file whole (``os.replace``); a read happens only when the file changed.
+    The file holds a moment, stopped (``2026-03-02T09:00:00+00:00``), or running with the wall
+    clock from a given wall-clock time (``2026-03-02T09:00:00+00:00 running-since 1764601200.5``:
+    a herd of posts takes real seconds, and a post that waits its turn is really late). The writer
+    replaces the file whole (``os.replace``); a read happens only when the file changed.
+    ``set_point`` is the moment last written: what a process acknowledges having dealt with.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._seen: tuple[int, int] | None = None
-        self._now = datetime.fromtimestamp(0, UTC)
+        self._set = datetime.fromtimestamp(0, UTC)
+        self._since: float | None = None
         self.now()
 
     def now(self) -> datetime:
         stat = os.stat(self.path)
         if (stat.st_ino, stat.st_mtime_ns) != self._seen:
             self._seen = (stat.st_ino, stat.st_mtime_ns)
-            self._now = datetime.fromisoformat(self.path.read_text().strip()).astimezone(UTC)
-        return self._now
+            moment, _, since = self.path.read_text().strip().partition(" running-since ")
+            self._set = datetime.fromisoformat(moment).astimezone(UTC)
+            self._since = float(since) if since else None
+        if self._since is None:
+            return self._set
+        return self._set + timedelta(seconds=max(0.0, time.time() - self._since))
+
+    @property
+    def set_point(self) -> datetime:
+        self.now()
+        return self._set
 
     @staticmethod
-    def write(path: Path | str, moment: datetime) -> None:
-        """Set the time of every process reading ``path`` (atomically)."""
+    def write(path: Path | str, moment: datetime, *, running: bool = False) -> None:
+        """Set the time of every process reading ``path`` (atomically); ``running``: from now on it
+        runs with the wall clock."""
         partial = Path(f"{path}.partial")
-        partial.write_text(moment.astimezone(UTC).isoformat())
+        text = moment.astimezone(UTC).isoformat()
+        partial.write_text(f"{text} running-since {time.time():.6f}" if running else text)
         os.replace(partial, path)
 
 

@@ -63,9 +63,11 @@ class IntentSettings:
 class DiscordSettings:
     api_base: str = DISCORD_API_BASE
     gateway_url: str = DISCORD_GATEWAY_URL
-    # Discord's global limit per bot (every process together); each process paces itself at its
-    # shards' share of it (bot.core.http_stats.GlobalPacer).
+    # Discord's global limit per bot (every process together). Processes sharing the shards reserve
+    # every request on one timeline in PostgreSQL (share_global_limit); otherwise, or while it is
+    # unreachable, each paces itself at its shards' share (bot.core.http_stats.GlobalPacer).
     global_requests_per_second: int = 50
+    share_global_limit: bool = True
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ CSV_KINDS = ("posts", "days", "weeks")
 FEEDBACK_SHOWN = 100
 # What differs between two moderators' copies of one page: rendered with these marks, replaced per request.
 NAME_MARK, CSRF_MARK = f"hearth-name-{secrets.token_hex(16)}", f"hearth-csrf-{secrets.token_hex(16)}"
-RENDERED_PER_BUILD = 64  # distinct (page, query) copies kept per report build
+RENDERED_PER_BUILD = 16  # distinct (page, query) copies kept per report build (then they start over)
 
 
 def backend_of(request: web.Request) -> Backend:

@@ -15,6 +15,8 @@ through the functions here and nowhere else decides on a dialect:
 - triggers vs set-based rollups: SQLite keeps rollups with AFTER INSERT triggers, PostgreSQL
   with one set-based statement per recorder batch (``bot.storage.activity``);
 - connection settings: SQLite's pragmas and PostgreSQL's session settings (:data:`SQLITE_PRAGMAS`);
+- the database's clock: :data:`CLOCK_US`, one time every process reads alike (the shared request
+  timeline of ``bot.storage.pace``);
 - refused rows: the errors that mean "this row can never be stored" (:data:`REFUSED_ROW`), and a
   key already stored (:data:`DUPLICATE_KEY`: the recorder's plain insert falls back to an upsert).
 """
@@ -42,6 +44,12 @@ SQLITE_PRAGMAS = (
 
 # Session settings of every PostgreSQL connection: UTC, and never wait forever on a lock.
 POSTGRES_SETTINGS = {"timezone": "UTC", "lock_timeout": "10s", "application_name": "hearth"}
+
+# The database's own clock in epoch microseconds (the time at this statement, not at its transaction's start).
+CLOCK_US = {
+    "sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)",
+    "postgresql": "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
+}
 
 # What a backend raises for a row it refuses (a constraint, a bad value): retrying cannot help.
 REFUSED_ROW: tuple[type[BaseException], ...] = (

@@ -16,12 +16,7 @@ local Discord delivered.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import signal
-import sys
 import time
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +28,7 @@ from bot.core.clock import FakeClock, FileClock
 from bot.core.shards import shard_of
 from bot.sandbox.localdiscord import LocalDiscord
 from bot.sandbox.localdiscord.testing import Community, build_community
+from bot.sandbox.processes import Cluster, HearthProcess, command, stop_all
 from bot.storage import Database
 from bot.storage.dialect import advisory_key
 from tests.e2e.conftest import START
@@ -42,92 +38,6 @@ pytestmark = pytest.mark.backends("postgresql")  # several processes need Postgr
 ROOT = Path(__file__).resolve().parents[2]
 SHARDS = 4
 INTERACTION_DEADLINE = 3.0  # seconds Discord gives a command for its first answer
-
-
-class HearthProcess:
-    """``hearth run`` for shards ``2n`` and ``2n + 1`` of 4, as an operator starts it."""
-
-    def __init__(self, n: int, server: LocalDiscord, url: str, clock_file: Path, workdir: Path) -> None:
-        self.n, self.server, self.url, self.clock_file, self.workdir = n, server, url, clock_file, workdir
-        self.process: asyncio.subprocess.Process | None = None
-        self.log = workdir / f"hearth-{n}.log"
-        self.name = f"hearth-{n}"
-
-    @property
-    def shard_ids(self) -> tuple[int, int]:
-        return 2 * self.n, 2 * self.n + 1
-
-    async def start(self) -> None:
-        (self.workdir / "config.toml").write_text(
-            f'[bot]\ndata_dir = "{self.workdir / "data"}"\n'
-            f'[discord]\napi_base = "{self.server.api_base}"\ngateway_url = "{self.server.gateway_url}"\n'
-        )
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": self.server.token,
-            "PYTHONPATH": str(ROOT),
-            "HEARTH_DATABASE_URL": self.url,
-            "HEARTH_CLOCK_FILE": str(self.clock_file),
-        }
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--shard-count", str(SHARDS),
-                "--shard-ids", ",".join(map(str, self.shard_ids)),
-                cwd=self.workdir, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
-            )
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    async def swept(self, moment: datetime, timeout: float = 60.0) -> list[str]:  # noqa: ASYNC109
-        """Wait until this process dealt with ``moment`` (its sweep and housekeeping); returns the
-        housekeeping jobs it ran."""
-        done = Path(f"{self.clock_file}.{self.pid}")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None and self.process.returncode is None, self.output()
-            state = _read_state(done)
-            if state is not None and state["at"] == moment.isoformat():
-                return list(state["ran"])
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{self.name} did not sweep {moment} within {timeout} s:\n{self.output()}")
-
-    async def kill(self) -> None:
-        """``kill -9``: no signal handler, no flush, no goodbye to the gateway or the database."""
-        assert self.process is not None
-        os.kill(self.pid, signal.SIGKILL)
-        assert await self.process.wait() == -signal.SIGKILL
-
-    async def stop(self) -> None:
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(self.process.wait(), 30)
-        assert code == 0, self.output()
-
-
-class Cluster:
-    def __init__(self, server: LocalDiscord, clock: FakeClock, clock_file: Path) -> None:
-        self.server, self.clock, self.clock_file = server, clock, clock_file
-        self.up: list[HearthProcess] = []
-        self.retention_runs: Counter[str] = Counter()  # local date -> completed retention runs
-
-    async def move(self, **delta: float) -> dict[str, list[str]]:
-        """Move every clock; returns what housekeeping each live process ran."""
-        moment = self.clock.advance(**delta)
-        FileClock.write(self.clock_file, moment)
-        return await self.swept(moment)
-
-    async def swept(self, moment: datetime) -> dict[str, list[str]]:
-        done = await asyncio.gather(*(p.swept(moment) for p in self.up))
-        ran = dict(zip([p.name for p in self.up], done, strict=True))
-        self.retention_runs[moment.date().isoformat()] += sum("retention" in jobs for jobs in ran.values())
-        return ran
 
 
 def owner(community: Community) -> int:
@@ -147,14 +57,6 @@ def summaries(server: LocalDiscord, community: Community) -> list[Any]:
         m for m in server.sent_by_bot(community.announcements)
         if m.embeds and str(m.embeds[0].get("title", "")).startswith("Weekly summary")
     ]
-
-
-async def command(server: LocalDiscord, community: Community, name: str, **options: Any) -> tuple[str, float]:
-    """Run a slash command; returns its answer and how long the first answer took."""
-    started = time.perf_counter()
-    result = await server.run_command(community.moderator, community.general, name, options)
-    await result.response(timeout=10)
-    return await result.text(), time.perf_counter() - started
 
 
 RETENTION_LOCK = advisory_key("hearth:housekeeping:retention")
@@ -238,10 +140,7 @@ async def test_two_processes_share_the_guilds_and_survive_a_kill_of_one(database
             clock.advance(milliseconds=3)  # snowflakes carry the time: spread the guilds over the shards
         FileClock.write(clock_file, clock.now())
         cluster = Cluster(server, clock, clock_file)
-        procs = []
-        for n in (0, 1):
-            (tmp_path / f"p{n}").mkdir()
-            procs.append(HearthProcess(n, server, database_url, clock_file, tmp_path / f"p{n}"))
+        procs = [HearthProcess(n, server, database_url, clock_file, tmp_path / f"p{n}") for n in (0, 1)]
         admin = await asyncpg.connect(database_url)
         db: Database | None = None
         delivered = 0  # member messages the local Discord delivered to a connected shard
@@ -363,13 +262,7 @@ async def test_two_processes_share_the_guilds_and_survive_a_kill_of_one(database
             if db is not None:
                 await db.close()
             await admin.close()
-            for p in procs:
-                if p.process is not None and p.process.returncode is None:
-                    await p.stop()
-
-
-def _read_state(path: Path) -> Any:
-    return json.loads(path.read_text()) if path.exists() else None
+            await stop_all(procs)
 
 
 async def _equals(db: Database, sql: str, expected: int) -> bool:
@@ -381,7 +274,7 @@ async def _holder(admin: asyncpg.Connection) -> bool:
 
 
 async def _past_retention(admin: asyncpg.Connection, process: HearthProcess, moment: datetime) -> bool:
-    state = _read_state(Path(f"{process.clock_file}.{process.pid}"))
+    state = process.state()
     if state is not None and state["at"] == moment.isoformat():
         return True
     waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'"

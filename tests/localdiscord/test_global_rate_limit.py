@@ -36,8 +36,36 @@ async def test_over_the_global_limit_discord_answers_429_with_global_true(local_
     assert (stats.rate_limited, stats.global_rate_limited, stats.invalid_last_10_min) == (1, 1, 1)
 
 
-async def herd(local_discord: LocalDiscord, paced: bool) -> tuple[float, list[HttpStats], list[str]]:
-    """Two processes (two clients, one token) each post POSTS messages at once, as at 09:00."""
+async def test_the_limit_is_per_token_shared_by_every_connection_of_the_bot(local_discord: LocalDiscord) -> None:
+    """Two sessions (two processes' connection pools) with the bot's token share one window; a request
+    with another token (here refused with 401, as Discord does) neither spends it nor is limited by it."""
+    local_discord.global_limit.enable(4)
+    community = build_community(local_discord)
+    url = f"{local_discord.api_base}/channels/{community.general.id}/messages"
+    bot = {"Authorization": f"Bot {local_discord.token}"}
+    other = {"Authorization": "Bot someone-elses-token"}
+    async with aiohttp.ClientSession() as first, aiohttp.ClientSession() as second:
+        statuses = []
+        for n in range(4):  # alternately from both connections: one window of 4
+            async with (first if n % 2 else second).post(url, json={"content": f"m{n}"}, headers=bot) as r:
+                statuses.append(r.status)
+        async with second.post(url, json={"content": "over"}, headers=bot) as r:
+            over = (r.status, (await r.json())["global"])
+        async with first.post(url, json={"content": "x"}, headers=other) as r:
+            foreign = r.status
+    assert statuses == [200] * 4 and over == (429, True)
+    assert foreign == 401  # its own window: not refused by the bot's full one
+    assert local_discord.global_limit.served_by == {f"Bot {local_discord.token}": 4, "Bot someone-elses-token": 1}
+    assert local_discord.global_limit.refused_by == {f"Bot {local_discord.token}": 1}
+    assert [m.content for m in local_discord.channel_messages[community.general.id]] == ["m0", "m1", "m2", "m3"]
+
+
+async def herd(
+    local_discord: LocalDiscord, paced: bool, gave_up: list[str] | None = None
+) -> tuple[float, list[HttpStats], list[str]]:
+    """Two processes (two clients, one token) each post POSTS messages at once, as at 09:00.
+    ``gave_up`` collects the posts discord.py stopped retrying (five 429s in a row); without it,
+    one is an error."""
     local_discord.global_limit.enable(LIMIT)
     community = build_community(local_discord)
     stats = [HttpStats(), HttpStats()]
@@ -51,7 +79,12 @@ async def herd(local_discord: LocalDiscord, paced: bool) -> tuple[float, list[Ht
         async def post(bot: discord.Client, name: str) -> None:
             channel = bot.get_channel(community.general.id)
             assert isinstance(channel, discord.TextChannel)
-            await channel.send(name)
+            try:
+                await channel.send(name)
+            except discord.HTTPException as exc:  # discord.py gave up after 5 tries, all 429
+                if exc.status != 429 or gave_up is None:
+                    raise
+                gave_up.append(name)
 
         await asyncio.gather(
             *(post(r.bot, f"p{n}:{i}") for n, r in enumerate(runners) for i in range(POSTS))
@@ -76,6 +109,9 @@ async def test_a_paced_herd_posts_everything_once_near_the_limit_without_a_429_s
 
 
 async def test_without_pacing_the_same_herd_meets_a_storm_of_429s(local_discord: LocalDiscord) -> None:
-    _, stats, contents = await herd(local_discord, paced=False)
-    assert len(contents) == 2 * POSTS  # discord.py retries, so nothing is lost ...
+    gave_up: list[str] = []
+    _, stats, contents = await herd(local_discord, paced=False, gave_up=gave_up)
+    # discord.py retries, so nothing is doubled and (mostly) nothing lost; on a loaded machine a
+    # post can meet a 429 five times running, and discord.py then gives up on it: the storm itself
+    assert sorted(contents + gave_up) == sorted(f"p{n}:{i}" for n in range(2) for i in range(POSTS))
     assert sum(s.global_rate_limited for s in stats) > 2  # ... but the limit is hit over and over

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from bot.features.giveaways.draw import commitment
 from bot.storage import Database
 from bot.storage.contests import ContestRepository
 from bot.storage.giveaways import GiveawayRepository
 
 G = 1
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = await Database.open(database_url)
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 async def new_giveaway(repo: GiveawayRepository) -> int:

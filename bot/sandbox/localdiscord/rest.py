@@ -117,7 +117,9 @@ class RestApi:
         request[JSON_BODY] = None
         if s.faults.holds:
             await s.faults.hold(method, path)
-        response: web.StreamResponse | None = s.faults.take(method, path) or s.global_limit.check(path)
+        response: web.StreamResponse | None = s.faults.take(method, path) or s.global_limit.check(
+            path, request.headers.get("Authorization") or request.remote or ""
+        )
         if response is None:
             if request.match_info.http_exception is not None:
                 s.unknown_routes.append((method, path))
