@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Collection
 from datetime import date, datetime, timedelta
 
 from bot.analytics import metrics as m
+from bot.analytics import sections
 from bot.analytics.builder import ReportBuilder
 from bot.analytics.scope import Excluded, Scope, exclusion_key
 from bot.core.progress import Progress
@@ -85,6 +86,7 @@ class RollupJob:
             progress.add(1 + len(mondays))
         await self._days_and_posts(scope, first, last)
         await self._spans(guild_id, first, last, scope.now_ms)
+        await self._response_runs(scope, last)
         if progress is not None:
             progress.advance(note=f"guild {guild_id}: days and posts")
         await self._weeks(scope, mondays, progress)
@@ -145,6 +147,12 @@ class RollupJob:
             stale = await self.repo.first_stale_span_day(guild_id, covered[0], covered[1])
             start = max(start, min(first, covered[1] + 1, covered[1] if stale is None else stale))
         await self.repo.store_spans(guild_id, start, last, now_ms)
+
+    async def _response_runs(self, scope: Scope, last: int) -> None:
+        """Each responder's run of response days ending ``last``: a report's streak walk reads only
+        the raw days after it (``sections.current_streaks``)."""
+        runs, responders = await sections.response_runs(self.repo, scope, last)
+        await self.repo.save_response_runs(scope.guild_id, last, runs, responders, scope.excl_key, scope.now_ms)
 
     async def _weeks(self, scope: Scope, mondays: list[date], progress: Progress | None) -> None:
         builder = ReportBuilder(self.repo, scope)

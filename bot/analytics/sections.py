@@ -6,7 +6,6 @@ once per report by ``bot.analytics.report.build_report``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -75,41 +74,85 @@ async def current_streaks(
     repo: AnalyticsRepository, s: Scope, n: int = 5, as_of: int | None = None
 ) -> list[Streak]:
     """Top current response streaks as of ``as_of`` (the period's end; default today): walk back
-    from that day while anyone's streak is alive."""
+    from that day while anyone's streak is alive, continuing from the runs the nightly job stored
+    (``response_runs``) once the walk reaches their day."""
     today = s.today.toordinal() if as_of is None else min(as_of, s.today.toordinal())
     started_today = await repo.response_members_on(s.guild_id, today, s.excluded)
     yesterday = await repo.response_members_on(s.guild_id, today - 1, s.excluded)
-    alive = started_today | yesterday
-    if not alive:
+    stored = await _stored_runs(repo, s, today, {today: started_today, today - 1: yesterday})
+    current = await _walk(repo, s, today, started_today, yesterday, stored)
+    if not current:
         return []
-    current = dict.fromkeys(alive, 1)
+    first = today - STREAK_LOOKBACK_DAYS + 1
+    ranked = sorted(current, key=lambda k: -current[k])
+    cutoff = current[ranked[min(n, len(ranked)) - 1]]
+    candidates = [k for k in ranked if current[k] >= cutoff][:200]
+    # A current streak is its days (back from today, or from yesterday without a response
+    # today); their longest streaks need only the days of the lookback before the day it broke.
+    run = {k: range(today - current[k] + 1, today + 1) if k in started_today else range(today - current[k], today)
+           for k in candidates}
+    older = list(range(first, max(r.start - 1 for r in run.values())))
+    found = await repo.member_days_of(s.guild_id, candidates, older, responses_only=True) if older else {}
+    return top_streaks({k: set(run[k]) | found.get(k, set()) for k in candidates}, today, n)
+
+
+async def response_runs(repo: AnalyticsRepository, s: Scope, day: int) -> tuple[dict[int, int], tuple[int, int]]:
+    """Each responder of ``day``'s run of response days ending that day (within the lookback), and
+    the responders of that day and the day before: what the nightly job stores for reports."""
+    started = await repo.response_members_on(s.guild_id, day, s.excluded)
+    before = await repo.response_members_on(s.guild_id, day - 1, s.excluded)
+    current = await _walk(repo, s, day, started, before, None)
+    return {k: current[k] for k in started}, (len(started), len(before))
+
+
+async def _stored_runs(
+    repo: AnalyticsRepository, s: Scope, today: int, read: dict[int, set[int]]
+) -> tuple[int, dict[int, int]] | None:
+    """The nightly runs (their day, member -> run) when they can continue a walk from ``today``:
+    stored under today's opt-out list for a day before it in the lookback, and that day's and
+    the day before's responders still as many as member_days holds (rows can arrive late, a
+    forgotten member leaves). ``read``: responders of days already read."""
+    stored = await repo.response_runs(s.guild_id, s.excl_key)
+    if stored is None:
+        return None
+    day, (responders, before), runs = stored
+    if not today - STREAK_LOOKBACK_DAYS < day < today or len(runs) != responders:
+        return None
+    for d, count in ((day, responders), (day - 1, before)):
+        live = len(read[d]) if d in read else await repo.responder_count(s.guild_id, d, s.excluded)
+        if live != count:
+            return None
+    return day, runs
+
+
+async def _walk(
+    repo: AnalyticsRepository, s: Scope, today: int, started_today: set[int], yesterday: set[int],
+    stored: tuple[int, dict[int, int]] | None,
+) -> dict[int, int]:
+    """member -> current streak as of ``today`` of everyone responding today or yesterday.
+    ``stored`` (day, member -> run ending that day): the walk reads raw days down to that day only."""
+    current = dict.fromkeys(started_today | yesterday, 1)
     for member in started_today & yesterday:
         current[member] = 2
-    # The response days read by the walk, each member's read from ``read_from`` to today.
-    known: dict[int, set[int]] = defaultdict(set)
-    read_from: dict[int, int] = {}
-    # Members still running at the day before: today's responders who also answered
-    # yesterday, and yesterday's responders (a streak isn't broken until a day is missed).
-    still = (started_today & yesterday) | (yesterday - started_today)
+    # Members still running at the day before: yesterday's responders (a streak isn't broken
+    # until a day is missed).
+    still = set(yesterday)
     first = today - STREAK_LOOKBACK_DAYS + 1
+    floor = first if stored is None else stored[0]
     day = today - 2
-    while still and day >= first:
+    while still and day >= floor:
         # A day at a time while many members are still running (most streaks end within days:
         # that day's responders, by day), then only theirs (by-member index), up to a week at a
         # time once few are left.
-        span = max(1, min(7, STREAK_ROWS_PER_READ // len(still)))
-        days = list(range(max(day - span + 1, first), day + 1))
-        read_from.update(dict.fromkeys(still, days[0]))
         if len(still) > STREAK_ROWS_PER_READ:  # one day's responders, read by day
             still &= await repo.response_members_on(s.guild_id, day, s.excluded)
             for member in still:
-                known[member].add(day)
                 current[member] += 1
             day -= 1
             continue
+        span = max(1, min(7, STREAK_ROWS_PER_READ // len(still)))
+        days = list(range(max(day - span + 1, floor), day + 1))
         found = await repo.member_days_of(s.guild_id, still, days, responses_only=True)
-        for member, got in found.items():
-            known[member] |= got
         for d in reversed(days):
             still = {member for member in still if d in found.get(member, ())}
             for member in still:
@@ -117,18 +160,12 @@ async def current_streaks(
             if not still:
                 break
         day = days[0] - 1
-    ranked = sorted(current, key=lambda k: -current[k])
-    cutoff = current[ranked[min(n, len(ranked)) - 1]]
-    candidates = [k for k in ranked if current[k] >= cutoff][:200]
-    # Their longest streaks: the days of the lookback not read yet (the walk read the latest).
-    older = list(range(first, max(read_from.get(k, today - 1) for k in candidates)))
-    found = await repo.member_days_of(s.guild_id, candidates, older, responses_only=True) if older else {}
-    recent = {k: {today} for k in started_today}
-    for k in yesterday:
-        recent.setdefault(k, set()).add(today - 1)
-    return top_streaks(
-        {k: known.get(k, set()) | found.get(k, set()) | recent.get(k, set()) for k in candidates}, today, n
-    )
+    if stored is not None:
+        # Everyone left responded on the stored day (day + 1): their run ending there goes on
+        # for run - 1 days before it, counted down to the lookback's first day at most.
+        for member in still:
+            current[member] += max(0, min(stored[1].get(member, 1) - 1, day - first + 1))
+    return current
 
 
 NO_NEXT_STEP = "Not enough data yet for a next step: keep posting and check back next week."

@@ -201,6 +201,7 @@ MEMBER_TABLES = (
     ("post_responders", "member_id"),
     ("reply_pairs", "member_a"),
     ("reply_pairs", "member_b"),
+    ("analytics_response_runs", "member_id"),
 )
 
 

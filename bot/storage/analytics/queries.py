@@ -152,6 +152,51 @@ class ReportQueries(AnalyticsTables):
                     found[r[0]].add(r[1])
         return found
 
+    async def save_response_runs(
+        self, guild_id: int, day: int, runs: dict[int, int], responders: tuple[int, int], excl_key: str, now_ms: int
+    ) -> None:
+        """Replace the guild's stored response runs (streaks) by those ending on ``day``;
+        ``responders``: that day's and the day before's responders (opted-out members left out)."""
+        async with self._db.transaction():
+            await self._db.execute("DELETE FROM analytics_response_runs WHERE guild_id = ?", (guild_id,))
+            await self._db.execute("DELETE FROM analytics_response_run_days WHERE guild_id = ?", (guild_id,))
+            await self._db.executemany(
+                "INSERT INTO analytics_response_runs (guild_id, local_day, member_id, run) VALUES (?, ?, ?, ?)",
+                [(guild_id, day, member, run) for member, run in sorted(runs.items())],
+            )
+            await self._db.execute(
+                "INSERT INTO analytics_response_run_days (guild_id, local_day, responders, responders_before, "
+                "excl_key, computed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, day, *responders, excl_key, now_ms),
+            )
+
+    async def response_runs(self, guild_id: int, excl_key: str) -> tuple[int, tuple[int, int], dict[int, int]] | None:
+        """(day, (responders that day, the day before), member -> run ending that day) as the
+        nightly job stored them under this opt-out list; None when there are none."""
+        row = await self._db.fetchone(
+            "SELECT local_day, responders, responders_before FROM analytics_response_run_days "
+            "WHERE guild_id = ? AND excl_key = ?",
+            (guild_id, excl_key),
+        )
+        if row is None:
+            return None
+        rows = await self._db.fetchall(
+            "SELECT member_id, run FROM analytics_response_runs WHERE guild_id = ? AND local_day = ?",
+            (guild_id, row[0]),
+        )
+        return int(row[0]), (int(row[1]), int(row[2])), {int(r[0]): int(r[1]) for r in rows}
+
+    async def responder_count(self, guild_id: int, day: int, excluded: Collection[int] = ()) -> int:
+        """How many members responded to a Hearth post on the local day (opted-out members left out)."""
+        extra, params = not_in("member_id", excluded)
+        return int(
+            await self._db.fetchval(
+                "SELECT COUNT(*) FROM member_days WHERE guild_id = ? AND local_day = ? AND responses > 0" + extra,
+                (guild_id, day, *params),
+            )
+            or 0
+        )
+
     async def members_active_between(
         self, guild_id: int, members: Collection[int], first_day: int, last_day: int
     ) -> set[int]:

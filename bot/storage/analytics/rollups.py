@@ -147,6 +147,6 @@ class RollupStore(AnalyticsTables):
         """Drop a guild's analytics rollups (after a forget): they are recomputed, never stale."""
         for table in (
             "analytics_days", "analytics_posts", "analytics_weeks", "analytics_excluded_hours", "analytics_gaps",
-            "analytics_day_totals",
+            "analytics_day_totals", "analytics_response_runs", "analytics_response_run_days",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
