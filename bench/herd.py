@@ -12,7 +12,7 @@ the comparison. Needs a PostgreSQL server: ``--database-url`` or ``HEARTH_BENCH_
 (``.ci/postgres start DIR`` prints one); each run works in a schema of its own and drops it afterwards.
 
 Run: ``python -m bench.herd [--guilds 2000] [--limit 50] [--late-after 90] [--splits 0.5,0.75] [--no-shared]``
-(about 5 minutes on the 2-core machine; ``--splits 0.5`` alone takes half that).
+(about 4 minutes on the 2-core machine; ``--splits 0.5`` alone takes half that).
 """
 
 from __future__ import annotations
