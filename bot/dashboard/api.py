@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.dashboard.backend import ActionRefused
-from bot.dashboard.pages import backend_of, period_of
+from bot.dashboard.backend import ActionRefused, message_link
+from bot.dashboard.pages import backend_of, period_of, report_refusals
 from bot.dashboard.security import (
     CSRF_HEADER,
     OAUTH,
@@ -55,10 +55,8 @@ async def moderated_guilds(request: web.Request, access_token: str) -> list[dict
 
 async def report(request: web.Request) -> web.Response:
     _, guild_id, _ = await moderator_guild(request)
-    try:
+    with report_refusals():
         data = await backend_of(request).report_data(guild_id, period_of(request))
-    except ActionRefused as exc:
-        raise Refused(400, "No report", str(exc)) from exc
     return web.json_response(data, dumps=_dumps)
 
 
@@ -67,18 +65,15 @@ async def posts(request: web.Request) -> web.Response:
     order; ``post_id`` joins it to the report's ``posts``."""
     _, guild_id, _ = await moderator_guild(request)
     backend = backend_of(request)
-    try:
+    with report_refusals():
         data = await backend.report_data(guild_id, period_of(request))
-    except ActionRefused as exc:
-        raise Refused(400, "No report", str(exc)) from exc
     details = await backend.post_details(guild_id, data)
     out = []
     for p in data["posts"]:
         d = details.get(p["post_id"])
         out.append({"post_id": str(p["post_id"]), "kind": p["kind"], "posted_at": p["posted_at"],
                     "text": d.text if d else None, "options": list(d.options) if d else [],
-                    "link": (f"https://discord.com/channels/{guild_id}/{d.channel_id}/{d.message_id}"
-                             if d and d.message_id else None)})
+                    "link": message_link(guild_id, d.channel_id, d.message_id) if d else None})
     return web.json_response({"period": data["period"], "posts": out}, dumps=_dumps)
 
 

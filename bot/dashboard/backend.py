@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 
 Built = tuple[Report, dict[str, Any], dict[Any, str]]  # the report, its report_json, pages rendered from it
 
+def message_link(guild_id: int, channel_id: int | None, message_id: int | None) -> str | None:
+    """The Discord link that opens a message; None while the message is not known."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}" if channel_id and message_id else None
+
+
 PERIODS = ("week", "last week", "28 days", "90 days")
 DEFAULT_PERIOD = "last week"
 
@@ -180,8 +185,7 @@ class Backend:
              "age_days": (now - datetime.fromtimestamp(i.created_at / 1000, UTC)).days,
              "anonymous": i.anonymous,
              "from": None if i.anonymous or i.author_id is None else names.get(i.author_id),
-             "link": (f"https://discord.com/channels/{guild_id}/{i.review_channel_id}/{i.review_message_id}"
-                      if i.review_channel_id and i.review_message_id else None)}
+             "link": message_link(guild_id, i.review_channel_id, i.review_message_id)}
             for i in reversed(items)
         ]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -49,6 +50,16 @@ def recent_weeks(tz: str, now: Any, count: int = 9) -> list[str]:
     return weeks
 
 
+@contextmanager
+def report_refusals() -> Iterator[None]:
+    """A report the backend cannot give (nothing recorded yet, a period it does not know) answers 400 with
+    the backend's reason, on a page as under /api."""
+    try:
+        yield
+    except ActionRefused as exc:
+        raise Refused(400, "No report", str(exc)) from exc
+
+
 async def context(request: web.Request, page: str) -> dict[str, Any]:
     """Rights re-checked here, on this request; then what every page's frame shows."""
     uid, guild_id, standing = await moderator_guild(request)
@@ -68,10 +79,8 @@ async def with_report(request: web.Request, page: str) -> tuple[dict[str, Any], 
     """The frame's context (rights re-checked first) with the report as ``r``, and the pages rendered from
     that same report build."""
     ctx = await context(request, page)
-    try:
+    with report_refusals():
         ctx["r"], rendered = await backend_of(request).report_and_pages(ctx["guild_id"], ctx["period"])
-    except ActionRefused as exc:
-        raise Refused(400, "No report", str(exc)) from exc
     return ctx, rendered
 
 
@@ -210,10 +219,8 @@ async def export_file(request: web.Request) -> web.StreamResponse:
     wanted = request.match_info["kind"]
     if wanted not in CSV_KINDS:
         raise Refused(404, "Not found", "There is nothing here.")
-    try:
+    with report_refusals():
         files = await backend_of(request).csv(ctx["guild_id"], ctx["period"])
-    except ActionRefused as exc:
-        raise Refused(400, "No report", str(exc)) from exc
     name = next(n for n in files if n.endswith(f"-{wanted}.csv"))
     return web.Response(text=files[name], content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
