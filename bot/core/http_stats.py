@@ -169,13 +169,9 @@ class GlobalPacer:
                 )
                 return False
             self.reserved += 1
-            now = self._clock()
-            slot = now + ahead
+            slot = self._clock() + ahead
             self._next = max(self._next, slot + self.bot_interval)  # a fallback request queues after it
-            while (start := max(slot, self._last + self.bot_interval, self._held_until)) > now:
-                self.waited += start - now
-                await self._sleep(start - now)
-                now = self._clock()
+            now = await self._wait_for(slot, self.bot_interval)
             # A slot that went by while this process could not use it (a stalled loop, a 429's hold)
             # belongs to the past: sent now, it would land beside another process's on-time request.
             if now - slot <= self.bot_interval or attempt == RECLAIMS:
@@ -185,12 +181,16 @@ class GlobalPacer:
         return True
 
     async def _start_at(self, slot: float, interval: float) -> None:
+        self._last = await self._wait_for(slot, interval)
+
+    async def _wait_for(self, slot: float, interval: float) -> float:
+        """Sleep until ``slot``, ``interval`` after the latest start and past any 429's hold; the time then."""
         now = self._clock()
         while (start := max(slot, self._last + interval, self._held_until)) > now:
             self.waited += start - now
             await self._sleep(start - now)
             now = self._clock()
-        self._last = now
+        return now
 
     def refused(self, retry_after: float) -> None:
         """Discord answered a global 429: nothing more starts before ``retry_after`` seconds (in every
