@@ -5,6 +5,11 @@ Needs a PostgreSQL server: ``HEARTH_BENCH_POSTGRES_URL`` (or ``HEARTH_TEST_POSTG
 throwaway one ``.ci/postgres start /tmp/pg`` prints. Each run uses a schema of its own, dropped after.
 Run: ``python -m bench.postgres [--activities N] [--repeat R] [--no-breakdown]``.
 
+The recorder's figure is sustained: from the first ``record()`` until every activity is committed
+AND the rollup queue is drained by the folder (which runs concurrently, on its own connection);
+the burst figure (until the last activity is committed, the queue not yet drained) is printed
+beside it, but the verdict is the sustained one.
+
 Besides the ratio, each run COPYs the recorder's finished rows (its activities and its rollup
 rows) into a fresh schema, the least any recorder that keeps these rollups must write (the
 "floor"), and one breakdown (on by default) runs the recorder's own SQL batch by batch on fresh
@@ -39,12 +44,14 @@ from bot.platform.recorder import Activity, Recorder
 from bot.storage import Database
 from bot.storage.activity import (
     ACTIVITY_COLUMNS,
+    POSTGRES_NEW_BATCH,
     POSTGRES_ROLLUPS,
     POSTGRES_STAGING,
     ROLLUP_TABLES,
     ActivityRepository,
     MetaRepository,
     OptOutRepository,
+    postgres_fold,
     postgres_new_batch,
 )
 from bot.storage.guilds import GuildConfig, GuildRepository
@@ -134,11 +141,50 @@ async def metered(meter: CpuMeter, work: Awaitable[float]) -> Side:
     return Side(seconds, None if before is None or after is None else after - before)
 
 
-async def recorded(url: str, activities: list[Activity]) -> float:
-    """Hearth's recorder into ``url`` (bench.recorder's run: record() each activity, batches written as
-    they fill); the seconds from the first record() to the last row committed."""
-    elapsed, _ = await through_recorder(url, activities)
-    return elapsed
+@dataclass
+class Recorded:
+    burst: float  # seconds until the last activity was committed
+    sustained: float  # ... and the rollup queue drained
+    folds: int
+
+
+async def recorded(url: str, activities: list[Activity]) -> Recorded:
+    """Hearth's recorder into ``url`` as bench.recorder runs it (record() each activity, batches
+    written as they fill, the folder folding concurrently): the seconds from the first record()
+    to the last row committed (burst) and to the queue drained (sustained: close() folds what is
+    left, and the rollups are then complete)."""
+    db = await Database.open(url)
+    await db.migrate()
+    clock = FakeClock(START)
+    guilds = GuildRepository(db, "UTC")
+    await guilds.save(GuildConfig(GUILD, "America/New_York"), 0)
+    repo = ActivityRepository(db)
+    privacy = PrivacyService(OptOutRepository(db), repo, MetaRepository(db), clock)
+    await privacy.load()
+    recorder = Recorder(repo, guilds, privacy, clock, RecorderSettings(flush_interval_seconds=0.05,
+                                                                       max_queue=10_000_000))
+    committed = asyncio.Event()
+    burst = 0.0
+
+    async def after_write() -> None:  # the writer's flush hook: runs after each round of batches
+        nonlocal burst
+        if not committed.is_set() and recorder.stats.written_rows >= len(activities):
+            burst = time.perf_counter() - started
+            committed.set()
+
+    recorder.on_flush(after_write)
+    recorder.start()
+    started = time.perf_counter()
+    for i, activity in enumerate(activities):
+        recorder.record(activity)
+        if i % 1000 == 999:
+            await asyncio.sleep(0)  # handlers run one event at a time, as on the gateway
+    await committed.wait()
+    await recorder.close()
+    sustained = time.perf_counter() - started
+    assert await repo.queued() == 0
+    await db.close()
+    return Recorded(burst, sustained, recorder.stats.folds)
 
 
 async def stored_rows(url: str) -> list[tuple]:
@@ -200,7 +246,9 @@ async def floor_copy(url: str, rows: list[tuple], rollups: dict[str, tuple[list[
 class Run:
     activities: int
     stored: int
-    recorder: Side
+    recorder: Side  # sustained: until committed and folded
+    burst: float
+    folds: int
     limit: Side
     floor: Side
     rows: list[tuple]  # what the recorder stored (the limit's and the floor's rows)
@@ -208,6 +256,10 @@ class Run:
     @property
     def rate(self) -> float:
         return self.activities / self.recorder.seconds
+
+    @property
+    def burst_rate(self) -> float:
+        return self.activities / self.burst
 
     @property
     def limit_rate(self) -> float:
@@ -229,7 +281,13 @@ async def measure_once(server: str, activities: list[Activity], meter: CpuMeter)
     limit_schema, limit_url = await fresh_schema(server)
     floor_schema, floor_url = await fresh_schema(server)
     try:
-        recorder = await metered(meter, recorded(recorder_url, activities))
+        runs: list[Recorded] = []
+
+        async def sustained() -> float:
+            runs.append(await recorded(recorder_url, activities))
+            return runs[0].sustained
+
+        recorder = await metered(meter, sustained())
         rows = await stored_rows(recorder_url)
         rollups = await rollup_rows(recorder_url)
         await migrated(limit_url)
@@ -239,18 +297,22 @@ async def measure_once(server: str, activities: list[Activity], meter: CpuMeter)
     finally:
         for schema in (recorder_schema, limit_schema, floor_schema):
             await drop_schema(server, schema)
-    return Run(len(activities), len(rows), recorder, limit, floor, rows)
+    return Run(len(activities), len(rows), recorder, runs[0].burst, runs[0].folds, limit, floor, rows)
 
 
 def cpu_text(side: Side, per: int) -> str:
     return "" if side.cpu is None else f" ({side.cpu * 100_000 / per:.2f} CPU s per 100k)"
 
 
-async def backend_cpu(server: str, rows: list[tuple], batch: int, sql: str | None) -> float | None:
+async def backend_cpu(
+    server: str, rows: list[tuple], batch: int, sql: str | None, fold: str | None = None, fold_every: int = 1,
+) -> float | None:
     """Server CPU seconds of one PostgreSQL backend writing ``rows`` into a freshly migrated schema:
     with ``sql`` the recorder's way (per batch of ``batch`` rows: COPY into the staging table, then
-    ``sql``), without it the raw COPY (every row, one COPY, one transaction). None when the server
-    runs elsewhere (its processes are not in /proc)."""
+    ``sql``), without it the raw COPY (every row, one COPY, one transaction). With ``fold``: the
+    batches are written with the recorder's statement, unmeasured, and only ``fold`` is measured,
+    run after every ``fold_every`` batches and at the end (the folder's work). None when the
+    server runs elsewhere (its processes are not in /proc)."""
     schema, url = await fresh_schema(server)
     try:
         await migrated(url)
@@ -258,12 +320,16 @@ async def backend_cpu(server: str, rows: list[tuple], batch: int, sql: str | Non
         try:
             pid = await conn.fetchval("SELECT pg_backend_pid()")
             await conn.execute(POSTGRES_STAGING)
-            statement = await conn.prepare(sql) if sql else None
+            statement = await conn.prepare(POSTGRES_NEW_BATCH if fold else sql) if sql or fold else None
+            folding = await conn.prepare(fold) if fold else None
             try:
-                before = sum(int(v) for v in _stat(pid)[11:13])
+                cpu = lambda: sum(int(v) for v in _stat(pid)[11:13])  # noqa: E731
+                before = cpu()
             except OSError:
                 return None
-            for start in range(0, len(rows), batch if statement else len(rows)):
+            spent = 0
+            batches = range(0, len(rows), batch if statement else len(rows))
+            for n, start in enumerate(batches, 1):
                 async with conn.transaction():
                     if statement is None:
                         await conn.copy_records_to_table("activities", records=rows, columns=list(ACTIVITY_COLUMNS))
@@ -272,7 +338,13 @@ async def backend_cpu(server: str, rows: list[tuple], batch: int, sql: str | Non
                     await conn.copy_records_to_table("activities_staging", records=rows[start : start + batch],
                                                      columns=list(ACTIVITY_COLUMNS))
                     await statement.fetchval()
-            return (sum(int(v) for v in _stat(pid)[11:13]) - before) / os.sysconf("SC_CLK_TCK")
+                if folding is not None and (n % fold_every == 0 or n == len(batches)):
+                    mark = cpu()
+                    async with conn.transaction():
+                        await folding.fetchval()
+                    spent += cpu() - mark
+            total = spent if folding is not None else cpu() - before
+            return total / os.sysconf("SC_CLK_TCK")
         finally:
             await conn.close()
     finally:
@@ -298,28 +370,49 @@ async def record_cpu(activities: list[Activity]) -> float:
         await db.close()
 
 
-async def breakdown(server: str, activities: list[Activity], rows: list[tuple], repeat: int = 2) -> str | None:
+async def least(runs: list[float | None]) -> float | None:
+    return None if None in runs else min(r for r in runs if r is not None)
+
+
+async def breakdown(
+    server: str, activities: list[Activity], rows: list[tuple], folds: int, repeat: int = 2
+) -> str | None:
     """Where the recorder's time goes: the server CPU of its batch SQL one step at a time (each
-    step on a fresh schema, adding one rollup to the step before; the least of ``repeat`` runs),
-    the raw COPY's, and ``record()``'s CPU; per 100,000 activities."""
+    step on a fresh schema; the least of ``repeat`` runs), then the folder's, one rollup added per
+    step, folding as often as the measured run did (``folds`` folds); the raw COPY's, and
+    ``record()``'s CPU; per 100,000 activities."""
     batch = RecorderSettings().batch_size
-    names = list(POSTGRES_ROLLUPS)
-    steps = [("COPY into staging", "SELECT 1"), ("insert into activities", postgres_new_batch(()))]
-    steps += [(f"{ROLLUP_TABLES[n]} upserts", postgres_new_batch(names[: i + 1])) for i, n in enumerate(names)]
+    batches = -(-len(rows) // batch)
+    every = max(1, round(batches / max(folds, 1)))
     per = 100_000 / len(rows)
-    parts, previous = [], 0.0
-    for label, sql in steps:
-        runs = [await backend_cpu(server, rows, batch, sql) for _ in range(repeat)]
-        if None in runs:
+    writer, previous = [], 0.0
+    for label, sql in [("COPY into staging", "SELECT 1"), ("insert into activities", postgres_new_batch(False)),
+                       ("append to rollup_queue", POSTGRES_NEW_BATCH)]:
+        cpu = await least([await backend_cpu(server, rows, batch, sql) for _ in range(repeat)])
+        if cpu is None:
             return None
-        cpu = min(r for r in runs if r is not None)
-        parts.append(f"{label} {max(cpu - previous, 0) * per:.2f}")
+        writer.append(f"{label} {max(cpu - previous, 0) * per:.2f}")
         previous = cpu
-    raw = min([c for c in [await backend_cpu(server, rows, batch, None) for _ in range(repeat)] if c is not None])
+    written = previous
+    names = list(POSTGRES_ROLLUPS)
+    folder, previous = [], 0.0
+    for label, names_so_far in [("DELETE from the queue", [])] + [
+        (f"{ROLLUP_TABLES[n]} upserts", names[: i + 1]) for i, n in enumerate(names)
+    ]:
+        sql = postgres_fold(names_so_far)
+        cpu = await least([await backend_cpu(server, rows, batch, None, sql, every) for _ in range(repeat)])
+        if cpu is None:
+            return None
+        folder.append(f"{label} {max(cpu - previous, 0) * per:.2f}")
+        previous = cpu
+    raw = await least([await backend_cpu(server, rows, batch, None) for _ in range(repeat)])
+    assert raw is not None
     client = min([await record_cpu(activities) for _ in range(repeat)])
-    return (f"where the recorder's time goes (CPU s per 100k activities, batches of {batch:,}): server: "
-            f"{', '.join(parts)}; total {previous * per:.2f} against the raw COPY's {raw * per:.2f} "
-            f"(x{previous / raw:.2f}); client: record() {client * 100_000 / len(activities):.2f}")
+    return (f"where the recorder's time goes (CPU s per 100k activities, batches of {batch:,}): writer (server): "
+            f"{', '.join(writer)}; total {written * per:.2f}; folder (server, a fold every {every} batches as "
+            f"in the last run): {', '.join(folder)}; total {previous * per:.2f}; both "
+            f"{(written + previous) * per:.2f} against the raw COPY's {raw * per:.2f} "
+            f"(x{(written + previous) / raw:.2f}); client: record() {client * 100_000 / len(activities):.2f}")
 
 
 @dataclass
@@ -419,7 +512,8 @@ async def main() -> None:
     runs = [await measure_once(server, activities, meter) for _ in range(args.repeat)]
     for n, run in enumerate(runs, 1):
         cpu = "" if run.cpu_ratio is None else f", CPU ratio {run.cpu_ratio:.2f}"
-        print(f"run {n}: recorder {run.rate:,.0f}/s{cpu_text(run.recorder, run.activities)}, "
+        print(f"run {n}: recorder sustained {run.rate:,.0f}/s{cpu_text(run.recorder, run.activities)} "
+              f"(burst {run.burst_rate:,.0f}/s, {run.folds} folds), "
               f"raw COPY {run.limit_rate:,.0f}/s{cpu_text(run.limit, run.stored)}, "
               f"ratio {run.rate / run.limit_rate:.2f}{cpu}, stored {run.stored:,}; "
               f"floor {run.floor_rate:,.0f}/s{cpu_text(run.floor, run.stored)}, "
@@ -427,11 +521,14 @@ async def main() -> None:
     # Interference on a shared machine only ever slows a run down, so each side's best run is its figure.
     rate = best([r.rate for r in runs], higher_is_better=True)
     limit = best([r.limit_rate for r in runs], higher_is_better=True)
-    print(f"recorder into PostgreSQL (COPY + one insert with rollups per batch): {rate:,.0f} activities/s "
-          f"[target >= {TARGET_RATE:,}]")
+    burst = best([r.burst_rate for r in runs], higher_is_better=True)
+    print(f"recorder into PostgreSQL, sustained (COPY + one insert queueing the rollup columns per batch, the "
+          f"folder folding concurrently; until committed AND folded): {rate:,.0f} activities/s "
+          f"[target >= {TARGET_RATE:,}]; burst (until committed, queue not drained): {burst:,.0f}/s")
     print(f"limit (one raw COPY, same schema, no rollups): {limit:,.0f} activities/s")
     per_run = median([r.rate / r.limit_rate for r in runs])
-    print(f"ratio: {rate / limit:.2f} (best of each side; per run median {per_run:.2f})  [target >= {TARGET_RATIO}]")
+    print(f"ratio (sustained): {rate / limit:.2f} (best of each side; per run median {per_run:.2f})  "
+          f"[target >= {TARGET_RATIO}]; burst ratio {burst / limit:.2f}")
     cpu_ratios = [r.cpu_ratio for r in runs if r.cpu_ratio is not None]
     if cpu_ratios:
         print(f"CPU ratio (raw COPY's client + server CPU seconds / the recorder's, same rows; median of runs): "
@@ -442,7 +539,8 @@ async def main() -> None:
           f"{median([r.limit.seconds / r.floor.seconds for r in runs]):.2f}): the most a recorder keeping these "
           f"rollups could reach against the raw COPY")
     if not args.no_breakdown:
-        print(await breakdown(server, activities, runs[-1].rows) or "breakdown: the server is not on this machine")
+        print(await breakdown(server, activities, runs[-1].rows, runs[-1].folds)
+              or "breakdown: the server is not on this machine")
     if args.report_activities:
         pg, sqlite = await report_both(server, make_activities(args.report_activities, seed=11))
         print_reports(f"at {args.report_activities:,} activities", pg, sqlite)

@@ -97,6 +97,7 @@ class Admin(commands.Cog):
         )
         embed.add_field(name="Scheduled next", value=await self._schedule_lines(guild_id), inline=False)
         stats = self.bot.recorder.stats
+        backlog = await self.bot.recorder.rollup_backlog()
         embed.add_field(
             name="Recording",
             value=(
@@ -105,6 +106,8 @@ class Admin(commands.Cog):
                 + (f", {stats.rejected:,} refused by the database (see the log)" if stats.rejected else "")
                 + f". Database: {self.bot.db.engine}"
                 + ("" if stats.database_ok else f", ⚠️ unreachable: retrying ({stats.retries} retries), nothing is lost")
+                + (f". Rollups: {'?' if backlog is None else f'{backlog:,}'} activities behind (queued for the folder)"
+                   if self.bot.recorder.folds_rollups else "")
                 + f". Members intent: {'on' if self.bot.intents.members else 'off'}."
                 + f"\nServed by {process_label(self.bot, guild_id)}. Discord refusals this run: "
                 + self.bot.http_stats.summary()

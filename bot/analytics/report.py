@@ -67,6 +67,7 @@ async def build_report(
 ) -> Report:
     """Every figure of ``period`` for one guild (opted-out members in ``excluded`` never count)."""
     repo = db if isinstance(db, AnalyticsRepository) else AnalyticsRepository(db)
+    await repo.settle()  # every activity committed so far is in the rollups it reads
     scope = Scope(guild_id, tz, now, frozenset(excluded), member_count, exclusion_key(excluded))
     b = ReportBuilder(repo, scope)
     if period.is_week and b.week_is_settled(period.start):
@@ -198,6 +199,7 @@ async def post_figures(
     if not post_ids:
         return []
     repo = db if isinstance(db, AnalyticsRepository) else AnalyticsRepository(db)
+    await repo.settle()
     scope = Scope(guild_id, tz, now, frozenset(excluded), None, exclusion_key(excluded))
     return await ReportBuilder(repo, scope).post_figures(await repo.posts_by_id(guild_id, post_ids))
 

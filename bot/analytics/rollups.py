@@ -79,6 +79,7 @@ class RollupJob:
         first = last - NIGHTLY_DAYS + 1 if first_day is None else first_day
         if first > last:
             return 0
+        await self.repo.settle()
         excluded = await excluded_members(self.repo, self._opted_out, guild_id, first - 400)
         scope = Scope(guild_id, tz, now, excluded, excl_key=exclusion_key(excluded))
         mondays = _mondays(first, last)

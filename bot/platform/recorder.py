@@ -6,6 +6,11 @@ task flushes every ``flush_interval_seconds`` or as soon as ``batch_size`` rows 
 transaction with ``executemany``; the unique event key makes a gateway replay harmless. If the
 queue outgrows ``max_queue`` (the disk is stuck), new activities are counted as dropped and
 logged at most once a minute, and the bot keeps answering.
+
+On PostgreSQL a batch only queues its rollup columns (bot.storage.activity, rollup_queue); a second
+task, the folder, folds the queue into the rollups on its own connection while the writer goes
+on (one folder at a time across every process, under an advisory lock), so the second core does
+the rollups. ``flush()`` and every reader of the rollups fold what is queued first.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ MAX_BACKOFF_S = 30.0  # retry a failing database at least this often
 # What the database raises for a row it refuses (a constraint): every retry would fail the same way.
 REFUSED_ROW = dialect.REFUSED_ROW
 MS_PER_HOUR = 3_600_000  # utc_hour = epoch ms // MS_PER_HOUR (bot.localtime.utc_hour)
+FOLD_TICK_S = 5.0  # the folder also looks every so often (another process's batches, a failed fold)
+FOLD_BUSY_S = 0.2  # another process is folding: look again after this, in case it just finished
 
 
 def event_hash(event_key: str) -> int:
@@ -94,6 +101,9 @@ class RecorderStats:
     retries: int = 0  # flushes retried after the database failed (restart, network, disk)
     failing_since: float | None = None  # monotonic time of the first failure of the current run of them
     last_error: str | None = None
+    folded: int = 0  # activities this process folded into the rollups (PostgreSQL)
+    folds: int = 0  # folds that found something queued
+    fold_errors: int = 0
 
     @property
     def database_ok(self) -> bool:
@@ -119,6 +129,8 @@ class Recorder:
         self._queue: deque[tuple[Any, ...]] = deque()
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._folder: asyncio.Task[None] | None = None
+        self._fold_wake = asyncio.Event()
         self._write_lock = asyncio.Lock()
         self._closing = False
         self._last_drop_log = 0.0
@@ -205,6 +217,9 @@ class Recorder:
     def start(self) -> None:
         if self._writer is None:
             self._writer = asyncio.create_task(self._run(), name="hearth-recorder")
+        if self._folder is None and self._repo.queues_rollups:
+            self._fold_wake.set()  # what an earlier run (or a crash) left queued
+            self._folder = asyncio.create_task(self._fold_run(), name="hearth-rollup-folder")
 
     async def _run(self) -> None:
         failures = 0
@@ -213,7 +228,7 @@ class Recorder:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
             self._wake.clear()
             try:
-                await self.flush()
+                await self._write_queued()
             except Exception as exc:
                 # Rows stay queued and are retried with backoff (a reconnect for PostgreSQL: the
                 # pool replaces dead connections); the bot keeps running.
@@ -244,13 +259,22 @@ class Recorder:
             log.exception("recorder could not write a batch; will retry")
 
     async def flush(self) -> int:
-        """Write everything queued now; returns the rows written."""
+        """Write everything queued now, and fold the rollup queue: on return every activity
+        recorded so far is in the rollups. Returns the rows written."""
+        written = await self._write_queued()
+        if self._repo.queues_rollups and (folded := await self._repo.fold() or 0):
+            self.stats.folded += folded
+            self.stats.folds += 1
+        return written
+
+    async def _write_queued(self) -> int:
+        """Write everything queued now (the writer task: the folder does the rollups meanwhile)."""
         written = 0
         async with self._write_lock:
             while self._queue:
                 batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
                 try:
-                    await self._repo.insert_batch(batch)
+                    await self._repo.write_batch(batch)
                 except REFUSED_ROW:
                     # Written row by row, or one refused row would hold up every row behind it.
                     self.stats.write_errors += 1
@@ -263,16 +287,61 @@ class Recorder:
                 written += len(batch)
                 self.stats.written_batches += 1
                 self.stats.written_rows += len(batch)
+                self._fold_wake.set()
             for hook in self._flush_hooks:
                 await hook()
         return written
+
+    # -- folding (PostgreSQL) -------------------------------------------------------------------
+    async def _fold_run(self) -> None:
+        """While anything is queued, fold it; then wait for the next batch (or the tick)."""
+        failures = 0
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._fold_wake.wait(), timeout=FOLD_TICK_S)
+            self._fold_wake.clear()
+            try:
+                while not self._closing:
+                    folded = await self._repo.fold(wait=False)
+                    if folded is None:  # another process is folding, our rows included unless it just ended
+                        await asyncio.sleep(FOLD_BUSY_S)
+                    elif folded:
+                        self.stats.folded += folded
+                        self.stats.folds += 1
+                    else:
+                        break
+            except Exception as exc:
+                # The queue is durable: what failed to fold is folded by the next try, or any reader.
+                failures += 1
+                self.stats.fold_errors += 1
+                if failures == 1 or isinstance(exc, dialect.CONNECTION_LOST):
+                    log.warning("recorder: folding the rollup queue failed (%s: %s); will retry",
+                                type(exc).__name__, exc)
+                await asyncio.sleep(self.backoff(failures))
+                self._fold_wake.set()
+            else:
+                failures = 0
+
+    @property
+    def folds_rollups(self) -> bool:
+        return self._repo.queues_rollups
+
+    async def rollup_backlog(self) -> int | None:
+        """Activities recorded but not in the rollups yet, across every process (0 on SQLite;
+        None while the database cannot say)."""
+        if not self._repo.queues_rollups:
+            return 0
+        try:
+            return await self._repo.queued()
+        except Exception:
+            return None
 
     async def _write_one_by_one(self, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """Write the rows of a refused batch singly; returns those stored, logs and counts the rest."""
         stored = []
         for n, row in enumerate(batch):
             try:
-                await self._repo.insert_batch([row])
+                await self._repo.write_batch([row])
             except REFUSED_ROW as exc:
                 self.stats.rejected += 1
                 log.error("recorder set aside a %s activity SQLite refused: %s", row[2], exc)
@@ -286,10 +355,12 @@ class Recorder:
         return stored
 
     async def close(self) -> None:
-        """Stop the writer and flush everything enqueued so far."""
+        """Stop the writer and the folder, flush everything enqueued so far and fold it."""
         self._closing = True
         self._wake.set()
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)  # it exits after its current flush
-            self._writer = None
+        self._fold_wake.set()
+        for task in (self._writer, self._folder):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)  # each exits after its current step
+        self._writer = self._folder = None
         await self.flush()

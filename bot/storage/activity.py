@@ -72,10 +72,11 @@ POSTGRES_STAGING = (
     f"CREATE TEMP TABLE IF NOT EXISTS activities_staging ON COMMIT DELETE ROWS AS "
     f"SELECT {_COLUMNS} FROM activities WITH NO DATA"
 )
-# The rollups of one batch, set-based, from the rows in ``counted`` (the batch's counting rows that
-# were really inserted): the same sums the SQLite triggers make row by row (those of
-# 0080_analytics_v2.sql: guild_hours by local hour with responses, directed reply pairs). One
-# data-modifying CTE per rollup table, by name (bench/postgres.py times them one by one).
+# The rollups of queued rows, set-based, from the rows in ``counted`` (counting rows that were
+# really inserted, queued by the recorder's batches, deleted from the queue by the fold): the same
+# sums the SQLite triggers make row by row (those of 0080_analytics_v2.sql: guild_hours by local
+# hour with responses, directed reply pairs). One data-modifying CTE per rollup table, by name
+# (bench/postgres.py times them one by one).
 POSTGRES_ROLLUPS = {
     "days": """
     INSERT INTO member_days AS m
@@ -119,46 +120,90 @@ POSTGRES_ROLLUPS = {
 ROLLUP_TABLES = {"days": "member_days", "hours": "guild_hours", "responders": "post_responders", "pairs": "reply_pairs"}
 
 
-def postgres_new_batch(rollups: Sequence[str] = tuple(POSTGRES_ROLLUPS)) -> str:
+# The rollup columns of a counted activity: what the recorder appends to rollup_queue (migration
+# 0280) and the folder aggregates into the four rollups.
+QUEUE_COLUMNS = (
+    "guild_id", "local_day", "local_hour_of_week", "member_id", "kind", "post_id", "reply_to_member_id",
+    "reply_to_bot", "at",
+)
+_QUEUED = ", ".join(QUEUE_COLUMNS)
+
+
+def postgres_new_batch(queue: bool = True) -> str:
     """A batch of new events (the usual case): a plain INSERT, as fast as a COPY into the indexed
-    table, and the named rollups straight from the staging rows. A replayed event key makes it fail
-    with a unique violation (nothing of it stays: it runs in a savepoint), and the batch goes
-    through POSTGRES_BATCH_INSERT instead. ON CONFLICT's per-row speculative insertion and
-    RETURNING cost about a third of the batch statement on new rows (bench/postgres.py)."""
+    table, and the counted rows' rollup columns appended to ``rollup_queue`` (no index, no lookup:
+    the folder turns them into rollups on its own connection, many batches at once). A replayed
+    event key makes it fail with a unique violation (nothing of it stays: it runs in a savepoint),
+    and the batch goes through POSTGRES_BATCH_INSERT instead. ON CONFLICT's per-row speculative
+    insertion and RETURNING cost about a third of the batch statement on new rows
+    (bench/postgres.py). ``queue=False``: the insert alone (the bench's breakdown)."""
+    append = (
+        f"INSERT INTO rollup_queue ({_QUEUED}) SELECT {_QUEUED} FROM activities_staging WHERE counts = 1"
+        if queue else "SELECT 1"
+    )
     return f"""
 WITH new AS (
     INSERT INTO activities ({_COLUMNS}) SELECT {_COLUMNS} FROM activities_staging
-), counted AS (
-    SELECT * FROM activities_staging WHERE counts = 1
-){_rollup_ctes(rollups)}
-SELECT COUNT(*) FROM activities_staging
+)
+{append}
 """
 
 
-def _rollup_ctes(names: Sequence[str]) -> str:
-    return "".join(f", {name} AS ({POSTGRES_ROLLUPS[name]}\n)" for name in names)
-
-
 POSTGRES_NEW_BATCH = postgres_new_batch()
-# A batch with replayed events: insert what is new (a replayed event key is skipped), then roll up
-# exactly the rows inserted, so a replay counts nothing twice.
+# A batch with replayed events: insert what is new (a replayed event key is skipped), then queue
+# exactly the rows inserted, so a replay is never queued (nor counted) twice.
 POSTGRES_BATCH_INSERT = f"""
 WITH new AS (
     INSERT INTO activities ({_COLUMNS})
     SELECT {_COLUMNS} FROM activities_staging
     ON CONFLICT (guild_id, event_key) DO NOTHING
-    RETURNING *
-), counted AS (
-    SELECT * FROM new WHERE counts = 1
-){_rollup_ctes(tuple(POSTGRES_ROLLUPS))}
-SELECT COUNT(*) FROM new
+    RETURNING {_QUEUED}, counts
+)
+INSERT INTO rollup_queue ({_QUEUED}) SELECT {_QUEUED} FROM new WHERE counts = 1
+"""
+
+# Rollup keys in index order: the folder's upserts take row locks in one order (two folds, or a
+# fold and forget-me, can never deadlock) and walk each index forwards.
+_ROLLUP_ORDER = {
+    "days": "guild_id, local_day, member_id",
+    "hours": "guild_id, local_day, local_hour_of_week",
+    "responders": "guild_id, post_id, member_id",
+    "pairs": "1, 2, 3, 4",
+}
+
+
+def postgres_fold(rollups: Sequence[str] = tuple(POSTGRES_ROLLUPS)) -> str:
+    """Everything queued, deleted and aggregated into the named rollups in one statement (one
+    transaction: what it deletes it counts, once). A batch committing meanwhile is not in the
+    DELETE's snapshot and waits for the next fold. Returns the activities folded."""
+    ctes = "".join(
+        f", {name} AS ({_ordered(POSTGRES_ROLLUPS[name], _ROLLUP_ORDER[name])}\n)" for name in rollups
+    )
+    return f"""
+WITH counted AS (
+    DELETE FROM rollup_queue RETURNING {_QUEUED}
+){ctes}
+SELECT COUNT(*) FROM counted
 """
 
 
+def _ordered(upsert: str, key: str) -> str:
+    head, conflict = upsert.split("ON CONFLICT", 1)
+    return f"{head}ORDER BY {key}\n    ON CONFLICT{conflict}"
+
+
+POSTGRES_FOLD = postgres_fold()
+# One folder at a time across every process: the background folder tries the lock and leaves
+# the work to whoever holds it; a reader (a report, forget-me, rebuild) waits for it, then folds
+# what is left, so it reads every committed activity in the rollups.
+FOLD_LOCK = dialect.advisory_key("hearth:rollup-fold")
+
+
 async def _insert_postgres(db: Database, rows: Sequence[Sequence[Any]]) -> None:
-    """COPY into a per-connection staging table, then one insert with its rollups: the plain one
-    for new events, the idempotent one when the batch replays any (statements go through
-    ``fetchval``: prepared once per connection, not planned again for every batch)."""
+    """COPY into a per-connection staging table, then one insert that queues the counted rows'
+    rollup columns: the plain one for new events, the idempotent one when the batch replays any
+    (statements go through ``fetchval``: prepared once per connection, not planned again for
+    every batch)."""
     async with db.transaction():
         await db.execute(POSTGRES_STAGING)
         await db.copy_rows("activities_staging", ACTIVITY_COLUMNS, rows)  # type: ignore[attr-defined]
@@ -169,11 +214,44 @@ async def _insert_postgres(db: Database, rows: Sequence[Sequence[Any]]) -> None:
             await db.fetchval(POSTGRES_BATCH_INSERT)
 
 
+async def _fold_postgres(db: Database, wait: bool) -> int | None:
+    try:
+        async with db.transaction():
+            if wait:
+                await db.execute("SELECT pg_advisory_xact_lock(?)", (FOLD_LOCK,))
+            elif not await db.fetchval("SELECT pg_try_advisory_xact_lock(?)", (FOLD_LOCK,)):
+                return None
+            return int(await db.fetchval(POSTGRES_FOLD) or 0)
+    except dialect.READ_ONLY:
+        return None  # a read-only connection or role: the rollups as folded so far
+
+
+async def _fold_sqlite(db: Database, wait: bool) -> int | None:
+    return 0  # the triggers keep the rollups: nothing is ever queued
+
+
+async def fold_queued(db: Database, *, wait: bool = True) -> int | None:
+    """Fold the rollup queue into the rollups; returns the activities folded. ``wait``: after the
+    fold another process may be running (a reader's barrier); else None when one is running.
+    None too on a read-only connection or role, which cannot fold (`hearth report`)."""
+    return await FOLDERS[db.engine](db, wait)
+
+
+async def queued_activities(db: Database) -> int:
+    """Activities recorded but not yet folded into the rollups (0 on SQLite)."""
+    return int(await db.fetchval("SELECT COUNT(*) FROM rollup_queue") or 0)
+
+
 # Triggers vs set-based rollups: the one place the recorder's write path differs by engine.
 BATCH_WRITERS: dict[str, Callable[[Database, Sequence[Sequence[Any]]], Awaitable[None]]] = {
     "sqlite": _insert_sqlite,
     "postgresql": _insert_postgres,
 }
+FOLDERS: dict[str, Callable[[Database, bool], Awaitable[int | None]]] = {
+    "sqlite": _fold_sqlite,
+    "postgresql": _fold_postgres,
+}
+QUEUED_ROLLUPS = frozenset({"postgresql"})  # engines whose rollups wait in rollup_queue for a fold
 
 
 POST_COLUMNS = (
@@ -202,6 +280,7 @@ MEMBER_TABLES = (
     ("reply_pairs", "member_a"),
     ("reply_pairs", "member_b"),
     ("analytics_response_runs", "member_id"),
+    ("rollup_queue", "member_id"),
 )
 
 
@@ -210,14 +289,32 @@ class ActivityRepository:
         self._db = db
 
     async def insert_batch(self, rows: Sequence[Sequence[Any]]) -> None:
+        """``write_batch``, then the rollup queue folded: the rows are in the rollups on return."""
+        await self.write_batch(rows)
+        await fold_queued(self._db)
+
+    @property
+    def queues_rollups(self) -> bool:
+        """Whether written batches wait in the rollup queue for a fold (PostgreSQL)."""
+        return self._db.engine in QUEUED_ROLLUPS
+
+    async def fold(self, *, wait: bool = True) -> int | None:
+        return await fold_queued(self._db, wait=wait)
+
+    async def queued(self) -> int:
+        return await queued_activities(self._db)
+
+    async def write_batch(self, rows: Sequence[Sequence[Any]]) -> None:
         """Insert activity tuples (ACTIVITY_COLUMNS order) in one transaction; duplicates are ignored.
 
         Rows go in as multi-row INSERTs rather than one row per statement: sqlite3 takes the GIL
         back after every statement, so a writer thread stepping row by row and a busy event loop
         hand the GIL to and fro. A 1,000-row statement runs its rows, and their rollup triggers,
         inside SQLite while the event loop keeps going (bench/recorder.py, docs/performance.md).
-        On PostgreSQL the batch is COPYed into a staging table and inserted with its rollups in
-        one statement (POSTGRES_BATCH_INSERT); a replayed batch inserts and counts nothing.
+        On PostgreSQL the batch is COPYed into a staging table and inserted in one statement that
+        appends its counted rows to the rollup queue (POSTGRES_NEW_BATCH, POSTGRES_BATCH_INSERT);
+        a replayed batch inserts and queues nothing; ``fold`` (the recorder's folder, a reader's
+        barrier) moves the queue into the rollups.
         """
         await BATCH_WRITERS[self._db.engine](self._db, rows)
 
@@ -232,6 +329,9 @@ class ActivityRepository:
     async def forget_member(self, guild_id: int, member_id: int) -> int:
         """Delete every recorded row about a member in one guild; returns the activities removed."""
         async with self._db.transaction():
+            # Their queued activities into the rollups first (PostgreSQL), so the rollup rows deleted
+            # and the hours subtracted below are exactly those of their stored activities.
+            await fold_queued(self._db)
             hours = await self._db.fetchall(
                 "SELECT local_day, local_hour_of_week, COUNT(*) AS n, "
                 "SUM(CASE WHEN post_id IS NOT NULL THEN 1 ELSE 0 END) AS r FROM activities "
@@ -245,10 +345,11 @@ class ActivityRepository:
             )
             # Their id leaves other members' rows too: a reply to them stays a member reply, with
             # no id (0) and in no pair (METRICS v2 "Privacy").
-            await self._db.execute(
-                "UPDATE activities SET reply_to_member_id = 0 WHERE guild_id = ? AND reply_to_member_id = ?",
-                (guild_id, member_id),
-            )
+            for table in ("activities", "rollup_queue"):
+                await self._db.execute(
+                    f"UPDATE {table} SET reply_to_member_id = 0 WHERE guild_id = ? AND reply_to_member_id = ?",
+                    (guild_id, member_id),
+                )
             removed = await self._db.execute_rowcount(
                 "DELETE FROM activities WHERE guild_id = ? AND member_id = ?", (guild_id, member_id)
             )
@@ -271,6 +372,7 @@ class ActivityRepository:
             )
 
     async def members_in_rollups_before(self, cutoff_day: int) -> list[tuple[int, int]]:
+        await fold_queued(self._db)  # a late activity of an old day gets its pseudonym too
         rows = await self._db.fetchall(
             "SELECT DISTINCT guild_id, member_id FROM member_days WHERE local_day < ? AND member_id > 0", (cutoff_day,)
         )

@@ -63,6 +63,13 @@ REFUSED_ROW: tuple[type[BaseException], ...] = (
 # recorder then writes the batch with ON CONFLICT DO NOTHING instead.
 DUPLICATE_KEY: tuple[type[BaseException], ...] = (asyncpg.UniqueViolationError,)
 
+# What PostgreSQL raises for a write on a read-only connection or role (`hearth report` opens the
+# database read-only): the rollup fold is then skipped and the reader says what is still queued.
+READ_ONLY: tuple[type[BaseException], ...] = (
+    asyncpg.ReadOnlySQLTransactionError,
+    asyncpg.InsufficientPrivilegeError,
+)
+
 # What a backend raises when the database went away (restart, network): retry after reconnecting.
 CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.storage.activity import fold_queued
 from bot.storage.database import Database, DatabaseUrl, PostgresDatabase, SqliteDatabase
 
 COPY_STATE = "hearth_copy"
@@ -71,6 +72,7 @@ async def copy_database(
         )
     await source.migrate()
     await target.migrate()
+    await fold_queued(source)  # a PostgreSQL source's queued activities into its rollups: the queue copies empty
     source_set, target_set = await source.applied_migrations(), await target.applied_migrations()
     if source_set != target_set:
         differ = sorted(set(source_set.items()) ^ set(target_set.items()))

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import discord
 import pytest
 
+from bot.platform.recorder import Activity
 from bot.storage import Database
 from bot.storage.guilds import GuildConfig
 from tests.e2e.conftest import World
@@ -207,3 +208,23 @@ async def test_code_waiting_for_a_message_still_gets_it(world: World) -> None:
     await asyncio.sleep(0)
     sent = await world.server.say(world.alice, world.general, "hello")
     assert (await waiting).id == sent.id
+
+
+async def test_status_shows_how_far_the_rollups_are_behind_on_postgresql(world: World) -> None:
+    await world.server.say(world.alice, world.general, "hello")
+    await world.settle()
+    recorder = world.bot.recorder
+    queued = [
+        recorder.row(Activity(world.guild.id, "message", world.bob.id, world.clock.now(), f"queued:{n}",
+                              channel_id=world.general.id, message_id=n))
+        for n in (1, 2)
+    ]
+    await world.bot.activities.write_batch(queued)  # written as the writer does: folded later
+    text = await (await world.command(world.moderator, "hearth status")).text()
+    if world.bot.db.engine == "sqlite":
+        assert "Rollups:" not in text  # the triggers keep them: never behind
+        return
+    assert "Rollups: 2 activities behind" in text
+    await recorder.flush()  # the barrier every reader goes through
+    assert "Rollups: 0 activities behind" in await (await world.command(world.moderator, "hearth status")).text()
+    assert await world.rows("SELECT SUM(activities) FROM member_days") == [(3,)]

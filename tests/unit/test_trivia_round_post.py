@@ -15,7 +15,7 @@ from bot.core.clock import to_ms
 from bot.core.localtime import hour_of_week, local_day, utc_hour
 from bot.platform.recorder import Activity, event_hash
 from bot.storage import Database
-from bot.storage.activity import ActivityRepository, PostRepository
+from bot.storage.activity import INSERT_ACTIVITY, POSTGRES_ROLLUPS, PostRepository
 from bot.storage.analytics import AnalyticsRepository
 from bot.storage.trivia import TriviaRepository
 from tests.unit.games_env import GUILD, GamesEnv, games_env
@@ -130,6 +130,16 @@ def _activity(kind: str, member: int, at: datetime, key: str, post_id: int | Non
             local_day(at, "UTC"), utc_hour(at), hour_of_week(at, "UTC"), 1)
 
 
+async def _recorded_before_0280(db: Database, rows: list[tuple]) -> None:
+    """``rows`` stored as the recorder did at this schema (before the rollup queue, 0280): the
+    activities, and on PostgreSQL their rollups from the same set-based statements in one go."""
+    async with db.transaction():
+        await db.executemany(INSERT_ACTIVITY, rows)
+        if db.engine == "postgresql":
+            ctes = "".join(f", {name} AS ({sql})" for name, sql in POSTGRES_ROLLUPS.items())
+            await db.fetchval(f"WITH counted AS (SELECT * FROM activities WHERE counts = 1){ctes} SELECT 1")
+
+
 async def test_migration_folds_each_rounds_question_posts_into_one_and_loses_nothing(database_url: str) -> None:
     db = await Database.open(database_url)
     try:
@@ -170,7 +180,7 @@ async def test_migration_folds_each_rounds_question_posts_into_one_and_loses_not
             )
         rows.append(_activity("reaction", DAVE, T0 + timedelta(minutes=5), "react", question_posts[2], 902))
         rows.append(_activity("message", EVE, T0, "reply", question, 800))
-        await ActivityRepository(db).insert_batch(rows)
+        await _recorded_before_0280(db, rows)
         activities_before = await db.fetchval("SELECT COUNT(*) FROM activities")
         scores_before = await TriviaRepository(db).round_scores(GUILD, round_id)
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from bot.storage.activity import fold_queued, queued_activities
 from bot.storage.analytics.queries import MemberSums, PostRow, ReportQueries
 from bot.storage.analytics.rebuild import BaseRollupRebuild
 from bot.storage.analytics.rollups import DAY_FIELDS, DayRollup, PostRollup, RollupStore
@@ -36,6 +37,15 @@ class AnalyticsRepository(ReportQueries, RollupStore, SpanQueries, BaseRollupReb
     @property
     def db(self) -> Database:
         return self._db
+
+    async def settle(self) -> None:
+        """The readers' barrier: what the recorder has committed but not folded yet goes into the
+        rollups first (PostgreSQL's rollup queue; nothing to do on SQLite, whose triggers keep them).
+        On a read-only connection nothing is folded: ``queued()`` says how much the figures miss."""
+        await fold_queued(self._db)
+
+    async def queued(self) -> int:
+        return await queued_activities(self._db)
 
     def transaction(self):  # type: ignore[no-untyped-def]
         return self._db.transaction()

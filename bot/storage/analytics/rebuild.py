@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.storage.activity import fold_queued
 from bot.storage.analytics._sql import AnalyticsTables
 
 StepDone = Callable[[str], None]
@@ -25,6 +26,9 @@ class BaseRollupRebuild(AnalyticsTables):
         """
         rebuilt: dict[int, int] = {}
         async with self._db.transaction():
+            # Queued activities are in activities: fold (and so empty) the queue first, or they
+            # would be counted again by the next fold.
+            await fold_queued(self._db)
             guilds = await self._db.fetchall(
                 "SELECT guild_id, MIN(local_day) FROM activities GROUP BY guild_id "
                 "UNION SELECT guild_id, NULL FROM member_days WHERE guild_id NOT IN (SELECT guild_id FROM activities)"
