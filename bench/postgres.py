@@ -36,7 +36,7 @@ from pathlib import Path
 import asyncpg
 
 from bench._common import best, median
-from bench.recorder import GUILD, START, make_activities, through_recorder
+from bench.recorder import GUILD, START, bench_recorder, make_activities, record_all, through_recorder
 from bot.core.clock import FakeClock
 from bot.core.settings import RecorderSettings
 from bot.platform.privacy import PrivacyService
@@ -153,16 +153,7 @@ async def recorded(url: str, activities: list[Activity]) -> Recorded:
     written as they fill, the folder folding concurrently): the seconds from the first record()
     to the last row committed (burst) and to the queue drained (sustained: close() folds what is
     left, and the rollups are then complete)."""
-    db = await Database.open(url)
-    await db.migrate()
-    clock = FakeClock(START)
-    guilds = GuildRepository(db, "UTC")
-    await guilds.save(GuildConfig(GUILD, "America/New_York"), 0)
-    repo = ActivityRepository(db)
-    privacy = PrivacyService(OptOutRepository(db), repo, MetaRepository(db), clock)
-    await privacy.load()
-    recorder = Recorder(repo, guilds, privacy, clock, RecorderSettings(flush_interval_seconds=0.05,
-                                                                       max_queue=10_000_000))
+    db, recorder = await bench_recorder(url)
     committed = asyncio.Event()
     burst = 0.0
 
@@ -175,14 +166,11 @@ async def recorded(url: str, activities: list[Activity]) -> Recorded:
     recorder.on_flush(after_write)
     recorder.start()
     started = time.perf_counter()
-    for i, activity in enumerate(activities):
-        recorder.record(activity)
-        if i % 1000 == 999:
-            await asyncio.sleep(0)  # handlers run one event at a time, as on the gateway
+    await record_all(recorder, activities)
     await committed.wait()
     await recorder.close()
     sustained = time.perf_counter() - started
-    assert await repo.queued() == 0
+    assert await recorder.rollup_backlog() == 0
     await db.close()
     return Recorded(burst, sustained, recorder.stats.folds)
 

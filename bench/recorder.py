@@ -54,8 +54,9 @@ def make_activities(count: int, members: int = 5_000, posts: int = 60, seed: int
     return out
 
 
-async def through_recorder(path: Path | str, activities: list[Activity]) -> tuple[float, int]:
-    """Seconds to record ``activities`` into the database at ``path`` (a file or a URL), and rows stored."""
+async def bench_recorder(path: Path | str) -> tuple[Database, Recorder]:
+    """The database at ``path`` (a file or a URL), migrated, and a recorder on it as the bot makes
+    one (not started), with room to queue every activity of a run."""
     db = await Database.open(path)
     await db.migrate()
     clock = FakeClock(START)
@@ -64,14 +65,23 @@ async def through_recorder(path: Path | str, activities: list[Activity]) -> tupl
     repo = ActivityRepository(db)
     privacy = PrivacyService(OptOutRepository(db), repo, MetaRepository(db), clock)
     await privacy.load()
-    recorder = Recorder(repo, guilds, privacy, clock, RecorderSettings(flush_interval_seconds=0.05,
+    return db, Recorder(repo, guilds, privacy, clock, RecorderSettings(flush_interval_seconds=0.05,
                                                                        max_queue=10_000_000))
-    recorder.start()
-    started = time.perf_counter()
+
+
+async def record_all(recorder: Recorder, activities: list[Activity]) -> None:
     for i, activity in enumerate(activities):
         recorder.record(activity)
         if i % 1000 == 999:
             await asyncio.sleep(0)  # handlers run one event at a time, as on the gateway
+
+
+async def through_recorder(path: Path | str, activities: list[Activity]) -> tuple[float, int]:
+    """Seconds to record ``activities`` into the database at ``path`` (a file or a URL), and rows stored."""
+    db, recorder = await bench_recorder(path)
+    recorder.start()
+    started = time.perf_counter()
+    await record_all(recorder, activities)
     await recorder.close()
     elapsed = time.perf_counter() - started
     stored = await db.fetchval("SELECT COUNT(*) FROM activities")

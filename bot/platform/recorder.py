@@ -131,6 +131,8 @@ class Recorder:
         self._writer: asyncio.Task[None] | None = None
         self._folder: asyncio.Task[None] | None = None
         self._fold_wake = asyncio.Event()
+        self._batches = 0  # batches written that queued rollup rows (PostgreSQL)
+        self._folded_batches = 0  # of those, how many a finished fold is known to cover
         self._write_lock = asyncio.Lock()
         self._closing = False
         self._last_drop_log = 0.0
@@ -262,10 +264,20 @@ class Recorder:
         """Write everything queued now, and fold the rollup queue: on return every activity
         recorded so far is in the rollups. Returns the rows written."""
         written = await self._write_queued()
-        if self._repo.queues_rollups and (folded := await self._repo.fold() or 0):
+        if self._batches > self._folded_batches:  # our batches are queued until a fold after them
+            await self._fold(wait=True)
+        return written
+
+    async def _fold(self, *, wait: bool) -> int | None:
+        """One fold; it covers every batch this process had committed when it started."""
+        batches = self._batches
+        folded = await self._repo.fold(wait=wait)
+        if folded is not None:
+            self._folded_batches = max(self._folded_batches, batches)
+        if folded:
             self.stats.folded += folded
             self.stats.folds += 1
-        return written
+        return folded
 
     async def _write_queued(self) -> int:
         """Write everything queued now (the writer task: the folder does the rollups meanwhile)."""
@@ -287,7 +299,9 @@ class Recorder:
                 written += len(batch)
                 self.stats.written_batches += 1
                 self.stats.written_rows += len(batch)
-                self._fold_wake.set()
+                if self._repo.queues_rollups:
+                    self._batches += 1
+                    self._fold_wake.set()
             for hook in self._flush_hooks:
                 await hook()
         return written
@@ -302,13 +316,10 @@ class Recorder:
             self._fold_wake.clear()
             try:
                 while not self._closing:
-                    folded = await self._repo.fold(wait=False)
+                    folded = await self._fold(wait=False)
                     if folded is None:  # another process is folding, our rows included unless it just ended
                         await asyncio.sleep(FOLD_BUSY_S)
-                    elif folded:
-                        self.stats.folded += folded
-                        self.stats.folds += 1
-                    else:
+                    elif not folded:
                         break
             except Exception as exc:
                 # The queue is durable: what failed to fold is folded by the next try, or any reader.
@@ -317,7 +328,9 @@ class Recorder:
                 if failures == 1 or isinstance(exc, dialect.CONNECTION_LOST):
                     log.warning("recorder: folding the rollup queue failed (%s: %s); will retry",
                                 type(exc).__name__, exc)
-                await asyncio.sleep(self.backoff(failures))
+                self._fold_wake.clear()  # a new batch or close() cuts the wait short
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._fold_wake.wait(), timeout=self.backoff(failures))
                 self._fold_wake.set()
             else:
                 failures = 0

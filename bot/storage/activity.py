@@ -366,6 +366,7 @@ class ActivityRepository:
     async def pseudonymise_rollups_before(self, cutoff_day: int, pseudonyms: dict[tuple[int, int], int]) -> None:
         """Replace member ids in old member_days rows by stable pseudonyms (retention without ids)."""
         async with self._db.transaction():
+            await fold_queued(self._db)  # under the fold lock: no fold updates these rows meanwhile
             await self._db.executemany(
                 "UPDATE member_days SET member_id = ? WHERE guild_id = ? AND member_id = ? AND local_day < ?",
                 [(alias, guild_id, member_id, cutoff_day) for (guild_id, member_id), alias in pseudonyms.items()],

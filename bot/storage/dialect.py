@@ -70,6 +70,10 @@ READ_ONLY: tuple[type[BaseException], ...] = (
     asyncpg.InsufficientPrivilegeError,
 )
 
+# What PostgreSQL raises when a lock wait outlasts ``lock_timeout`` (POSTGRES_SETTINGS): a report
+# waiting for the rollup fold lock while rebuild-rollups holds it reads the rollups as they are.
+LOCK_TIMEOUT: tuple[type[BaseException], ...] = (asyncpg.LockNotAvailableError,)
+
 # What a backend raises when the database went away (restart, network): retry after reconnecting.
 CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,

@@ -10,6 +10,7 @@ import pytest
 
 from bot.platform.recorder import Activity
 from bot.storage import Database
+from bot.storage.analytics import AnalyticsRepository
 from bot.storage.guilds import GuildConfig
 from tests.e2e.conftest import World
 
@@ -225,6 +226,6 @@ async def test_status_shows_how_far_the_rollups_are_behind_on_postgresql(world: 
         assert "Rollups:" not in text  # the triggers keep them: never behind
         return
     assert "Rollups: 2 activities behind" in text
-    await recorder.flush()  # the barrier every reader goes through
+    await AnalyticsRepository(world.bot.db).settle()  # the barrier every reader goes through
     assert "Rollups: 0 activities behind" in await (await world.command(world.moderator, "hearth status")).text()
     assert await world.rows("SELECT SUM(activities) FROM member_days") == [(3,)]

@@ -4,9 +4,12 @@ and every reader sees exactly what SQLite's triggers give on the same events."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.analytics.export import report_json
@@ -17,7 +20,7 @@ from bot.core.settings import RecorderSettings
 from bot.platform.privacy import PrivacyService
 from bot.platform.recorder import Recorder
 from bot.storage import Database
-from bot.storage.activity import ActivityRepository, MetaRepository, OptOutRepository, fold_queued
+from bot.storage.activity import FOLD_LOCK, ActivityRepository, MetaRepository, OptOutRepository, fold_queued
 from bot.storage.analytics import AnalyticsRepository
 from bot.storage.guilds import GuildRepository
 from tests.conftest import DatabaseUrls
@@ -50,6 +53,19 @@ async def written(url: str) -> tuple[Database, ActivityRepository]:
     return db, repo
 
 
+@contextlib.asynccontextmanager
+async def both(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Database, ActivityRepository, Database,
+                                                                          ActivityRepository]]:
+    """``events()`` written, unfolded, on PostgreSQL and into a SQLite file of its own."""
+    pg, pg_repo = await written(database_url)
+    lite, lite_repo = await written(f"sqlite:///{tmp_path / 'same.db'}")
+    try:
+        yield pg, pg_repo, lite, lite_repo
+    finally:
+        await pg.close()
+        await lite.close()
+
+
 async def rollups(db: Database) -> dict[str, list[tuple]]:
     return {t: sorted(tuple(r) for r in await db.fetchall(f"SELECT * FROM {t}")) for t in ROLLUPS}
 
@@ -61,23 +77,16 @@ async def report(db: Database, guild_id: int) -> str:
 
 
 async def test_a_report_right_after_the_batches_equals_sqlites(database_url: str, tmp_path: Path) -> None:
-    pg, pg_repo = await written(database_url)
-    lite, _ = await written(f"sqlite:///{tmp_path / 'same.db'}")
-    try:
+    async with both(database_url, tmp_path) as (pg, pg_repo, lite, _):
         assert await pg_repo.queued() > 2_000  # nothing folded yet: the report's barrier must do it
         for guild in (1, 2):
             assert await report(pg, guild) == await report(lite, guild)
         assert await pg_repo.queued() == 0
         assert await rollups(pg) == await rollups(lite)
-    finally:
-        await pg.close()
-        await lite.close()
 
 
 async def test_forget_me_takes_the_members_queued_rows_too(database_url: str, tmp_path: Path) -> None:
-    pg, pg_repo = await written(database_url)
-    lite, lite_repo = await written(f"sqlite:///{tmp_path / 'same.db'}")
-    try:
+    async with both(database_url, tmp_path) as (pg, pg_repo, lite, lite_repo):
         assert await pg.fetchval("SELECT COUNT(*) FROM rollup_queue WHERE member_id = 105") > 0
         for repo in (pg_repo, lite_repo):
             await repo.forget_member(1, 105)
@@ -89,21 +98,13 @@ async def test_forget_me_takes_the_members_queued_rows_too(database_url: str, tm
                 "SELECT COUNT(*) FROM reply_pairs WHERE guild_id = 2 AND (member_a = 110 OR member_b = 110)"
             )
         assert await rollups(pg) == await rollups(lite)  # guild_hours lost exactly their activities
-    finally:
-        await pg.close()
-        await lite.close()
 
 
 async def test_rebuild_with_a_full_queue_counts_each_activity_once(database_url: str, tmp_path: Path) -> None:
-    pg, _ = await written(database_url)
-    lite, _ = await written(f"sqlite:///{tmp_path / 'same.db'}")
-    try:
+    async with both(database_url, tmp_path) as (pg, _, lite, _):
         await AnalyticsRepository(pg).rebuild_base_rollups()
         assert await fold_queued(pg) == 0  # the rebuild emptied it: a later fold adds nothing
         assert await rollups(pg) == await rollups(lite)
-    finally:
-        await pg.close()
-        await lite.close()
 
 
 async def test_folds_racing_writers_and_each_other_count_each_activity_once(
@@ -224,3 +225,24 @@ async def test_db_copy_folds_a_postgresql_source_first(
     finally:
         await copied.close()
         await lite.close()
+
+
+async def test_a_report_waits_for_the_fold_lock_only_until_lock_timeout(database_url: str) -> None:
+    pg, repo = await written(database_url)
+    holder = await asyncpg.connect(database_url)
+    try:
+        queued = await repo.queued()
+        async with holder.transaction():  # rebuild-rollups holds the fold lock for its whole transaction
+            await holder.execute("SELECT pg_advisory_xact_lock($1)", FOLD_LOCK)
+            async with pg.transaction():
+                await pg.execute("SET LOCAL lock_timeout = '200ms'")
+                await AnalyticsRepository(pg).settle()  # gives up waiting, reads the rollups as they are
+                assert await repo.queued() == queued
+            with pytest.raises(asyncpg.LockNotAvailableError):  # forget-me must not go on without the fold
+                async with pg.transaction():
+                    await pg.execute("SET LOCAL lock_timeout = '200ms'")
+                    await repo.forget_member(1, 105)
+        assert await fold_queued(pg) == queued
+    finally:
+        await holder.close()
+        await pg.close()

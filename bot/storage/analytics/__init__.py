@@ -8,12 +8,17 @@
 
 from __future__ import annotations
 
+import logging
+
+from bot.storage import dialect
 from bot.storage.activity import fold_queued, queued_activities
 from bot.storage.analytics.queries import MemberSums, PostRow, ReportQueries
 from bot.storage.analytics.rebuild import BaseRollupRebuild
 from bot.storage.analytics.rollups import DAY_FIELDS, DayRollup, PostRollup, RollupStore
 from bot.storage.analytics.spans import SpanCounts, SpanQueries, Window, WindowCounts
 from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DAY_FIELDS",
@@ -41,8 +46,13 @@ class AnalyticsRepository(ReportQueries, RollupStore, SpanQueries, BaseRollupReb
     async def settle(self) -> None:
         """The readers' barrier: what the recorder has committed but not folded yet goes into the
         rollups first (PostgreSQL's rollup queue; nothing to do on SQLite, whose triggers keep them).
-        On a read-only connection nothing is folded: ``queued()`` says how much the figures miss."""
-        await fold_queued(self._db)
+        On a read-only connection nothing is folded: ``queued()`` says how much the figures miss.
+        Nor when the fold lock is held longer than ``lock_timeout`` (rebuild-rollups runs, which
+        folds first itself): the report then reads the rollups as they stand."""
+        try:
+            await fold_queued(self._db)
+        except dialect.LOCK_TIMEOUT:
+            log.warning("reading the rollups without folding: the rollup fold lock is held (rebuild-rollups?)")
 
     async def queued(self) -> int:
         return await queued_activities(self._db)
