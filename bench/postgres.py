@@ -102,6 +102,10 @@ class CpuMeter:
             await conn.close()
         return cls(parent)
 
+    @property
+    def postmaster(self) -> int | None:
+        return self._postmaster
+
     def read(self) -> float | None:
         if self._postmaster is None:
             return None
@@ -121,6 +125,27 @@ class CpuMeter:
             # A backend reaped during the scan would be in neither sum (or in both): read again.
             if sum(int(v) for v in _stat(self._postmaster)[11:15]) == own:
                 return ticks / self._tick + time.process_time()
+
+
+def backend_seconds(pids: set[int]) -> dict[int, float]:
+    """CPU seconds each of these (live) server processes has spent so far."""
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            out[pid] = sum(int(v) for v in _stat(pid)[11:13]) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def server_children(postmaster: int | None) -> set[int]:
+    if postmaster is None:
+        return set()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(_stat(int(entry.name))[1]) == postmaster:
+                    found.add(int(entry.name))
+    return found
 
 
 def _stat(pid: int) -> list[str]:
@@ -146,14 +171,16 @@ class Recorded:
     burst: float  # seconds until the last activity was committed
     sustained: float  # ... and the rollup queue drained
     folds: int
+    folder_cpu: float | None  # server CPU seconds of the folder's own connection
 
 
-async def recorded(url: str, activities: list[Activity]) -> Recorded:
+async def recorded(url: str, activities: list[Activity], postmaster: int | None = None) -> Recorded:
     """Hearth's recorder into ``url`` as bench.recorder runs it (record() each activity, batches
     written as they fill, the folder folding concurrently): the seconds from the first record()
     to the last row committed (burst) and to the queue drained (sustained: close() folds what is
-    left, and the rollups are then complete)."""
+    left, and the rollups are then complete), and the server CPU of the folder's connection."""
     db, recorder = await bench_recorder(url)
+    before = backend_seconds(server_children(postmaster))
     committed = asyncio.Event()
     burst = 0.0
 
@@ -170,9 +197,12 @@ async def recorded(url: str, activities: list[Activity]) -> Recorded:
     await committed.wait()
     await recorder.close()
     sustained = time.perf_counter() - started
+    # The folder's backend, still open in the pool (close() may have folded the rest on it, or on another)
+    after = backend_seconds(recorder.stats.fold_backends)
     assert await recorder.rollup_backlog() == 0
     await db.close()
-    return Recorded(burst, sustained, recorder.stats.folds)
+    folder_cpu = sum(after[p] - before.get(p, 0.0) for p in after) if postmaster and after else None
+    return Recorded(burst, sustained, recorder.stats.folds, folder_cpu)
 
 
 async def stored_rows(url: str) -> list[tuple]:
@@ -237,6 +267,7 @@ class Run:
     recorder: Side  # sustained: until committed and folded
     burst: float
     folds: int
+    folder_cpu: float | None
     limit: Side
     floor: Side
     rows: list[tuple]  # what the recorder stored (the limit's and the floor's rows)
@@ -272,7 +303,7 @@ async def measure_once(server: str, activities: list[Activity], meter: CpuMeter)
         runs: list[Recorded] = []
 
         async def sustained() -> float:
-            runs.append(await recorded(recorder_url, activities))
+            runs.append(await recorded(recorder_url, activities, meter.postmaster))
             return runs[0].sustained
 
         recorder = await metered(meter, sustained())
@@ -285,7 +316,8 @@ async def measure_once(server: str, activities: list[Activity], meter: CpuMeter)
     finally:
         for schema in (recorder_schema, limit_schema, floor_schema):
             await drop_schema(server, schema)
-    return Run(len(activities), len(rows), recorder, runs[0].burst, runs[0].folds, limit, floor, rows)
+    return Run(len(activities), len(rows), recorder, runs[0].burst, runs[0].folds, runs[0].folder_cpu, limit, floor,
+               rows)
 
 
 def cpu_text(side: Side, per: int) -> str:
@@ -501,7 +533,9 @@ async def main() -> None:
     for n, run in enumerate(runs, 1):
         cpu = "" if run.cpu_ratio is None else f", CPU ratio {run.cpu_ratio:.2f}"
         print(f"run {n}: recorder sustained {run.rate:,.0f}/s{cpu_text(run.recorder, run.activities)} "
-              f"(burst {run.burst_rate:,.0f}/s, {run.folds} folds), "
+              f"(burst {run.burst_rate:,.0f}/s, {run.folds} folds"
+              + ("" if run.folder_cpu is None else f", the folder's server CPU "
+                 f"{run.folder_cpu * 100_000 / run.activities:.2f} s per 100k") + "), "
               f"raw COPY {run.limit_rate:,.0f}/s{cpu_text(run.limit, run.stored)}, "
               f"ratio {run.rate / run.limit_rate:.2f}{cpu}, stored {run.stored:,}; "
               f"floor {run.floor_rate:,.0f}/s{cpu_text(run.floor, run.stored)}, "

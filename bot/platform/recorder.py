@@ -22,7 +22,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -104,6 +104,7 @@ class RecorderStats:
     folded: int = 0  # activities this process folded into the rollups (PostgreSQL)
     folds: int = 0  # folds that found something queued
     fold_errors: int = 0
+    fold_backends: set[int] = field(default_factory=set)  # the folder's server processes (bench.postgres)
 
     @property
     def database_ok(self) -> bool:
@@ -308,19 +309,25 @@ class Recorder:
 
     # -- folding (PostgreSQL) -------------------------------------------------------------------
     async def _fold_run(self) -> None:
-        """While anything is queued, fold it; then wait for the next batch (or the tick)."""
+        """On a connection of its own: while anything is queued, fold it; then wait for the next
+        batch (or the tick). A failure gives the connection back and tries again after a backoff."""
         failures = 0
         while not self._closing:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._fold_wake.wait(), timeout=FOLD_TICK_S)
-            self._fold_wake.clear()
             try:
-                while not self._closing:
-                    folded = await self._fold(wait=False)
-                    if folded is None:  # another process is folding, our rows included unless it just ended
-                        await asyncio.sleep(FOLD_BUSY_S)
-                    elif not folded:
-                        break
+                async with self._repo.own_connection() as pid:
+                    if pid is not None:
+                        self.stats.fold_backends.add(pid)
+                    while not self._closing:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._fold_wake.wait(), timeout=FOLD_TICK_S)
+                        self._fold_wake.clear()
+                        while not self._closing:
+                            folded = await self._fold(wait=False)
+                            if folded is None:  # another process folds, our rows too unless it just ended
+                                await asyncio.sleep(FOLD_BUSY_S)
+                            elif not folded:
+                                break
+                        failures = 0
             except Exception as exc:
                 # The queue is durable: what failed to fold is folded by the next try, or any reader.
                 failures += 1
@@ -332,8 +339,6 @@ class Recorder:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._fold_wake.wait(), timeout=self.backoff(failures))
                 self._fold_wake.set()
-            else:
-                failures = 0
 
     @property
     def folds_rollups(self) -> bool:

@@ -304,6 +304,10 @@ class ActivityRepository:
     async def queued(self) -> int:
         return await queued_activities(self._db)
 
+    def own_connection(self) -> Any:
+        """``async with repo.own_connection() as pid:`` the folder's queries on a connection of its own."""
+        return self._db.own_connection()
+
     async def write_batch(self, rows: Sequence[Sequence[Any]]) -> None:
         """Insert activity tuples (ACTIVITY_COLUMNS order) in one transaction; duplicates are ignored.
 

@@ -349,6 +349,12 @@ class Database(ABC):
         """Work that must run once across processes: yields True in the one process that holds ``name``."""
         yield True
 
+    @asynccontextmanager
+    async def own_connection(self) -> AsyncIterator[int | None]:
+        """Inside, the task's queries go to one connection kept for it (the rollup folder's, so the
+        writer never waits for one); yields the server process id where there is one."""
+        yield None
+
 
 class SqliteDatabase(Database):
     """One aiosqlite connection in autocommit mode; transactions are explicit."""
@@ -483,7 +489,7 @@ class PostgresDatabase(Database):
     """An asyncpg pool; ``transaction()`` pins the task's queries to one connection."""
 
     engine = "postgresql"
-    POOL_SIZE = 6  # the recorder's batch, a scheduler claim, commands, a held advisory lock
+    POOL_SIZE = 7  # the recorder's batch, its rollup folder, a scheduler claim, commands, a held advisory lock
 
     def __init__(self, pool: asyncpg.Pool, url: DatabaseUrl) -> None:
         self._pool = pool
@@ -653,6 +659,18 @@ class PostgresDatabase(Database):
         """COPY ``rows`` into ``table`` (binary protocol): the fast path of the recorder."""
         async with self._connection() as conn:
             await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+
+    @asynccontextmanager
+    async def own_connection(self) -> AsyncIterator[int | None]:
+        if self._tx.get() is not None:  # already pinned (a transaction, or nested)
+            yield None
+            return
+        async with self._pool.acquire() as conn:
+            token = self._tx.set(conn)  # ``transaction()`` then opens its transactions on it
+            try:
+                yield conn.get_server_pid()
+            finally:
+                self._tx.reset(token)
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[bool]:
