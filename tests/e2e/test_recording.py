@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+import asyncpg
 import discord
 import pytest
 
 from bot.platform.recorder import Activity
 from bot.storage import Database
+from bot.storage.activity import FOLD_LOCK
 from bot.storage.analytics import AnalyticsRepository
 from bot.storage.guilds import GuildConfig
 from tests.e2e.conftest import World
@@ -220,12 +222,19 @@ async def test_status_shows_how_far_the_rollups_are_behind_on_postgresql(world: 
                               channel_id=world.general.id, message_id=n))
         for n in (1, 2)
     ]
-    await world.bot.activities.write_batch(queued)  # written as the writer does: folded later
-    text = await (await world.command(world.moderator, "hearth status")).text()
     if world.bot.db.engine == "sqlite":
-        assert "Rollups:" not in text  # the triggers keep them: never behind
-        return
-    assert "Rollups: 2 activities behind" in text
+        await world.bot.activities.write_batch(queued)
+        assert "Rollups:" not in await (await world.command(world.moderator, "hearth status")).text()
+        return  # the triggers keep them: never behind
+    other = await asyncpg.connect(world.settings.database_url)
+    try:
+        async with other.transaction():  # another process is folding: our folder leaves the queue to it
+            await other.execute("SELECT pg_advisory_xact_lock($1)", FOLD_LOCK)
+            await world.bot.activities.write_batch(queued)  # written as the writer does: folded later
+            status = await world.command(world.moderator, "hearth status")
+            assert "Rollups: 2 activities behind" in await status.text()
+    finally:
+        await other.close()
     await AnalyticsRepository(world.bot.db).settle()  # the barrier every reader goes through
     assert "Rollups: 0 activities behind" in await (await world.command(world.moderator, "hearth status")).text()
     assert await world.rows("SELECT SUM(activities) FROM member_days") == [(3,)]
