@@ -202,6 +202,9 @@ MEMBER_TABLES = (
     ("reply_pairs", "member_a"),
     ("reply_pairs", "member_b"),
     ("analytics_response_runs", "member_id"),
+    ("analytics_last_days", "member_id"),
+    ("analytics_pair_last_days", "member_a"),
+    ("analytics_pair_last_days", "member_b"),
 )
 
 
