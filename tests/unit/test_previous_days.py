@@ -7,8 +7,8 @@
   the same window counts as walking member_days / reply_pairs back, and both equal counts straight
   from member_days and reply_pairs: after the job, with today's rows, another opt-out list, late
   rows on the job's last day (the stored rows are then not used), the job one and several days
-  behind, after the job caught up (the stored rows merged), after forget-me; in zones with
-  half-hour and 45-minute offsets.
+  behind, after the job caught up (the stored rows merged), after forget-me and retention's
+  pseudonyms; in zones with half-hour and 45-minute offsets.
 """
 
 from __future__ import annotations
@@ -174,10 +174,13 @@ class Stored:
             assert fast.windows == await _truth(repo.db, windows, excluded)
 
 
-async def _stored_last_days_equal_member_days(db, through: int) -> None:  # type: ignore[no-untyped-def]
+async def _stored_last_days_equal_member_days(db, through: int, real: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """The stored last days == those of member_days and reply_pairs up to ``through`` (``real``:
+    members with real ids only; retention's pseudonyms are never anyone's raw days)."""
     want_members: dict[int, list[int]] = {}
     for member, day, messages in await db.fetchall(
-        "SELECT member_id, local_day, messages FROM member_days WHERE local_day <= ?", (through,)
+        "SELECT member_id, local_day, messages FROM member_days WHERE local_day <= ? AND member_id > ?",
+        (through, 0 if real else -(2**62)),
     ):
         last = want_members.setdefault(member, [-1, -1])
         last[0] = max(last[0], day)
@@ -229,6 +232,10 @@ async def test_todays_rows_from_stored_last_days_equal_the_walk(
 
     excluded = {9}
     await days(0, 40)
+    # Members last seen long before (retention below takes their old rows' ids).
+    await g.act(77, start + timedelta(days=5, hours=3), "message", reply_to=78)
+    await g.act(78, start + timedelta(days=5, hours=4), "message", reply_to=77)
+    await g.act(78, start + timedelta(days=30, hours=4), "reaction")
     now = start + timedelta(days=40, hours=3)
     await job(now).rebuild()
     await _stored_last_days_equal_member_days(g.db, today_of(now) - 1)
@@ -273,6 +280,17 @@ async def test_todays_rows_from_stored_last_days_equal_the_walk(
     await _stored_last_days_equal_member_days(g.db, today_of(now) - 1)
     await g.act(4, start + timedelta(days=47, hours=2), "message", reply_to=5)
     await stored.compare(repo, today_of(now), excluded, stored=True)
+    # Retention gives old member_days rows pseudonyms: a member's last day (with messages) before
+    # the cutoff is no longer theirs, in the stored rows as in a walk.
+    activities = ActivityRepository(g.db)
+    cutoff = today_of(start) + 20
+    aliases = {key: -1000 - key[1] for key in await activities.members_in_rollups_before(cutoff)}
+    assert (1, 77) in aliases and (1, 78) in aliases
+    await activities.pseudonymise_rollups_before(cutoff, aliases)
+    await _stored_last_days_equal_member_days(g.db, today_of(now) - 1, real=True)
+    await g.act(77, start + timedelta(days=47, hours=5), "message", reply_to=78)
+    await g.act(78, start + timedelta(days=47, hours=6), "message", reply_to=77)
+    await stored.compare(repo, today_of(now), excluded, stored=True, truth=False)
     # rebuild-rollups and a forget's clear drop them with the other rollups.
     await repo.clear_analytics(1)
     assert await previous.stored_through(g.db, 1) is None
