@@ -280,6 +280,9 @@ MEMBER_TABLES = (
     ("reply_pairs", "member_a"),
     ("reply_pairs", "member_b"),
     ("analytics_response_runs", "member_id"),
+    ("analytics_last_days", "member_id"),
+    ("analytics_pair_last_days", "member_a"),
+    ("analytics_pair_last_days", "member_b"),
     ("rollup_queue", "member_id"),
 )
 
@@ -368,12 +371,24 @@ class ActivityRepository:
         return await self._db.execute_rowcount("DELETE FROM activities WHERE at < ?", (cutoff_ms,))
 
     async def pseudonymise_rollups_before(self, cutoff_day: int, pseudonyms: dict[tuple[int, int], int]) -> None:
-        """Replace member ids in old member_days rows by stable pseudonyms (retention without ids)."""
+        """Replace member ids in old member_days rows by stable pseudonyms (retention without ids).
+
+        The nightly last days (migration 0270) follow: a member's last day (with messages) before
+        the cutoff is no longer theirs, so it goes (what walking their remaining days finds)."""
+        members = [(guild_id, member_id, cutoff_day) for guild_id, member_id in pseudonyms]
         async with self._db.transaction():
             await fold_queued(self._db)  # under the fold lock: no fold updates these rows meanwhile
             await self._db.executemany(
                 "UPDATE member_days SET member_id = ? WHERE guild_id = ? AND member_id = ? AND local_day < ?",
                 [(alias, guild_id, member_id, cutoff_day) for (guild_id, member_id), alias in pseudonyms.items()],
+            )
+            await self._db.executemany(
+                "DELETE FROM analytics_last_days WHERE guild_id = ? AND member_id = ? AND last_day < ?", members
+            )
+            await self._db.executemany(
+                "UPDATE analytics_last_days SET last_talked = -1 WHERE guild_id = ? AND member_id = ? "
+                "AND last_talked < ?",
+                members,
             )
 
     async def members_in_rollups_before(self, cutoff_day: int) -> list[tuple[int, int]]:

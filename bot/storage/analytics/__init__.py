@@ -2,8 +2,9 @@
 
 ``AnalyticsRepository`` is the one repository callers hold; its query groups live beside it:
 ``queries`` (reads of the trigger-kept tables), ``rollups`` (the analytics_* tables), ``spans``
-(distinct members and pairs over runs of days from the nightly gap rows) and ``rebuild``
-(recomputing the trigger-kept tables from raw activities).
+(distinct members and pairs over runs of days from the nightly gap rows), ``previous`` (how
+``spans`` finds a row's previous days: the nightly lookup or window, the stored last days behind
+today's rows) and ``rebuild`` (recomputing the trigger-kept tables from raw activities).
 """
 
 from __future__ import annotations
