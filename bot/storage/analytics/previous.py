@@ -19,6 +19,9 @@ rows) the same way.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from bot.storage.analytics._sql import in_clause
 from bot.storage.database import Database
 
 MAX_GAP = 2 * 366 + 1
@@ -112,6 +115,29 @@ async def stored_through(db: Database, guild_id: int) -> int | None:
     """The day the stored last days are as of (None: not stored)."""
     day = await db.fetchval("SELECT local_day FROM analytics_last_day_state WHERE guild_id = ?", (guild_id,))
     return None if day is None else int(day)
+
+
+async def seen_between(
+    db: Database, guild_id: int, members: Collection[int], first_day: int, last_day: int
+) -> set[int]:
+    """Of ``members``, those whose stored last day is in first_day..last_day and not after the
+    day the stored rows are as of: each has a member_days row in the days (rows are only ever
+    added; forget-me and retention take the stored day out with the member's rows). The others
+    may have one too (a late row, a day after the stored ones): the caller reads their days."""
+    through = await stored_through(db, guild_id)
+    found: set[int] = set()
+    if through is None or through < first_day or not members:
+        return found
+    ids = sorted(members)
+    for start in range(0, len(ids), 500):
+        clause, params = in_clause("member_id", ids[start : start + 500])
+        rows = await db.fetchall(
+            "SELECT member_id FROM analytics_last_days WHERE guild_id = ? AND " + clause
+            + " AND last_day BETWEEN ? AND ?",
+            (guild_id, *params, first_day, min(last_day, through)),
+        )
+        found.update(int(r[0]) for r in rows)
+    return found
 
 
 # -- a report's raw days -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from bot.storage.analytics import previous
 from bot.storage.analytics._sql import AnalyticsTables, in_clause, not_in
 
 
@@ -201,9 +202,10 @@ class ReportQueries(AnalyticsTables):
         self, guild_id: int, members: Collection[int], first_day: int, last_day: int
     ) -> set[int]:
         """Which of ``members`` have a member_days row in first_day..last_day (by-member index,
-        one row per member back)."""
-        found: set[int] = set()
-        ids = sorted(members)
+        one row per member back); those whose stored last day (``previous``) is in the days are
+        known to without reading their days."""
+        found = await previous.seen_between(self._db, guild_id, members, first_day, last_day)
+        ids = sorted(set(members) - found)
         for start in range(0, len(ids), 500):
             clause, params = in_clause("member_id", ids[start : start + 500])
             rows = await self._db.fetchall(
