@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from bot.storage import dialect
 from bot.storage.analytics._sql import in_clause
 from bot.storage.database import Database
 
@@ -120,21 +121,19 @@ async def stored_through(db: Database, guild_id: int) -> int | None:
 async def seen_between(
     db: Database, guild_id: int, members: Collection[int], first_day: int, last_day: int
 ) -> set[int]:
-    """Of ``members``, those whose stored last day is in first_day..last_day and not after the
-    day the stored rows are as of: each has a member_days row in the days (rows are only ever
-    added; forget-me and retention take the stored day out with the member's rows). The others
-    may have one too (a late row, a day after the stored ones): the caller reads their days."""
-    through = await stored_through(db, guild_id)
+    """Of ``members``, those whose stored last day is in first_day..last_day: each has a
+    member_days row that day (rows are only ever added; forget-me and retention take the stored
+    day out with the member's rows, rebuild-rollups clears them). The others may have one too (a
+    day after the stored ones, a late row): the caller reads their days."""
     found: set[int] = set()
-    if through is None or through < first_day or not members:
-        return found
     ids = sorted(members)
-    for start in range(0, len(ids), 500):
-        clause, params = in_clause("member_id", ids[start : start + 500])
+    step = dialect.ID_LIST_MAX[db.engine]
+    for start in range(0, len(ids), step):
+        clause, params = in_clause("member_id", ids[start : start + step])
         rows = await db.fetchall(
             "SELECT member_id FROM analytics_last_days WHERE guild_id = ? AND " + clause
             + " AND last_day BETWEEN ? AND ?",
-            (guild_id, *params, first_day, min(last_day, through)),
+            (guild_id, *params, first_day, last_day),
         )
         found.update(int(r[0]) for r in rows)
     return found

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from bot.storage import dialect
 from bot.storage.analytics import previous
 from bot.storage.analytics._sql import AnalyticsTables, in_clause, not_in
 
@@ -206,8 +207,9 @@ class ReportQueries(AnalyticsTables):
         known to without reading their days."""
         found = await previous.seen_between(self._db, guild_id, members, first_day, last_day)
         ids = sorted(set(members) - found)
-        for start in range(0, len(ids), 500):
-            clause, params = in_clause("member_id", ids[start : start + 500])
+        step = dialect.ID_LIST_MAX[self._db.engine]
+        for start in range(0, len(ids), step):
+            clause, params = in_clause("member_id", ids[start : start + step])
             rows = await self._db.fetchall(
                 "SELECT member_id FROM member_days WHERE guild_id = ? AND " + clause
                 + " AND local_day BETWEEN ? AND ? GROUP BY member_id",
