@@ -202,6 +202,9 @@ MEMBER_TABLES = (
     ("reply_pairs", "member_a"),
     ("reply_pairs", "member_b"),
     ("analytics_response_runs", "member_id"),
+    ("analytics_cut_members", "member_id"),
+    ("analytics_cut_pairs", "member_a"),
+    ("analytics_cut_pairs", "member_b"),
 )
 
 
@@ -259,7 +262,15 @@ class ActivityRepository:
         return removed
 
     async def drop_older_than(self, cutoff_ms: int) -> int:
-        """Retention: raw activities older than the cutoff go; rollups stay."""
+        """Retention: raw activities older than the cutoff go; rollups stay (the cut days stored
+        from those activities go too: a report reads what is left raw)."""
+        for table in ("analytics_cut_members", "analytics_cut_pairs", "analytics_cut_hours"):
+            await self._db.execute(
+                f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM analytics_cut_days c WHERE c.guild_id = "
+                f"{table}.guild_id AND c.local_day = {table}.local_day AND c.start_ms < ?)",
+                (cutoff_ms,),
+            )
+        await self._db.execute("DELETE FROM analytics_cut_days WHERE start_ms < ?", (cutoff_ms,))
         return await self._db.execute_rowcount("DELETE FROM activities WHERE at < ?", (cutoff_ms,))
 
     async def pseudonymise_rollups_before(self, cutoff_day: int, pseudonyms: dict[tuple[int, int], int]) -> None:

@@ -2,19 +2,22 @@
 
 ``AnalyticsRepository`` is the one repository callers hold; its query groups live beside it:
 ``queries`` (reads of the trigger-kept tables), ``rollups`` (the analytics_* tables), ``spans``
-(distinct members and pairs over runs of days from the nightly gap rows) and ``rebuild``
-(recomputing the trigger-kept tables from raw activities).
+(distinct members and pairs over runs of days from the nightly gap rows), ``cut_day`` (the cut
+day of a like-for-like comparison from nightly rows) and ``rebuild`` (recomputing the
+trigger-kept tables from raw activities).
 """
 
 from __future__ import annotations
 
+from bot.storage.analytics.cut_day import CUT_KEEP_DAYS, CutDayQueries
 from bot.storage.analytics.queries import MemberSums, PostRow, ReportQueries
 from bot.storage.analytics.rebuild import BaseRollupRebuild
 from bot.storage.analytics.rollups import DAY_FIELDS, DayRollup, PostRollup, RollupStore
-from bot.storage.analytics.spans import SpanCounts, SpanQueries, Window, WindowCounts
+from bot.storage.analytics.spans import SpanCounts, Window, WindowCounts
 from bot.storage.database import Database
 
 __all__ = [
+    "CUT_KEEP_DAYS",
     "DAY_FIELDS",
     "AnalyticsRepository",
     "DayRollup",
@@ -27,7 +30,7 @@ __all__ = [
 ]
 
 
-class AnalyticsRepository(ReportQueries, RollupStore, SpanQueries, BaseRollupRebuild):
+class AnalyticsRepository(ReportQueries, RollupStore, CutDayQueries, BaseRollupRebuild):
     """Guild-keyed, parameterized analytics queries over one database."""
 
     def __init__(self, db: Database) -> None:
