@@ -162,7 +162,9 @@ class RollupJob:
             d: (scope.midnight_ms(date.fromordinal(d)), scope.midnight_ms(date.fromordinal(d + 1))) for d in days
         }
         due = await self.repo.cut_days_due(scope.guild_id, bounds)
-        await self.repo.store_cut_days(scope.guild_id, {d: bounds[d] for d in due}, keep_from, scope.now_ms)
+        await self.repo.store_cut_days(
+            scope.guild_id, {d: bounds[d] for d in due}, keep_from, scope.excluded, scope.now_ms
+        )
 
     async def _response_runs(self, scope: Scope, last: int) -> None:
         """Each responder's run of response days ending ``last``: a report's streak walk reads only

@@ -205,6 +205,7 @@ MEMBER_TABLES = (
     ("analytics_cut_members", "member_id"),
     ("analytics_cut_pairs", "member_a"),
     ("analytics_cut_pairs", "member_b"),
+    ("analytics_cut_hours", "member_id"),
 )
 
 

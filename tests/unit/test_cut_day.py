@@ -85,6 +85,7 @@ class Guild:
             (44, until + ms, "message", 43),
             (OPTED_OUT, until - timedelta(hours=2), "message", 8),
             (OPTED_OUT, until + timedelta(hours=2), "message", 8),
+            (OPTED_OUT, until - timedelta(seconds=1), "message", 9),  # in the instant's hour
             (8, until - timedelta(minutes=1), "message", OPTED_OUT),
         ])
 
@@ -167,10 +168,15 @@ async def test_cut_day_from_stored_rows_equals_raw(
             await guild.around(until) if instant is now else await guild.around(until, 47, 48)
     clock = [now]
     opted_out = {OPTED_OUT}
+    # The guild's opt-out list (keyed hashes): the nightly job then looks the opted-out members up.
+    await g.db.execute("INSERT INTO privacy_optouts (guild_id, member_hash, at) VALUES (1, 'member 7', 0)")
     job = RollupJob(repo, lambda _: _tz(tz), lambda guild_id, ids: set(ids) & opted_out, lambda: clock[0])
     await job.rebuild()
     kept = await g.db.fetchval("SELECT COUNT(*) FROM analytics_cut_days")
     assert kept == min(DAYS, CUT_KEEP_DAYS)
+    assert await g.db.fetchval("SELECT COUNT(*) FROM analytics_cut_members WHERE own_hours = 1") == await g.db.fetchval(
+        "SELECT COUNT(*) FROM analytics_cut_members WHERE member_id = ?", (OPTED_OUT,)
+    ) > 0
     await _check(guild, repo, now, opted_out, monkeypatch)
     # Another opt-out list (an opted-out member with replies on both sides of the instant), also
     # with every row keeping its ids: the same stored rows answer.

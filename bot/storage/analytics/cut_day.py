@@ -27,7 +27,6 @@ from bot.storage.analytics.spans import (
     SpanQueries,
     _add_pair_day,
     _LiveDays,
-    _own,
     _pair_before,
     _Raw,
 )
@@ -71,10 +70,12 @@ class CutDayQueries(SpanQueries):
         return [d for d in sorted(bounds) if stale and d >= stale[0]]
 
     async def store_cut_days(
-        self, guild_id: int, bounds: Mapping[int, tuple[int, int]], keep_from: int, now_ms: int
+        self, guild_id: int, bounds: Mapping[int, tuple[int, int]], keep_from: int, excluded: Collection[int],
+        now_ms: int,
     ) -> None:
         """Store the cut rows of the days in ``bounds`` (day -> local midnight, next midnight) and
-        drop those of days before ``keep_from``."""
+        drop those of days before ``keep_from``; ``excluded``: the members opted out now (their
+        replies per hour are kept too)."""
         async with self._db.transaction():
             for table in CUT_TABLES:
                 await self._db.execute(
@@ -82,9 +83,11 @@ class CutDayQueries(SpanQueries):
                 )
         for day, (start_ms, end_ms) in sorted(bounds.items()):
             async with self._db.transaction():
-                await self._store_cut_day(guild_id, day, start_ms, end_ms, now_ms)
+                await self._store_cut_day(guild_id, day, start_ms, end_ms, excluded, now_ms)
 
-    async def _store_cut_day(self, guild_id: int, day: int, start_ms: int, end_ms: int, now_ms: int) -> None:
+    async def _store_cut_day(
+        self, guild_id: int, day: int, start_ms: int, end_ms: int, excluded: Collection[int], now_ms: int
+    ) -> None:
         # The activity count first: a row arriving while the rest is computed makes the stored
         # count differ from guild_hours, so the day is read raw and stored again.
         count = await self._checked_activities(guild_id, day)
@@ -93,11 +96,12 @@ class CutDayQueries(SpanQueries):
         span = (guild_id, start_ms, end_ms)
         same = "p.guild_id = c.guild_id AND p.member_id = c.member_id AND p.local_day < ?"
         await self._db.execute(
-            "INSERT INTO analytics_cut_members (guild_id, local_day, member_id, first_at, first_message_at, "
-            "prev_day, talked_prev) SELECT c.guild_id, CAST(? AS INTEGER), c.member_id, c.first_at, "
-            f"c.first_message_at, (SELECT MAX(p.local_day) FROM member_days p WHERE {same}), "
+            "INSERT INTO analytics_cut_members (guild_id, local_day, prev_day, talked_prev, member_id, first_at, "
+            "first_message_at, own_hours) SELECT c.guild_id, CAST(? AS INTEGER), "
+            f"COALESCE((SELECT MAX(p.local_day) FROM member_days p WHERE {same}), -1), "
             f"COALESCE((SELECT p.local_day FROM member_days p WHERE {same} AND p.messages > 0 "
-            "ORDER BY p.local_day DESC LIMIT 1), -1) FROM (SELECT guild_id, member_id, MIN(at) AS first_at, "
+            "ORDER BY p.local_day DESC LIMIT 1), -1), c.member_id, c.first_at, c.first_message_at, 0 "
+            "FROM (SELECT guild_id, member_id, MIN(at) AS first_at, "
             "MIN(CASE WHEN kind = 'message' THEN at END) AS first_message_at FROM activities "
             "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 GROUP BY guild_id, member_id) AS c",
             (day, day, day, *span),
@@ -105,12 +109,11 @@ class CutDayQueries(SpanQueries):
         inner, _ = _pair_before("?")
         walk = {series: _pair_walk(cond) for series, cond in _PAIR_SOURCE.items() if series != "pair"}
         await self._db.execute(
-            "INSERT INTO analytics_cut_pairs (guild_id, local_day, member_a, member_b, first_ab_at, first_ba_at, "
-            "prev_day, prev_any, prev_ab, prev_ba) SELECT x.guild_id, CAST(? AS INTEGER), x.member_a, x.member_b, "
-            "x.first_ab, x.first_ba, x.prev, "
-            + ", ".join(f"CASE WHEN x.prev IS NULL THEN NULL ELSE {w} END" for w in walk.values())
-            + f" FROM (SELECT i.guild_id, i.member_a, i.member_b, i.first_ab, i.first_ba, {inner} FROM "
-            f"(SELECT guild_id, {_LOW} AS member_a, {_HIGH} AS member_b, "
+            "INSERT INTO analytics_cut_pairs (guild_id, local_day, prev_day, prev_any, prev_ab, prev_ba, member_a, "
+            "member_b, first_ab_at, first_ba_at) SELECT x.guild_id, CAST(? AS INTEGER), COALESCE(x.prev, -1), "
+            + ", ".join(f"CASE WHEN x.prev IS NULL THEN -1 ELSE COALESCE({w}, -1) END" for w in walk.values())
+            + ", x.member_a, x.member_b, x.first_ab, x.first_ba FROM (SELECT i.guild_id, i.member_a, i.member_b, "
+            f"i.first_ab, i.first_ba, {inner} FROM (SELECT guild_id, {_LOW} AS member_a, {_HIGH} AS member_b, "
             "MIN(CASE WHEN member_id < reply_to_member_id THEN at END) AS first_ab, "
             "MIN(CASE WHEN member_id > reply_to_member_id THEN at END) AS first_ba FROM activities "
             "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 AND reply_to_member_id IS NOT NULL "
@@ -118,14 +121,25 @@ class CutDayQueries(SpanQueries):
             "AS i) AS x",
             (day, day, day, day, day, *span),
         )
-        await self._db.execute(
-            "INSERT INTO analytics_cut_hours (guild_id, local_day, hour, replies, member_replies) "
-            "SELECT guild_id, CAST(? AS INTEGER), hour, SUM(reply), SUM(member_reply) FROM (SELECT guild_id, "
-            f"(at - ?) / {HOUR_MS} AS hour, {_REPLY} AS reply, {_MEMBER_REPLY} AS member_reply FROM activities "
-            "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 "
-            "AND (reply_to_member_id IS NOT NULL OR reply_to_bot = 1)) AS h GROUP BY guild_id, hour",
-            (day, start_ms, *span),
+        hours = (
+            "INSERT INTO analytics_cut_hours (guild_id, local_day, member_id, hour, replies, member_replies) "
+            "SELECT guild_id, CAST(? AS INTEGER), {member}, hour, SUM(reply), SUM(member_reply) FROM (SELECT "
+            f"guild_id, member_id, (at - ?) / {HOUR_MS} AS hour, {_REPLY} AS reply, {_MEMBER_REPLY} AS member_reply "
+            "FROM activities WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 "
+            "AND (reply_to_member_id IS NOT NULL OR reply_to_bot = 1){only}) AS h GROUP BY guild_id{by}, hour"
         )
+        await self._db.execute(hours.format(member="0", only="", by=""), (day, start_ms, *span))
+        ids = sorted(excluded)
+        for first in range(0, len(ids), 500):
+            clause, params = in_clause("member_id", ids[first : first + 500])
+            await self._db.execute(
+                f"UPDATE analytics_cut_members SET own_hours = 1 WHERE guild_id = ? AND local_day = ? AND {clause}",
+                (guild_id, day, *params),
+            )
+            await self._db.execute(
+                hours.format(member="member_id", only=f" AND {clause}", by=", member_id"),
+                (day, start_ms, *span, *params),
+            )
         await self._db.execute(
             "INSERT INTO analytics_cut_days (guild_id, local_day, start_ms, end_ms, activities, computed_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -177,75 +191,112 @@ class CutDayQueries(SpanQueries):
         self, guild_id: int, live: _LiveDays, day: int, since: int, until: int,
         gone: dict[int, _Raw], excluded: Collection[int],
     ) -> None:
-        own, own_params = _own("member_id", excluded)
+        # In (previous days) order: counted in one pass, no sort.
         rows = await self._db.fetchall(
-            f"SELECT {own} AS own, prev_day, CASE WHEN first_message_at < ? THEN talked_prev END AS talked, "
-            "COUNT(*) FROM analytics_cut_members WHERE guild_id = ? AND local_day = ? AND first_at < ? "
-            "GROUP BY 1, 2, 3",
-            (*own_params, until, guild_id, day, until),
+            "SELECT prev_day, talked_prev, COUNT(*), SUM(CASE WHEN first_message_at < ? THEN 1 ELSE 0 END) "
+            "FROM analytics_cut_members WHERE guild_id = ? AND local_day = ? AND first_at < ? "
+            "GROUP BY prev_day, talked_prev",
+            (until, guild_id, day, until),
         )
+        for before, talked_before, n, talked in rows:
+            if talked:
+                live.member(day, before, talked_before, int(talked), 0, 0)
+            if n - talked:
+                live.member(day, before, None, int(n - talked), 0, 0)
         hours = (until - since) // HOUR_MS
         total = await self._db.fetchone(
             "SELECT SUM(replies), SUM(member_replies) FROM analytics_cut_hours "
-            "WHERE guild_id = ? AND local_day = ? AND hour < ?",
+            "WHERE guild_id = ? AND local_day = ? AND member_id = 0 AND hour < ?",
             (guild_id, day, hours),
         )
-        rest = await self._db.fetchone(
-            f"SELECT SUM({_REPLY}), SUM({_MEMBER_REPLY}) FROM activities "
-            "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1",
-            (guild_id, since + hours * HOUR_MS, until),
-        )
+        rest = {
+            int(r[0]): (int(r[1]), int(r[2]))
+            for r in await self._db.fetchall(
+                f"SELECT member_id, SUM({_REPLY}), SUM({_MEMBER_REPLY}) FROM activities "
+                "WHERE guild_id = ? AND at >= ? AND at < ? AND counts = 1 "
+                "AND (reply_to_member_id IS NOT NULL OR reply_to_bot = 1) GROUP BY member_id",
+                (guild_id, since + hours * HOUR_MS, until),
+            )
+        }
         sums = live.sums[day]
-        for t in (total, rest):
-            if t is not None:
-                sums[2] += int(t[0] or 0)
-                sums[3] += int(t[1] or 0)
-        mine: list[tuple[int, int | None]] = []
-        for member, before, talked_before, n in rows:
-            live.member(day, before, talked_before, int(n), 0, 0)
-            if member is not None and member in excluded:
-                mine.append((member, talked_before))
-        if not mine:
+        sums[2] += int(total[0] or 0 if total else 0) + sum(v[0] for v in rest.values())
+        sums[3] += int(total[1] or 0 if total else 0) + sum(v[1] for v in rest.values())
+        if not excluded:
             return
-        # An opted-out member's own replies before the instant (few members, one day's rows).
-        replied: dict[int, tuple[int, int]] = {}
-        ids = [member for member, _ in mine]
-        for start in range(0, len(ids), 500):
-            clause, params = in_clause("member_id", ids[start : start + 500])
+        mine: dict[int, tuple[bool, bool]] = {}  # opted-out member -> (talked before the instant, own hours)
+        ids = sorted(excluded)
+        for first in range(0, len(ids), 500):
+            clause, params = in_clause("member_id", ids[first : first + 500])
+            for member, talked, own_hours in await self._db.fetchall(
+                "SELECT member_id, CASE WHEN first_message_at < ? THEN 1 ELSE 0 END, own_hours "
+                f"FROM analytics_cut_members WHERE guild_id = ? AND local_day = ? AND first_at < ? AND {clause}",
+                (until, guild_id, day, until, *params),
+            ):
+                mine[int(member)] = (bool(talked), bool(own_hours))
+        replied = {m: rest.get(m, (0, 0)) for m, (_, own) in mine.items() if own}
+        await self._own_replies(guild_id, day, hours, replied)
+        await self._replies_of(guild_id, since, until, [m for m, (_, own) in mine.items() if not own], replied)
+        for member, (talked, _) in mine.items():
+            track = gone.setdefault(member, _Raw.empty(("active", "talked")))
+            track.days["active"].add(day)
+            if talked:
+                track.days["talked"].add(day)
+            track.rows.append((day, int(talked), *replied.get(member, (0, 0))))
+
+    async def _own_replies(self, guild_id: int, day: int, hours: int, replied: dict[int, tuple[int, int]]) -> None:
+        """Add the whole hours before the instant's of members whose replies per hour are stored."""
+        ids = sorted(replied)
+        for first in range(0, len(ids), 500):
+            clause, params = in_clause("member_id", ids[first : first + 500])
+            for member, replies, member_replies in await self._db.fetchall(
+                "SELECT member_id, SUM(replies), SUM(member_replies) FROM analytics_cut_hours "
+                f"WHERE guild_id = ? AND local_day = ? AND {clause} AND hour < ? GROUP BY member_id",
+                (guild_id, day, *params, hours),
+            ):
+                had = replied[int(member)]
+                replied[int(member)] = (had[0] + int(replies or 0), had[1] + int(member_replies or 0))
+
+    async def _replies_of(
+        self, guild_id: int, since: int, until: int, members: list[int], replied: dict[int, tuple[int, int]]
+    ) -> None:
+        """Members opted out since the day was stored: their replies before the instant, from the
+        day's raw activities."""
+        for first in range(0, len(members), 500):
+            clause, params = in_clause("member_id", members[first : first + 500])
             for member, replies, member_replies in await self._db.fetchall(
                 f"SELECT member_id, SUM({_REPLY}), SUM({_MEMBER_REPLY}) FROM activities WHERE guild_id = ? "
                 f"AND at >= ? AND at < ? AND counts = 1 AND {clause} GROUP BY member_id",
                 (guild_id, since, until, *params),
             ):
                 replied[int(member)] = (int(replies or 0), int(member_replies or 0))
-        for member, talked_before in mine:
-            track = gone.setdefault(member, _Raw.empty(("active", "talked")))
-            track.days["active"].add(day)
-            if talked_before is not None:
-                track.days["talked"].add(day)
-            replies, member_replies = replied.get(member, (0, 0))
-            track.rows.append((day, int(talked_before is not None), replies, member_replies))
 
     async def _stored_pairs(
         self, guild_id: int, live: _LiveDays, day: int, until: int,
         gone: dict[tuple[int, int], _Raw], excluded: Collection[int],
     ) -> None:
-        own_a, params_a = _own("member_a", excluded)
-        own_b, params_b = _own("member_b", excluded)
+        ab, ba = "CASE WHEN first_ab_at < ? THEN 1 ELSE 0 END", "CASE WHEN first_ba_at < ? THEN 1 ELSE 0 END"
         rows = await self._db.fetchall(
-            "SELECT own_a, own_b, ab, ba, prev_day, prev_any, CASE WHEN ab = 1 THEN prev_ab END AS pab, "
-            "CASE WHEN ba = 1 THEN prev_ba END AS pba, COUNT(*) FROM (SELECT "
-            f"CASE WHEN {own_a} IS NULL AND {own_b} IS NULL THEN NULL ELSE member_a END AS own_a, "
-            f"CASE WHEN {own_a} IS NULL AND {own_b} IS NULL THEN NULL ELSE member_b END AS own_b, "
-            "CASE WHEN first_ab_at < ? THEN 1 ELSE 0 END AS ab, CASE WHEN first_ba_at < ? THEN 1 ELSE 0 END AS ba, "
-            "prev_day, prev_any, prev_ab, prev_ba FROM analytics_cut_pairs WHERE guild_id = ? AND local_day = ? "
-            "AND (first_ab_at < ? OR first_ba_at < ?)) AS s "
-            "GROUP BY own_a, own_b, ab, ba, prev_day, prev_any, pab, pba",
-            (*params_a, *params_b, *params_a, *params_b, until, until, guild_id, day, until, until),
+            f"SELECT prev_day, prev_any, prev_ab, prev_ba, SUM({ab} * {ba}), SUM({ab} * (1 - {ba})), "
+            f"SUM({ba} * (1 - {ab})) FROM analytics_cut_pairs "
+            "WHERE guild_id = ? AND local_day = ? AND (first_ab_at < ? OR first_ba_at < ?) "
+            "GROUP BY prev_day, prev_any, prev_ab, prev_ba",
+            (*[until] * 6, guild_id, day, until, until),
         )
-        for a, b, ab, ba, *before, n in rows:
-            live.pair(day, ab, ba, before, int(n))
-            if a is not None and (a in excluded or b in excluded):
+        for *before, n_both, n_ab, n_ba in rows:
+            for one_way, other_way, n in ((1, 1, n_both), (1, 0, n_ab), (0, 1, n_ba)):
+                if n:
+                    live.pair(day, one_way, other_way, before, int(n))
+        ids = sorted(excluded)
+        for first in range(0, len(ids), 500):
+            chunk = ids[first : first + 500]
+            a_in, params_a = in_clause("member_a", chunk)
+            b_in, params_b = in_clause("member_b", chunk)
+            for a, b, ab, ba in await self._db.fetchall(
+                "SELECT member_a, member_b, CASE WHEN first_ab_at < ? THEN 1 ELSE 0 END, "
+                "CASE WHEN first_ba_at < ? THEN 1 ELSE 0 END FROM analytics_cut_pairs WHERE guild_id = ? "
+                f"AND local_day = ? AND (first_ab_at < ? OR first_ba_at < ?) AND ({a_in} OR {b_in})",
+                (until, until, guild_id, day, until, until, *params_a, *params_b),
+            ):
                 _add_pair_day(gone.setdefault((a, b), _Raw.empty(tuple(_PAIR_SOURCE))), day, ab, ba)
 
 
