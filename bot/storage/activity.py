@@ -202,6 +202,9 @@ MEMBER_TABLES = (
     ("reply_pairs", "member_a"),
     ("reply_pairs", "member_b"),
     ("analytics_response_runs", "member_id"),
+    ("analytics_last_days", "member_id"),
+    ("analytics_pair_last_days", "member_a"),
+    ("analytics_pair_last_days", "member_b"),
     ("analytics_cut_members", "member_id"),
     ("analytics_cut_pairs", "member_a"),
     ("analytics_cut_pairs", "member_b"),
@@ -275,12 +278,31 @@ class ActivityRepository:
         return await self._db.execute_rowcount("DELETE FROM activities WHERE at < ?", (cutoff_ms,))
 
     async def pseudonymise_rollups_before(self, cutoff_day: int, pseudonyms: dict[tuple[int, int], int]) -> None:
-        """Replace member ids in old member_days rows by stable pseudonyms (retention without ids)."""
+        """Replace member ids in old member_days rows by stable pseudonyms (retention without ids).
+
+        The nightly last days (migration 0270) follow: a member's last day (with messages) before
+        the cutoff is no longer theirs, so it goes (what walking their remaining days finds)."""
+        members = [(guild_id, member_id, cutoff_day) for guild_id, member_id in pseudonyms]
         async with self._db.transaction():
             await self._db.executemany(
                 "UPDATE member_days SET member_id = ? WHERE guild_id = ? AND member_id = ? AND local_day < ?",
                 [(alias, guild_id, member_id, cutoff_day) for (guild_id, member_id), alias in pseudonyms.items()],
             )
+            await self._db.executemany(
+                "DELETE FROM analytics_last_days WHERE guild_id = ? AND member_id = ? AND last_day < ?", members
+            )
+            await self._db.executemany(
+                "UPDATE analytics_last_days SET last_talked = -1 WHERE guild_id = ? AND member_id = ? "
+                "AND last_talked < ?",
+                members,
+            )
+            # The stored cut days (migration 0260) likewise: every member's days before the cutoff
+            # now carry pseudonyms, so a previous day before it is none.
+            for column in ("prev_day", "talked_prev"):
+                await self._db.execute(
+                    f"UPDATE analytics_cut_members SET {column} = -1 WHERE {column} >= 0 AND {column} < ?",
+                    (cutoff_day,),
+                )
 
     async def members_in_rollups_before(self, cutoff_day: int) -> list[tuple[int, int]]:
         rows = await self._db.fetchall(

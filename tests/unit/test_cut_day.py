@@ -262,7 +262,8 @@ async def _tz(name: str) -> str:
 
 
 async def test_retention_drops_the_cut_days_of_dropped_activities(database_url: str) -> None:
-    """Raw activities older than the retention go, and so do the cut rows stored from them."""
+    """Raw activities older than the retention go, and so do the cut rows stored from them; a
+    previous day whose member_days row now carries a pseudonym is none."""
     tz = "Asia/Kathmandu"
     g = await GuildBuilder.open(database_url, tz=tz, recorded_since=None)
     guild = Guild(g, tz)
@@ -278,3 +279,14 @@ async def test_retention_drops_the_cut_days_of_dropped_activities(database_url: 
     assert days == list(range(START.toordinal() + 9, START.toordinal() + 20))
     for table in CUT_TABLES[1:]:
         assert await g.db.fetchval(f"SELECT MIN(local_day) FROM {table}") >= START.toordinal() + 9
+    activities = ActivityRepository(g.db)
+    cutoff_day = START.toordinal() + 12
+    aliases = {(g_id, m): -m for g_id, m in await activities.members_in_rollups_before(cutoff_day)}
+    assert await g.db.fetchval("SELECT COUNT(*) FROM analytics_cut_members WHERE prev_day BETWEEN 0 AND ?",
+                               (cutoff_day - 1,)) > 0
+    await activities.pseudonymise_rollups_before(cutoff_day, aliases)
+    for column in ("prev_day", "talked_prev"):
+        assert await g.db.fetchval(
+            f"SELECT COUNT(*) FROM analytics_cut_members WHERE {column} BETWEEN 0 AND ?", (cutoff_day - 1,)
+        ) == 0
+    assert await g.db.fetchval("SELECT COUNT(*) FROM analytics_cut_members WHERE prev_day = -1") > 0

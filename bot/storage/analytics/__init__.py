@@ -2,9 +2,10 @@
 
 ``AnalyticsRepository`` is the one repository callers hold; its query groups live beside it:
 ``queries`` (reads of the trigger-kept tables), ``rollups`` (the analytics_* tables), ``spans``
-(distinct members and pairs over runs of days from the nightly gap rows), ``cut_day`` (the cut
-day of a like-for-like comparison from nightly rows) and ``rebuild`` (recomputing the
-trigger-kept tables from raw activities).
+(distinct members and pairs over runs of days from the nightly gap rows), ``previous`` (how
+``spans`` finds a row's previous days: the nightly lookup or window, the stored last days behind
+today's rows), ``cut_day`` (the cut day of a like-for-like comparison from nightly rows) and
+``rebuild`` (recomputing the trigger-kept tables from raw activities).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.analytics._sql import AnalyticsTables, in_clause
+from bot.storage.analytics.previous import LAST_DAY_TABLES
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ class RollupStore(AnalyticsTables):
         """Drop a guild's analytics rollups (after a forget): they are recomputed, never stale."""
         for table in (
             "analytics_days", "analytics_posts", "analytics_weeks", "analytics_excluded_hours", "analytics_gaps",
-            "analytics_day_totals", "analytics_response_runs", "analytics_response_run_days",
+            "analytics_day_totals", "analytics_response_runs", "analytics_response_run_days", *LAST_DAY_TABLES,
             "analytics_cut_days", "analytics_cut_members", "analytics_cut_pairs", "analytics_cut_hours",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))

@@ -15,14 +15,12 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from bot.storage.analytics import previous
 from bot.storage.analytics._sql import AnalyticsTables, in_clause
 
 SERIES = ("active", "talked", "pair", "pair_any", "pair_ab", "pair_ba")
 """active: member days; talked: member days with messages; pair: reply_pairs rows; pair_any,
 pair_ab, pair_ba: pair days with a reply either way, member_a to member_b, member_b to member_a."""
-MAX_GAP = 2 * 366 + 1
-"""A previous day further back than this is stored as none (-1): no report period (at most 366
-days, against the 366 before it) can tell the two apart."""
 NONE = -1
 MAX_RAW_DAYS = 7
 """At most this many days after the stored ones are read raw; further behind, callers compute live."""
@@ -78,21 +76,10 @@ class SpanQueries(AnalyticsTables):
         async with self._db.transaction():
             for table in ("analytics_gaps", "analytics_day_totals"):
                 await self._db.execute(f"DELETE FROM {table} WHERE guild_id = ? AND local_day >= ?", days[:2])
-            sources = [("member_days", ("member_id",), s, cond) for s, (_, _, cond) in _MEMBER_SOURCE.items()]
-            sources += [("reply_pairs", ("member_a", "member_b"), s, cond) for s, cond in _PAIR_SOURCE.items()]
-            for table, keys, series, cond in sources:
-                same = " AND ".join(f"p.{k} = d.{k}" for k in keys)
-                await self._db.execute(
-                    "INSERT INTO analytics_gaps (guild_id, series, local_day, prev_day, n) "
-                    "SELECT guild_id, ?, local_day, prev_day, COUNT(*) FROM (SELECT d.guild_id, d.local_day, "
-                    f"COALESCE((SELECT MAX(p.local_day) FROM {table} p WHERE p.guild_id = d.guild_id AND {same} "
-                    "AND p.local_day < d.local_day AND p.local_day >= d.local_day - ?"
-                    + cond.format(t="p")
-                    + f"), -1) AS prev_day FROM {table} d WHERE d.guild_id = ? AND d.local_day BETWEEN ? AND ?"
-                    + cond.format(t="d")
-                    + ") AS g GROUP BY guild_id, local_day, prev_day",
-                    (series, MAX_GAP, *days),
-                )
+            sources = [("member_days", s, cond) for s, (_, _, cond) in _MEMBER_SOURCE.items()]
+            sources += [("reply_pairs", s, cond) for s, cond in _PAIR_SOURCE.items()]
+            for table, series, cond in sources:
+                await self._db.execute(*previous.gap_rows(table, series, cond, *days))
             totals = {day: (0, 0, 0, 0, 0) for day in range(first_day, last_day + 1)}
             for r in await self._day_aggregates(guild_id, first_day, last_day):
                 totals[r[0]] = tuple(r[1:])
@@ -101,6 +88,7 @@ class SpanQueries(AnalyticsTables):
                 "member_replies, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(guild_id, day, *t, now_ms) for day, t in totals.items()],
             )
+            await previous.store_last_days(self._db, guild_id, first_day, last_day, now_ms)
 
     async def _day_aggregates(self, guild_id: int, first_day: int, last_day: int) -> list[tuple[int, ...]]:
         """(day, members, talkers, pairs, replies, member_replies) of the days with rows, from the live tables."""
@@ -169,8 +157,9 @@ class SpanQueries(AnalyticsTables):
         gap = await self._gap_sums(guild_id, windows, stored_to)
         totals = await self._totals(guild_id, start, stored_to)
         live = _LiveDays()
-        await self._raw_members(guild_id, stored_to + 1, whole, live)
-        await self._raw_pairs(guild_id, stored_to + 1, whole, live)
+        known = await previous.stored_through(self._db, guild_id) == stored_to  # today's previous days stored
+        await self._raw_members(guild_id, stored_to + 1, whole, live, known)
+        await self._raw_pairs(guild_id, stored_to + 1, whole, live, known)
         gone = await self._excluded_members(guild_id, excluded, start, whole)
         gone_pairs = await self._excluded_pairs(guild_id, excluded, start, whole)
         if cut is not None and not await self._stored_cut(guild_id, live, end, cut, gone, gone_pairs, excluded):
@@ -278,12 +267,16 @@ class SpanQueries(AnalyticsTables):
         )
         return [tuple(int(v) for v in r) for r in rows]
 
-    async def _raw_members(self, guild_id: int, first_day: int, last_day: int, live: _LiveDays) -> None:
+    async def _raw_members(
+        self, guild_id: int, first_day: int, last_day: int, live: _LiveDays, stored: bool = False
+    ) -> None:
         """The member days of first_day..last_day as gap rows (each with the member's previous
-        day, and previous day with messages), counted by (day, previous days) in the database."""
+        day, and previous day with messages), counted by (day, previous days) in the database;
+        ``stored``: from the last days the nightly job stored as of first_day - 1."""
         if last_day < first_day:
             return
         rows = await self._db.fetchall(
+            previous.stored_member_rows(first_day, last_day) if stored else
             "SELECT local_day, prev, talked_prev, COUNT(*), SUM(replies), SUM(member_replies) FROM (SELECT "
             "d.local_day, d.replies, d.member_replies, "
             + _member_before("d", "d.local_day") + " FROM member_days d WHERE d.guild_id = ? "
@@ -293,12 +286,16 @@ class SpanQueries(AnalyticsTables):
         for day, before, talked_before, n, replies, member_replies in rows:
             live.member(day, before, talked_before, int(n), int(replies or 0), int(member_replies or 0))
 
-    async def _raw_pairs(self, guild_id: int, first_day: int, last_day: int, live: _LiveDays) -> None:
-        """The pair days of first_day..last_day as gap rows, each with the pair's previous day per series."""
+    async def _raw_pairs(
+        self, guild_id: int, first_day: int, last_day: int, live: _LiveDays, stored: bool = False
+    ) -> None:
+        """The pair days of first_day..last_day as gap rows, each with the pair's previous day per
+        series (``stored``: as for ``_raw_members``)."""
         if last_day < first_day:
             return
         inner, outer = _pair_before("{t}.local_day")
         rows = await self._db.fetchall(
+            previous.stored_pair_rows(first_day, last_day) if stored else
             f"SELECT local_day, ab, ba, prev, prev_any, prev_ab, prev_ba, COUNT(*) FROM (SELECT x.local_day, "
             f"CASE WHEN x.ab > 0 THEN 1 ELSE 0 END AS ab, CASE WHEN x.ba > 0 THEN 1 ELSE 0 END AS ba, {outer} FROM "
             f"(SELECT i.guild_id, i.member_a, i.member_b, i.local_day, i.a_to_b AS ab, i.b_to_a AS ba, {inner} "
