@@ -19,7 +19,8 @@ report time, exactly as the raw path takes them out, so another opt-out list nee
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from bot.storage.analytics._sql import in_clause
 from bot.storage.analytics.spans import (
@@ -223,16 +224,14 @@ class CutDayQueries(SpanQueries):
         sums[3] += int(total[1] or 0 if total else 0) + sum(v[1] for v in rest.values())
         if not excluded:
             return
-        mine: dict[int, tuple[bool, bool]] = {}  # opted-out member -> (talked before the instant, own hours)
-        ids = sorted(excluded)
-        for first in range(0, len(ids), 500):
-            clause, params = in_clause("member_id", ids[first : first + 500])
-            for member, talked, own_hours in await self._db.fetchall(
+        mine = {  # opted-out member -> (talked before the instant, own hours)
+            int(member): (bool(talked), bool(own_hours))
+            for member, talked, own_hours in await self._in_chunks(
                 "SELECT member_id, CASE WHEN first_message_at < ? THEN 1 ELSE 0 END, own_hours "
-                f"FROM analytics_cut_members WHERE guild_id = ? AND local_day = ? AND first_at < ? AND {clause}",
-                (until, guild_id, day, until, *params),
-            ):
-                mine[int(member)] = (bool(talked), bool(own_hours))
+                "FROM analytics_cut_members WHERE guild_id = ? AND local_day = ? AND first_at < ? AND {ids}",
+                excluded, (until, guild_id, day, until),
+            )
+        }
         replied = {m: rest.get(m, (0, 0)) for m, (_, own) in mine.items() if own}
         await self._own_replies(guild_id, day, hours, replied)
         await self._replies_of(guild_id, since, until, [m for m, (_, own) in mine.items() if not own], replied)
@@ -245,30 +244,36 @@ class CutDayQueries(SpanQueries):
 
     async def _own_replies(self, guild_id: int, day: int, hours: int, replied: dict[int, tuple[int, int]]) -> None:
         """Add the whole hours before the instant's of members whose replies per hour are stored."""
-        ids = sorted(replied)
-        for first in range(0, len(ids), 500):
-            clause, params = in_clause("member_id", ids[first : first + 500])
-            for member, replies, member_replies in await self._db.fetchall(
-                "SELECT member_id, SUM(replies), SUM(member_replies) FROM analytics_cut_hours "
-                f"WHERE guild_id = ? AND local_day = ? AND {clause} AND hour < ? GROUP BY member_id",
-                (guild_id, day, *params, hours),
-            ):
-                had = replied[int(member)]
-                replied[int(member)] = (had[0] + int(replies or 0), had[1] + int(member_replies or 0))
+        for member, replies, member_replies in await self._in_chunks(
+            "SELECT member_id, SUM(replies), SUM(member_replies) FROM analytics_cut_hours "
+            "WHERE guild_id = ? AND local_day = ? AND {ids} AND hour < ? GROUP BY member_id",
+            replied, (guild_id, day), (hours,),
+        ):
+            had = replied[int(member)]
+            replied[int(member)] = (had[0] + int(replies or 0), had[1] + int(member_replies or 0))
 
     async def _replies_of(
         self, guild_id: int, since: int, until: int, members: list[int], replied: dict[int, tuple[int, int]]
     ) -> None:
         """Members opted out since the day was stored: their replies before the instant, from the
         day's raw activities."""
-        for first in range(0, len(members), 500):
-            clause, params = in_clause("member_id", members[first : first + 500])
-            for member, replies, member_replies in await self._db.fetchall(
-                f"SELECT member_id, SUM({_REPLY}), SUM({_MEMBER_REPLY}) FROM activities WHERE guild_id = ? "
-                f"AND at >= ? AND at < ? AND counts = 1 AND {clause} GROUP BY member_id",
-                (guild_id, since, until, *params),
-            ):
-                replied[int(member)] = (int(replies or 0), int(member_replies or 0))
+        for member, replies, member_replies in await self._in_chunks(
+            f"SELECT member_id, SUM({_REPLY}), SUM({_MEMBER_REPLY}) FROM activities WHERE guild_id = ? "
+            "AND at >= ? AND at < ? AND counts = 1 AND {ids} GROUP BY member_id",
+            members, (guild_id, since, until),
+        ):
+            replied[int(member)] = (int(replies or 0), int(member_replies or 0))
+
+    async def _in_chunks(
+        self, sql: str, ids: Collection[int], before: Sequence[int] = (), after: Sequence[int] = ()
+    ) -> list[Any]:
+        """The rows of ``sql`` (its ``{ids}``: ``member_id IN (...)``) over the ids, 500 at a time."""
+        found: list[Any] = []
+        values = sorted(ids)
+        for first in range(0, len(values), 500):
+            clause, params = in_clause("member_id", values[first : first + 500])
+            found += await self._db.fetchall(sql.format(ids=clause), (*before, *params, *after))
+        return found
 
     async def _stored_pairs(
         self, guild_id: int, live: _LiveDays, day: int, until: int,
