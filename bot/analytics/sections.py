@@ -39,9 +39,12 @@ async def peak(repo: AnalyticsRepository, s: Scope, through: int) -> tuple[dict[
         if scan_from > first:
             stored = await repo.stored_excluded_hours(s.guild_id, first, scan_from - 1, s.excl_key)
             if scan_from <= through:
+                # Only the opted-out members with days there have hours to take out (one index
+                # seek each, instead of every opted-out id against each raw activity of the days).
+                present = await repo.members_active_between(s.guild_id, s.excluded, scan_from, through)
                 fresh = await repo.excluded_hour_counts(
                     s.guild_id,
-                    s.excluded,
+                    present,
                     s.midnight_ms(date.fromordinal(scan_from) - timedelta(days=1)),
                     s.midnight_ms(date.fromordinal(through) + timedelta(days=2)),
                 )

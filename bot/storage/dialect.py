@@ -17,6 +17,8 @@ through the functions here and nowhere else decides on a dialect:
 - connection settings: SQLite's pragmas and PostgreSQL's session settings (:data:`SQLITE_PRAGMAS`);
 - the database's clock: :data:`CLOCK_US`, one time every process reads alike (the shared request
   timeline of ``bot.storage.pace``);
+- id lists: how many ids one ``IN (...)`` list takes (:data:`ID_LIST_MAX`: one array parameter on
+  PostgreSQL, so a statement per few hundred ids there is only round trips);
 - refused rows: the errors that mean "this row can never be stored" (:data:`REFUSED_ROW`), and a
   key already stored (:data:`DUPLICATE_KEY`: the recorder's plain insert falls back to an upsert).
 """
@@ -50,6 +52,10 @@ CLOCK_US = {
     "sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)",
     "postgresql": "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
 }
+
+# Ids per ``IN (?, ...)`` list in one statement: SQLite binds each id (kept well under its variable
+# limit); PostgreSQL gets one array parameter (``postgres_statement``), so there only round trips count.
+ID_LIST_MAX = {"sqlite": 500, "postgresql": 20_000}
 
 # What a backend raises for a row it refuses (a constraint, a bad value): retrying cannot help.
 REFUSED_ROW: tuple[type[BaseException], ...] = (

@@ -8,7 +8,8 @@
   from member_days and reply_pairs: after the job, with today's rows, another opt-out list, late
   rows on the job's last day (the stored rows are then not used), the job one and several days
   behind, after the job caught up (the stored rows merged), after forget-me and retention's
-  pseudonyms; in zones with half-hour and 45-minute offsets.
+  pseudonyms; in zones with half-hour and 45-minute offsets. Which members were active in a run
+  of days (a post's base), partly from the stored last days, equals member_days throughout.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.analytics import sections
 from bot.analytics.rollups import RollupJob
-from bot.core.localtime import local_day, zone
+from bot.analytics.scope import Scope
+from bot.core.localtime import hour_of_week, local_day, zone
 from bot.storage.activity import ActivityRepository
 from bot.storage.analytics import AnalyticsRepository, Window, WindowCounts, previous
 from tests.unit.analytics_fixtures import GuildBuilder
@@ -172,6 +175,13 @@ class Stored:
         assert walked == fast
         if truth:
             assert fast.windows == await _truth(repo.db, windows, excluded)
+        # Which members were active in some days (a post's base): the stored last days answer
+        # for those they place there, member_days for the rest.
+        days = await repo.db.fetchall("SELECT member_id, local_day FROM member_days")
+        everyone = {int(r[0]) for r in days} | {500}
+        for first, last in ((today - 28, today - 1), (today - 6, today), (today - 40, today - 20), (today, today)):
+            want = {int(r[0]) for r in days if first <= r[1] <= last}
+            assert await repo.members_active_between(1, everyone, first, last) == want, (first - today, last - today)
 
 
 async def _stored_last_days_equal_member_days(db, through: int, real: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -302,3 +312,36 @@ def _tz(name: str):  # type: ignore[no-untyped-def]
         return name
 
     return of
+
+
+async def test_peak_grid_takes_out_opted_out_members_hours_of_the_raw_days(database_url: str) -> None:
+    """The hour-of-week grid's raw days (after the nightly job) leave out the activities of opted-out
+    members with days there (only those are scanned for), and nobody else's."""
+    tz = "Asia/Kolkata"
+    rng = random.Random(28)
+    g = await GuildBuilder.open(database_url, tz=tz, recorded_since=None)
+    repo = AnalyticsRepository(g.db)
+    start = datetime(2026, 6, 1, tzinfo=zone(tz)).astimezone(UTC)
+    acts: list[tuple[int, datetime]] = []
+    for d in range(30):
+        for _ in range(rng.randint(5, 20)):
+            acts.append((rng.randint(1, 20), start + timedelta(days=d, minutes=rng.randint(0, 24 * 60 - 1))))
+    now = start + timedelta(days=29, hours=20)
+    for member, at in acts:
+        await g.act(member, at)
+    await RollupJob(repo, _tz(tz), lambda guild_id, ids: set(), lambda: now).rebuild()
+    # Today's rows: members 41 and 42 opt out later today (only today's rows are theirs).
+    today = [(41, now - timedelta(hours=5)), (41, now - timedelta(hours=1)), (42, now - timedelta(hours=3)),
+             (3, now - timedelta(hours=2))]
+    for member, at in today:
+        await g.act(member, at)
+    through = local_day(now, tz)
+    # The job's rolled days were stored under "none" (nobody had opted out then).
+    scope = Scope(1, tz, now, frozenset({41, 42, 99}), excl_key="none")
+    grid, organic = await sections.peak(repo, scope, through)
+    want: dict[int, int] = defaultdict(int)
+    for member, at in acts + today:
+        if member not in (41, 42) and through - sections.PEAK_DAYS < local_day(at, tz) <= through:
+            want[hour_of_week(at, tz)] += 1
+    assert {h: n for h, n in grid.items() if n} == dict(want)
+    assert organic == grid

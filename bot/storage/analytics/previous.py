@@ -19,6 +19,10 @@ rows) the same way.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from bot.storage import dialect
+from bot.storage.analytics._sql import in_clause
 from bot.storage.database import Database
 
 MAX_GAP = 2 * 366 + 1
@@ -112,6 +116,27 @@ async def stored_through(db: Database, guild_id: int) -> int | None:
     """The day the stored last days are as of (None: not stored)."""
     day = await db.fetchval("SELECT local_day FROM analytics_last_day_state WHERE guild_id = ?", (guild_id,))
     return None if day is None else int(day)
+
+
+async def seen_between(
+    db: Database, guild_id: int, members: Collection[int], first_day: int, last_day: int
+) -> set[int]:
+    """Of ``members``, those whose stored last day is in first_day..last_day: each has a
+    member_days row that day (rows are only ever added; forget-me and retention take the stored
+    day out with the member's rows, rebuild-rollups clears them). The others may have one too (a
+    day after the stored ones, a late row): the caller reads their days."""
+    found: set[int] = set()
+    ids = sorted(members)
+    step = dialect.ID_LIST_MAX[db.engine]
+    for start in range(0, len(ids), step):
+        clause, params = in_clause("member_id", ids[start : start + step])
+        rows = await db.fetchall(
+            "SELECT member_id FROM analytics_last_days WHERE guild_id = ? AND " + clause
+            + " AND last_day BETWEEN ? AND ?",
+            (guild_id, *params, first_day, last_day),
+        )
+        found.update(int(r[0]) for r in rows)
+    return found
 
 
 # -- a report's raw days -----------------------------------------------------------------------

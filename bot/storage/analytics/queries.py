@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from bot.storage import dialect
+from bot.storage.analytics import previous
 from bot.storage.analytics._sql import AnalyticsTables, in_clause, not_in
 
 
@@ -201,11 +203,13 @@ class ReportQueries(AnalyticsTables):
         self, guild_id: int, members: Collection[int], first_day: int, last_day: int
     ) -> set[int]:
         """Which of ``members`` have a member_days row in first_day..last_day (by-member index,
-        one row per member back)."""
-        found: set[int] = set()
-        ids = sorted(members)
-        for start in range(0, len(ids), 500):
-            clause, params = in_clause("member_id", ids[start : start + 500])
+        one row per member back); those whose stored last day (``previous``) is in the days are
+        known to without reading their days."""
+        found = await previous.seen_between(self._db, guild_id, members, first_day, last_day)
+        ids = sorted(set(members) - found)
+        step = dialect.ID_LIST_MAX[self._db.engine]
+        for start in range(0, len(ids), step):
+            clause, params = in_clause("member_id", ids[start : start + step])
             rows = await self._db.fetchall(
                 "SELECT member_id FROM member_days WHERE guild_id = ? AND " + clause
                 + " AND local_day BETWEEN ? AND ? GROUP BY member_id",
