@@ -542,7 +542,7 @@ async def on_postgres(source: Database, args: argparse.Namespace, sqlite_reports
             theirs = sqlite_reports[text]
             same = (
                 report.figures == theirs.figures and report.history == theirs.history
-                and report.posts == theirs.posts
+                and report.previous == theirs.previous and report.posts == theirs.posts
                 and all(render(report, k) == render(theirs, k) for k in SECTIONS)
             )
             took = statistics.median(runs)

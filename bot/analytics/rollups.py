@@ -17,7 +17,7 @@ from bot.analytics import sections
 from bot.analytics.builder import ReportBuilder
 from bot.analytics.scope import Excluded, Scope, exclusion_key
 from bot.core.progress import Progress
-from bot.storage.analytics import AnalyticsRepository, DayRollup, PostRollup
+from bot.storage.analytics import CUT_KEEP_DAYS, AnalyticsRepository, DayRollup, PostRollup
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ class RollupJob:
             progress.add(1 + len(mondays))
         await self._days_and_posts(scope, first, last)
         await self._spans(guild_id, first, last, scope.now_ms)
+        await self._cut_days(scope, last)
         await self._response_runs(scope, last)
         if progress is not None:
             progress.advance(note=f"guild {guild_id}: days and posts")
@@ -148,6 +149,23 @@ class RollupJob:
             stale = await self.repo.first_stale_span_day(guild_id, covered[0], covered[1])
             start = max(start, min(first, covered[1] + 1, covered[1] if stale is None else stale))
         await self.repo.store_spans(guild_id, start, last, now_ms)
+
+    async def _cut_days(self, scope: Scope, last: int) -> None:
+        """The rows a like-for-like comparison's cut day is read from (``cut_day``): the kept days
+        whose rows are missing or no longer true (a new day, late rows, forget-me, a time zone
+        change, the first run after migration 0260) and the days after them."""
+        start = await self.repo.first_day(scope.guild_id)
+        if start is None:
+            return
+        keep_from = last - CUT_KEEP_DAYS + 1
+        days = range(max(start, keep_from), last + 1)
+        bounds = {
+            d: (scope.midnight_ms(date.fromordinal(d)), scope.midnight_ms(date.fromordinal(d + 1))) for d in days
+        }
+        due = await self.repo.cut_days_due(scope.guild_id, bounds)
+        await self.repo.store_cut_days(
+            scope.guild_id, {d: bounds[d] for d in due}, keep_from, scope.excluded, scope.now_ms
+        )
 
     async def _response_runs(self, scope: Scope, last: int) -> None:
         """Each responder's run of response days ending ``last``: a report's streak walk reads only

@@ -283,6 +283,10 @@ MEMBER_TABLES = (
     ("analytics_last_days", "member_id"),
     ("analytics_pair_last_days", "member_a"),
     ("analytics_pair_last_days", "member_b"),
+    ("analytics_cut_members", "member_id"),
+    ("analytics_cut_pairs", "member_a"),
+    ("analytics_cut_pairs", "member_b"),
+    ("analytics_cut_hours", "member_id"),
     ("rollup_queue", "member_id"),
 )
 
@@ -367,7 +371,15 @@ class ActivityRepository:
         return removed
 
     async def drop_older_than(self, cutoff_ms: int) -> int:
-        """Retention: raw activities older than the cutoff go; rollups stay."""
+        """Retention: raw activities older than the cutoff go; rollups stay (the cut days stored
+        from those activities go too: a report reads what is left raw)."""
+        for table in ("analytics_cut_members", "analytics_cut_pairs", "analytics_cut_hours"):
+            await self._db.execute(
+                f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM analytics_cut_days c WHERE c.guild_id = "
+                f"{table}.guild_id AND c.local_day = {table}.local_day AND c.start_ms < ?)",
+                (cutoff_ms,),
+            )
+        await self._db.execute("DELETE FROM analytics_cut_days WHERE start_ms < ?", (cutoff_ms,))
         return await self._db.execute_rowcount("DELETE FROM activities WHERE at < ?", (cutoff_ms,))
 
     async def pseudonymise_rollups_before(self, cutoff_day: int, pseudonyms: dict[tuple[int, int], int]) -> None:
@@ -390,6 +402,13 @@ class ActivityRepository:
                 "AND last_talked < ?",
                 members,
             )
+            # The stored cut days (migration 0260) likewise: every member's days before the cutoff
+            # now carry pseudonyms, so a previous day before it is none.
+            for column in ("prev_day", "talked_prev"):
+                await self._db.execute(
+                    f"UPDATE analytics_cut_members SET {column} = -1 WHERE {column} >= 0 AND {column} < ?",
+                    (cutoff_day,),
+                )
 
     async def members_in_rollups_before(self, cutoff_day: int) -> list[tuple[int, int]]:
         await fold_queued(self._db)  # a late activity of an old day gets its pseudonym too

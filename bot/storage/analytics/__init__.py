@@ -4,7 +4,8 @@
 ``queries`` (reads of the trigger-kept tables), ``rollups`` (the analytics_* tables), ``spans``
 (distinct members and pairs over runs of days from the nightly gap rows), ``previous`` (how
 ``spans`` finds a row's previous days: the nightly lookup or window, the stored last days behind
-today's rows) and ``rebuild`` (recomputing the trigger-kept tables from raw activities).
+today's rows), ``cut_day`` (the cut day of a like-for-like comparison from nightly rows) and
+``rebuild`` (recomputing the trigger-kept tables from raw activities).
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ import logging
 
 from bot.storage import dialect
 from bot.storage.activity import fold_queued, queued_activities
+from bot.storage.analytics.cut_day import CUT_KEEP_DAYS, CutDayQueries
 from bot.storage.analytics.queries import MemberSums, PostRow, ReportQueries
 from bot.storage.analytics.rebuild import BaseRollupRebuild
 from bot.storage.analytics.rollups import DAY_FIELDS, DayRollup, PostRollup, RollupStore
-from bot.storage.analytics.spans import SpanCounts, SpanQueries, Window, WindowCounts
+from bot.storage.analytics.spans import SpanCounts, Window, WindowCounts
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "CUT_KEEP_DAYS",
     "DAY_FIELDS",
     "AnalyticsRepository",
     "DayRollup",
@@ -34,7 +37,7 @@ __all__ = [
 ]
 
 
-class AnalyticsRepository(ReportQueries, RollupStore, SpanQueries, BaseRollupRebuild):
+class AnalyticsRepository(ReportQueries, RollupStore, CutDayQueries, BaseRollupRebuild):
     """Guild-keyed, parameterized analytics queries over one database."""
 
     def __init__(self, db: Database) -> None:

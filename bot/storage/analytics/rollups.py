@@ -149,5 +149,6 @@ class RollupStore(AnalyticsTables):
         for table in (
             "analytics_days", "analytics_posts", "analytics_weeks", "analytics_excluded_hours", "analytics_gaps",
             "analytics_day_totals", "analytics_response_runs", "analytics_response_run_days", *LAST_DAY_TABLES,
+            "analytics_cut_days", "analytics_cut_members", "analytics_cut_pairs", "analytics_cut_hours",
         ):
             await self._db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))

@@ -162,7 +162,7 @@ class SpanQueries(AnalyticsTables):
         await self._raw_pairs(guild_id, stored_to + 1, whole, live, known)
         gone = await self._excluded_members(guild_id, excluded, start, whole)
         gone_pairs = await self._excluded_pairs(guild_id, excluded, start, whole)
-        if cut is not None:
+        if cut is not None and not await self._stored_cut(guild_id, live, end, cut, gone, gone_pairs, excluded):
             await self._cut_members(guild_id, live, end, cut, gone, excluded)
             await self._cut_pairs(guild_id, live, end, cut, gone_pairs, excluded)
         gone_rows = [r for track in gone.values() for r in track.rows]
@@ -220,6 +220,13 @@ class SpanQueries(AnalyticsTables):
             if all(stored.get(d) == live.get(d, (0, 0, 0, 0, 0)) for d in range(first, day + 1)):
                 return day
         return None
+
+    async def _stored_cut(
+        self, guild_id: int, live: _LiveDays, day: int, cut: tuple[int, int],
+        gone: dict[int, _Raw], gone_pairs: dict[tuple[int, int], _Raw], excluded: Collection[int],
+    ) -> bool:
+        """The cut day from rows the nightly job stored (``cut_day.CutDayQueries``); False: read it raw."""
+        return False
 
     async def _gap_sums(self, guild_id: int, windows: Sequence[Window], stored_to: int) -> dict[str, list[list[int]]]:
         """series -> per window [distinct, returning] over the window's stored days."""
