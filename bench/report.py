@@ -519,6 +519,8 @@ async def on_postgres(source: Database, args: argparse.Namespace, sqlite_reports
             t = time.perf_counter()
             await copy_database(source, target)
             print(f"postgres: copied into PostgreSQL (hearth db copy) in {time.perf_counter() - t:.0f} s")
+        else:  # a kept copy made by an older Hearth: add what newer migrations add (the nightly run fills it)
+            await target.migrate()
         clock = FakeClock(NOW)
         privacy = PrivacyService(OptOutRepository(target), ActivityRepository(target), MetaRepository(target), clock)
         await privacy.load()
