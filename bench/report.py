@@ -532,6 +532,9 @@ async def on_postgres(source: Database, args: argparse.Namespace, sqlite_reports
         t = time.perf_counter()
         await RollupJob(repo, tz_of, privacy.opted_out_members, clock.now).run_guild(GUILD)
         print(f"postgres: nightly rollups run: {time.perf_counter() - t:.1f} s")
+        # Reports come hours after the nightly run, when autovacuum has analyzed what it wrote; right
+        # after a first fill (new tables) the planner has no statistics yet, so give it them here.
+        await target.execute("ANALYZE")
         today = NOW.astimezone(zone(TZ)).date()
         excluded = await excluded_members(repo, privacy.opted_out_members, GUILD, today.toordinal() - 400)
         for text in PERIOD_CHOICES:
