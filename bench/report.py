@@ -519,6 +519,8 @@ async def on_postgres(source: Database, args: argparse.Namespace, sqlite_reports
             t = time.perf_counter()
             await copy_database(source, target)
             print(f"postgres: copied into PostgreSQL (hearth db copy) in {time.perf_counter() - t:.0f} s")
+        else:  # a kept copy made by an older Hearth: add what newer migrations add (the nightly run fills it)
+            await target.migrate()
         clock = FakeClock(NOW)
         privacy = PrivacyService(OptOutRepository(target), ActivityRepository(target), MetaRepository(target), clock)
         await privacy.load()
@@ -530,6 +532,9 @@ async def on_postgres(source: Database, args: argparse.Namespace, sqlite_reports
         t = time.perf_counter()
         await RollupJob(repo, tz_of, privacy.opted_out_members, clock.now).run_guild(GUILD)
         print(f"postgres: nightly rollups run: {time.perf_counter() - t:.1f} s")
+        # Reports come hours after the nightly run, when autovacuum has analyzed what it wrote; right
+        # after a first fill (new tables) the planner has no statistics yet, so give it them here.
+        await target.execute("ANALYZE")
         today = NOW.astimezone(zone(TZ)).date()
         excluded = await excluded_members(repo, privacy.opted_out_members, GUILD, today.toordinal() - 400)
         for text in PERIOD_CHOICES:
