@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
+from bot.storage import dialect
 from bot.storage.database import Database
 
 
@@ -24,3 +26,18 @@ def not_in(column: str, excluded: Collection[int]) -> tuple[str, list[int]]:
 def in_clause(column: str, ids: Collection[int]) -> tuple[str, list[int]]:
     values = sorted(ids)
     return f"{column} IN ({', '.join('?' for _ in values)})", values
+
+
+async def rows_for_ids(
+    db: Database, sql: str, ids: Collection[int], before: Sequence[Any] = (), after: Sequence[Any] = (),
+    column: str = "member_id",
+) -> list[Any]:
+    """The rows of ``sql`` (its ``{ids}``: ``column IN (...)``, between the ``before`` and ``after``
+    parameters) over the ids, as many per statement as the dialect takes (``ID_LIST_MAX``)."""
+    found: list[Any] = []
+    values = sorted(ids)
+    step = dialect.ID_LIST_MAX[db.engine]
+    for first in range(0, len(values), step):
+        clause, params = in_clause(column, values[first : first + step])
+        found += await db.fetchall(sql.format(ids=clause), (*before, *params, *after))
+    return found

@@ -19,10 +19,9 @@ report time, exactly as the raw path takes them out, so another opt-out list nee
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Mapping
 
-from bot.storage.analytics._sql import in_clause
+from bot.storage.analytics._sql import in_clause, rows_for_ids
 from bot.storage.analytics.spans import (
     _PAIR_SOURCE,
     SpanQueries,
@@ -226,7 +225,8 @@ class CutDayQueries(SpanQueries):
             return
         mine = {  # opted-out member -> (talked before the instant, own hours)
             int(member): (bool(talked), bool(own_hours))
-            for member, talked, own_hours in await self._in_chunks(
+            for member, talked, own_hours in await rows_for_ids(
+                self._db,
                 "SELECT member_id, CASE WHEN first_message_at < ? THEN 1 ELSE 0 END, own_hours "
                 "FROM analytics_cut_members WHERE guild_id = ? AND local_day = ? AND first_at < ? AND {ids}",
                 excluded, (until, guild_id, day, until),
@@ -244,7 +244,8 @@ class CutDayQueries(SpanQueries):
 
     async def _own_replies(self, guild_id: int, day: int, hours: int, replied: dict[int, tuple[int, int]]) -> None:
         """Add the whole hours before the instant's of members whose replies per hour are stored."""
-        for member, replies, member_replies in await self._in_chunks(
+        for member, replies, member_replies in await rows_for_ids(
+            self._db,
             "SELECT member_id, SUM(replies), SUM(member_replies) FROM analytics_cut_hours "
             "WHERE guild_id = ? AND local_day = ? AND {ids} AND hour < ? GROUP BY member_id",
             replied, (guild_id, day), (hours,),
@@ -257,23 +258,13 @@ class CutDayQueries(SpanQueries):
     ) -> None:
         """Members opted out since the day was stored: their replies before the instant, from the
         day's raw activities."""
-        for member, replies, member_replies in await self._in_chunks(
+        for member, replies, member_replies in await rows_for_ids(
+            self._db,
             f"SELECT member_id, SUM({_REPLY}), SUM({_MEMBER_REPLY}) FROM activities WHERE guild_id = ? "
             "AND at >= ? AND at < ? AND counts = 1 AND {ids} GROUP BY member_id",
             members, (guild_id, since, until),
         ):
             replied[int(member)] = (int(replies or 0), int(member_replies or 0))
-
-    async def _in_chunks(
-        self, sql: str, ids: Collection[int], before: Sequence[int] = (), after: Sequence[int] = ()
-    ) -> list[Any]:
-        """The rows of ``sql`` (its ``{ids}``: ``member_id IN (...)``) over the ids, 500 at a time."""
-        found: list[Any] = []
-        values = sorted(ids)
-        for first in range(0, len(values), 500):
-            clause, params = in_clause("member_id", values[first : first + 500])
-            found += await self._db.fetchall(sql.format(ids=clause), (*before, *params, *after))
-        return found
 
     async def _stored_pairs(
         self, guild_id: int, live: _LiveDays, day: int, until: int,

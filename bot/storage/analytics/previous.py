@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.storage import dialect
-from bot.storage.analytics._sql import in_clause
+from bot.storage.analytics._sql import rows_for_ids
 from bot.storage.database import Database
 
 MAX_GAP = 2 * 366 + 1
@@ -125,18 +124,11 @@ async def seen_between(
     member_days row that day (rows are only ever added; forget-me and retention take the stored
     day out with the member's rows, rebuild-rollups clears them). The others may have one too (a
     day after the stored ones, a late row): the caller reads their days."""
-    found: set[int] = set()
-    ids = sorted(members)
-    step = dialect.ID_LIST_MAX[db.engine]
-    for start in range(0, len(ids), step):
-        clause, params = in_clause("member_id", ids[start : start + step])
-        rows = await db.fetchall(
-            "SELECT member_id FROM analytics_last_days WHERE guild_id = ? AND " + clause
-            + " AND last_day BETWEEN ? AND ?",
-            (guild_id, *params, first_day, last_day),
-        )
-        found.update(int(r[0]) for r in rows)
-    return found
+    rows = await rows_for_ids(
+        db, "SELECT member_id FROM analytics_last_days WHERE guild_id = ? AND {ids} AND last_day BETWEEN ? AND ?",
+        members, (guild_id,), (first_day, last_day),
+    )
+    return {int(r[0]) for r in rows}
 
 
 # -- a report's raw days -----------------------------------------------------------------------

@@ -12,9 +12,8 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from bot.storage import dialect
 from bot.storage.analytics import previous
-from bot.storage.analytics._sql import AnalyticsTables, in_clause, not_in
+from bot.storage.analytics._sql import AnalyticsTables, in_clause, not_in, rows_for_ids
 
 
 @dataclass(frozen=True)
@@ -206,17 +205,13 @@ class ReportQueries(AnalyticsTables):
         one row per member back); those whose stored last day (``previous``) is in the days are
         known to without reading their days."""
         found = await previous.seen_between(self._db, guild_id, members, first_day, last_day)
-        ids = sorted(set(members) - found)
-        step = dialect.ID_LIST_MAX[self._db.engine]
-        for start in range(0, len(ids), step):
-            clause, params = in_clause("member_id", ids[start : start + step])
-            rows = await self._db.fetchall(
-                "SELECT member_id FROM member_days WHERE guild_id = ? AND " + clause
-                + " AND local_day BETWEEN ? AND ? GROUP BY member_id",
-                (guild_id, *params, first_day, last_day),
-            )
-            found.update(r[0] for r in rows)
-        return found
+        rows = await rows_for_ids(
+            self._db,
+            "SELECT member_id FROM member_days WHERE guild_id = ? AND {ids} AND local_day BETWEEN ? AND ? "
+            "GROUP BY member_id",
+            set(members) - found, (guild_id,), (first_day, last_day),
+        )
+        return found | {r[0] for r in rows}
 
     # -- replies ------------------------------------------------------------------------------
     async def reply_pair_counts(
