@@ -44,15 +44,15 @@ from bot.platform.recorder import Activity, Recorder
 from bot.storage import Database
 from bot.storage.activity import (
     ACTIVITY_COLUMNS,
-    POSTGRES_NEW_BATCH,
     POSTGRES_ROLLUPS,
-    POSTGRES_STAGING,
+    QUEUE_RANGE,
+    RANGE_PLAN,
+    RESERVE_IDS,
     ROLLUP_TABLES,
     ActivityRepository,
     MetaRepository,
     OptOutRepository,
     postgres_fold,
-    postgres_new_batch,
 )
 from bot.storage.guilds import GuildConfig, GuildRepository
 
@@ -325,22 +325,22 @@ def cpu_text(side: Side, per: int) -> str:
 
 
 async def backend_cpu(
-    server: str, rows: list[tuple], batch: int, sql: str | None, fold: str | None = None, fold_every: int = 1,
+    server: str, rows: list[tuple], batch: int, steps: int | None, fold: str | None = None, fold_every: int = 1,
 ) -> float | None:
     """Server CPU seconds of one PostgreSQL backend writing ``rows`` into a freshly migrated schema:
-    with ``sql`` the recorder's way (per batch of ``batch`` rows: COPY into the staging table, then
-    ``sql``), without it the raw COPY (every row, one COPY, one transaction). With ``fold``: the
-    batches are written with the recorder's statement, unmeasured, and only ``fold`` is measured,
-    run after every ``fold_every`` batches and at the end (the folder's work). None when the
-    server runs elsewhere (its processes are not in /proc)."""
+    with ``steps`` the first that many steps of the recorder's batch (per batch of ``batch`` rows:
+    1 reserve the block's ids, 2 COPY into activities, 3 queue the range), without it the raw COPY
+    (every row, one COPY, one transaction). With ``fold``: the batches are written the recorder's
+    way, unmeasured, and only ``fold`` is measured, run after every ``fold_every`` batches and at
+    the end (the folder's work). None when the server runs elsewhere (its processes are not in /proc)."""
     schema, url = await fresh_schema(server)
     try:
         await migrated(url)
         conn = await asyncpg.connect(url)
         try:
             pid = await conn.fetchval("SELECT pg_backend_pid()")
-            await conn.execute(POSTGRES_STAGING)
-            statement = await conn.prepare(POSTGRES_NEW_BATCH if fold else sql) if sql or fold else None
+            steps = 3 if fold else steps
+            queue_range = QUEUE_RANGE.replace("?, ?", "$1, $2")  # asyncpg's placeholders
             folding = await conn.prepare(fold) if fold else None
             try:
                 cpu = lambda: sum(int(v) for v in _stat(pid)[11:13])  # noqa: E731
@@ -348,19 +348,24 @@ async def backend_cpu(
             except OSError:
                 return None
             spent = 0
-            batches = range(0, len(rows), batch if statement else len(rows))
+            batches = range(0, len(rows), batch if steps else len(rows))
             for n, start in enumerate(batches, 1):
                 async with conn.transaction():
-                    if statement is None:
+                    if not steps:
                         await conn.copy_records_to_table("activities", records=rows, columns=list(ACTIVITY_COLUMNS))
                         continue
-                    await conn.execute(POSTGRES_STAGING)
-                    await conn.copy_records_to_table("activities_staging", records=rows[start : start + batch],
-                                                     columns=list(ACTIVITY_COLUMNS))
-                    await statement.fetchval()
+                    first = await conn.fetchval(RESERVE_IDS)
+                    block = rows[start : start + batch]
+                    if steps >= 2:
+                        records = [(i, *row) for i, row in enumerate(block, first)]
+                        await conn.copy_records_to_table("activities", records=records,
+                                                         columns=["id", *ACTIVITY_COLUMNS])
+                    if steps >= 3:
+                        await conn.execute(queue_range, first, first + len(block) - 1)
                 if folding is not None and (n % fold_every == 0 or n == len(batches)):
                     mark = cpu()
                     async with conn.transaction():
+                        await conn.fetchval(RANGE_PLAN)
                         await folding.fetchval()
                     spent += cpu() - mark
             total = spent if folding is not None else cpu() - before
@@ -406,9 +411,8 @@ async def breakdown(
     every = max(1, round(batches / max(folds, 1)))
     per = 100_000 / len(rows)
     writer, previous = [], 0.0
-    for label, sql in [("COPY into staging", "SELECT 1"), ("insert into activities", postgres_new_batch(False)),
-                       ("append to rollup_queue", POSTGRES_NEW_BATCH)]:
-        cpu = await least([await backend_cpu(server, rows, batch, sql) for _ in range(repeat)])
+    for steps, label in enumerate(["reserve the block's ids", "COPY into activities", "queue the range"], 1):
+        cpu = await least([await backend_cpu(server, rows, batch, steps) for _ in range(repeat)])
         if cpu is None:
             return None
         writer.append(f"{label} {max(cpu - previous, 0) * per:.2f}")
@@ -416,7 +420,7 @@ async def breakdown(
     written = previous
     names = list(POSTGRES_ROLLUPS)
     folder, previous = [], 0.0
-    for label, names_so_far in [("DELETE from the queue", [])] + [
+    for label, names_so_far in [("read the queued ranges", [])] + [
         (f"{ROLLUP_TABLES[n]} upserts", names[: i + 1]) for i, n in enumerate(names)
     ]:
         sql = postgres_fold(names_so_far)
@@ -544,8 +548,8 @@ async def main() -> None:
     rate = best([r.rate for r in runs], higher_is_better=True)
     limit = best([r.limit_rate for r in runs], higher_is_better=True)
     burst = best([r.burst_rate for r in runs], higher_is_better=True)
-    print(f"recorder into PostgreSQL, sustained (COPY + one insert queueing the rollup columns per batch, the "
-          f"folder folding concurrently; until committed AND folded): {rate:,.0f} activities/s "
+    print(f"recorder into PostgreSQL, sustained (per batch: reserve ids, COPY into activities, queue the "
+          f"range; the folder folding concurrently; until committed AND folded): {rate:,.0f} activities/s "
           f"[target >= {TARGET_RATE:,}]; burst (until committed, queue not drained): {burst:,.0f}/s")
     print(f"limit (one raw COPY, same schema, no rollups): {limit:,.0f} activities/s")
     per_run = median([r.rate / r.limit_rate for r in runs])

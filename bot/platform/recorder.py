@@ -7,7 +7,7 @@ transaction with ``executemany``; the unique event key makes a gateway replay ha
 queue outgrows ``max_queue`` (the disk is stuck), new activities are counted as dropped and
 logged at most once a minute, and the bot keeps answering.
 
-On PostgreSQL a batch only queues its rollup columns (bot.storage.activity, rollup_queue); a second
+On PostgreSQL a batch only queues its id range for the rollups (bot.storage.activity, rollup_ranges); a second
 task, the folder, folds the queue into the rollups on its own connection while the writer goes
 on (one folder at a time across every process, under an advisory lock), so the second core does
 the rollups. ``flush()`` and every reader of the rollups fold what is queued first.

@@ -68,15 +68,41 @@ async def _insert_sqlite(db: Database, rows: Sequence[Sequence[Any]]) -> None:
 
 
 _COLUMNS = ", ".join(ACTIVITY_COLUMNS)
+ID_BLOCK = 100_000
+"""Activity ids one PostgreSQL batch reserves (the identity's increment, migration 0290): the most
+rows one COPY holds, and the recorder's largest batch (``recorder.batch_size``)."""
+RESERVE_IDS = "SELECT nextval(pg_get_serial_sequence('activities', 'id'))"
+_ID_COLUMNS = ("id", *ACTIVITY_COLUMNS)
 POSTGRES_STAGING = (
     f"CREATE TEMP TABLE IF NOT EXISTS activities_staging ON COMMIT DELETE ROWS AS "
-    f"SELECT {_COLUMNS} FROM activities WITH NO DATA"
+    f"SELECT id, {_COLUMNS} FROM activities WITH NO DATA"
 )
-# The rollups of queued rows, set-based, from the rows in ``counted`` (counting rows that were
-# really inserted, queued by the recorder's batches, deleted from the queue by the fold): the same
-# sums the SQLite triggers make row by row (those of 0080_analytics_v2.sql: guild_hours by local
-# hour with responses, directed reply pairs). One data-modifying CTE per rollup table, by name
-# (bench/postgres.py times them one by one).
+# A batch that replays an event key: what is new goes in, a replayed key is skipped (and keeps the
+# id, and the range, of the batch that first stored it: it is counted once).
+POSTGRES_INSERT_NEW = (
+    f"INSERT INTO activities (id, {_COLUMNS}) SELECT id, {_COLUMNS} FROM activities_staging "
+    "ON CONFLICT (guild_id, event_key) DO NOTHING"
+)
+QUEUE_RANGE = "INSERT INTO rollup_ranges (first_id, last_id) VALUES (?, ?)"
+
+# The rollup columns of a counted activity: what the folder aggregates into the four rollups.
+QUEUE_COLUMNS = (
+    "guild_id", "local_day", "local_hour_of_week", "member_id", "kind", "post_id", "reply_to_member_id",
+    "reply_to_bot", "at",
+)
+_QUEUED = ", ".join(QUEUE_COLUMNS)
+# The counted activities of the queued ranges, each range read through the primary key; the ranges
+# are deleted by the same statement, so what it deletes it counts, once.
+_COUNTED = f"""
+WITH ranges AS (
+    DELETE FROM rollup_ranges RETURNING first_id, last_id
+), counted AS (
+    SELECT {", ".join("a." + c for c in QUEUE_COLUMNS)} FROM ranges r
+    JOIN activities a ON a.id BETWEEN r.first_id AND r.last_id WHERE a.counts = 1
+)"""
+# The rollups of the counted rows, set-based: the same sums the SQLite triggers make row by row
+# (those of 0080_analytics_v2.sql: guild_hours by local hour with responses, directed reply pairs).
+# One data-modifying CTE per rollup table, by name (bench/postgres.py times them one by one).
 POSTGRES_ROLLUPS = {
     "days": """
     INSERT INTO member_days AS m
@@ -119,49 +145,6 @@ POSTGRES_ROLLUPS = {
 }
 ROLLUP_TABLES = {"days": "member_days", "hours": "guild_hours", "responders": "post_responders", "pairs": "reply_pairs"}
 
-
-# The rollup columns of a counted activity: what the recorder appends to rollup_queue (migration
-# 0280) and the folder aggregates into the four rollups.
-QUEUE_COLUMNS = (
-    "guild_id", "local_day", "local_hour_of_week", "member_id", "kind", "post_id", "reply_to_member_id",
-    "reply_to_bot", "at",
-)
-_QUEUED = ", ".join(QUEUE_COLUMNS)
-
-
-def postgres_new_batch(queue: bool = True) -> str:
-    """A batch of new events (the usual case): a plain INSERT, as fast as a COPY into the indexed
-    table, and the counted rows' rollup columns appended to ``rollup_queue`` (no index, no lookup:
-    the folder turns them into rollups on its own connection, many batches at once). A replayed
-    event key makes it fail with a unique violation (nothing of it stays: it runs in a savepoint),
-    and the batch goes through POSTGRES_BATCH_INSERT instead. ON CONFLICT's per-row speculative
-    insertion and RETURNING cost about a third of the batch statement on new rows
-    (bench/postgres.py). ``queue=False``: the insert alone (the bench's breakdown)."""
-    append = (
-        f"INSERT INTO rollup_queue ({_QUEUED}) SELECT {_QUEUED} FROM activities_staging WHERE counts = 1"
-        if queue else "SELECT 1"
-    )
-    return f"""
-WITH new AS (
-    INSERT INTO activities ({_COLUMNS}) SELECT {_COLUMNS} FROM activities_staging
-)
-{append}
-"""
-
-
-POSTGRES_NEW_BATCH = postgres_new_batch()
-# A batch with replayed events: insert what is new (a replayed event key is skipped), then queue
-# exactly the rows inserted, so a replay is never queued (nor counted) twice.
-POSTGRES_BATCH_INSERT = f"""
-WITH new AS (
-    INSERT INTO activities ({_COLUMNS})
-    SELECT {_COLUMNS} FROM activities_staging
-    ON CONFLICT (guild_id, event_key) DO NOTHING
-    RETURNING {_QUEUED}, counts
-)
-INSERT INTO rollup_queue ({_QUEUED}) SELECT {_QUEUED} FROM new WHERE counts = 1
-"""
-
 # Rollup keys in index order: the folder's upserts take row locks in one order (two folds, or a
 # fold and forget-me, can never deadlock) and walk each index forwards.
 _ROLLUP_ORDER = {
@@ -173,18 +156,13 @@ _ROLLUP_ORDER = {
 
 
 def postgres_fold(rollups: Sequence[str] = tuple(POSTGRES_ROLLUPS)) -> str:
-    """Everything queued, deleted and aggregated into the named rollups in one statement (one
-    transaction: what it deletes it counts, once). A batch committing meanwhile is not in the
-    DELETE's snapshot and waits for the next fold. Returns the activities folded."""
+    """Every queued range deleted and its counted activities aggregated into the named rollups, in
+    one statement (one transaction: what it deletes it counts, once). A batch committing meanwhile
+    is not in the DELETE's snapshot and waits for the next fold. Returns the activities folded."""
     ctes = "".join(
         f", {name} AS ({_ordered(POSTGRES_ROLLUPS[name], _ROLLUP_ORDER[name])}\n)" for name in rollups
     )
-    return f"""
-WITH counted AS (
-    DELETE FROM rollup_queue RETURNING {_QUEUED}
-){ctes}
-SELECT COUNT(*) FROM counted
-"""
+    return f"{_COUNTED}{ctes}\nSELECT COUNT(*) FROM counted\n"
 
 
 def _ordered(upsert: str, key: str) -> str:
@@ -193,6 +171,13 @@ def _ordered(upsert: str, key: str) -> str:
 
 
 POSTGRES_FOLD = postgres_fold()
+QUEUED_COUNT = f"{_COUNTED}\nSELECT COUNT(*) FROM counted".replace(
+    "DELETE FROM rollup_ranges RETURNING first_id, last_id", "SELECT first_id, last_id FROM rollup_ranges"
+)
+# The statements over queued ranges want the primary key: on a young table (no statistics yet) the
+# planner would scan all of activities once per fold instead, and past its cost threshold JIT-compile
+# every fold (~0.4 s of compiling for a few milliseconds of work). Both settings last one transaction.
+RANGE_PLAN = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
 # One folder at a time across every process: the background folder tries the lock and leaves
 # the work to whoever holds it; a reader (a report, forget-me, rebuild) waits for it, then folds
 # what is left, so it reads every committed activity in the rollups.
@@ -200,18 +185,24 @@ FOLD_LOCK = dialect.advisory_key("hearth:rollup-fold")
 
 
 async def _insert_postgres(db: Database, rows: Sequence[Sequence[Any]]) -> None:
-    """COPY into a per-connection staging table, then one insert that queues the counted rows'
-    rollup columns: the plain one for new events, the idempotent one when the batch replays any
-    (statements go through ``fetchval``: prepared once per connection, not planned again for
-    every batch)."""
+    """Per block of ID_BLOCK rows: reserve the block's ids, COPY the rows straight into activities
+    under them and queue the range, in one transaction. A replayed event key fails the COPY with a
+    unique violation (nothing of it stays: it runs in a savepoint); the block then goes in through
+    a staging table, new keys only (POSTGRES_INSERT_NEW). A folder counts the range's rows that are
+    there, so a replay is never counted twice."""
     async with db.transaction():
-        await db.execute(POSTGRES_STAGING)
-        await db.copy_rows("activities_staging", ACTIVITY_COLUMNS, rows)  # type: ignore[attr-defined]
-        try:
-            async with db.transaction():  # a savepoint: a refused plain insert leaves nothing behind
-                await db.fetchval(POSTGRES_NEW_BATCH)
-        except dialect.DUPLICATE_KEY:
-            await db.fetchval(POSTGRES_BATCH_INSERT)
+        for start in range(0, len(rows), ID_BLOCK):
+            block = rows[start : start + ID_BLOCK]
+            first = int(await db.fetchval(RESERVE_IDS))
+            records = [(n, *row) for n, row in enumerate(block, first)]
+            try:
+                async with db.transaction():  # a savepoint: a refused COPY leaves nothing behind
+                    await db.copy_rows("activities", _ID_COLUMNS, records)  # type: ignore[attr-defined]
+            except dialect.DUPLICATE_KEY:
+                await db.execute(POSTGRES_STAGING)
+                await db.copy_rows("activities_staging", _ID_COLUMNS, records)  # type: ignore[attr-defined]
+                await db.execute(POSTGRES_INSERT_NEW)
+            await db.execute(QUEUE_RANGE, (first, first + len(block) - 1))
 
 
 async def _fold_postgres(db: Database, wait: bool) -> int | None:
@@ -221,6 +212,7 @@ async def _fold_postgres(db: Database, wait: bool) -> int | None:
                 await db.execute("SELECT pg_advisory_xact_lock(?)", (FOLD_LOCK,))
             elif not await db.fetchval("SELECT pg_try_advisory_xact_lock(?)", (FOLD_LOCK,)):
                 return None
+            await db.fetchval(RANGE_PLAN)
             return int(await db.fetchval(POSTGRES_FOLD) or 0)
     except dialect.READ_ONLY:
         return None  # a read-only connection or role: the rollups as folded so far
@@ -239,7 +231,11 @@ async def fold_queued(db: Database, *, wait: bool = True) -> int | None:
 
 async def queued_activities(db: Database) -> int:
     """Activities recorded but not yet folded into the rollups (0 on SQLite)."""
-    return int(await db.fetchval("SELECT COUNT(*) FROM rollup_queue") or 0)
+    if db.engine not in QUEUED_ROLLUPS:
+        return 0
+    async with db.transaction():
+        await db.fetchval(RANGE_PLAN)
+        return int(await db.fetchval(QUEUED_COUNT) or 0)
 
 
 # Triggers vs set-based rollups: the one place the recorder's write path differs by engine.
@@ -251,7 +247,7 @@ FOLDERS: dict[str, Callable[[Database, bool], Awaitable[int | None]]] = {
     "sqlite": _fold_sqlite,
     "postgresql": _fold_postgres,
 }
-QUEUED_ROLLUPS = frozenset({"postgresql"})  # engines whose rollups wait in rollup_queue for a fold
+QUEUED_ROLLUPS = frozenset({"postgresql"})  # engines whose rollups wait in rollup_ranges for a fold
 
 
 POST_COLUMNS = (
@@ -287,7 +283,6 @@ MEMBER_TABLES = (
     ("analytics_cut_pairs", "member_a"),
     ("analytics_cut_pairs", "member_b"),
     ("analytics_cut_hours", "member_id"),
-    ("rollup_queue", "member_id"),
 )
 
 
@@ -322,10 +317,9 @@ class ActivityRepository:
         back after every statement, so a writer thread stepping row by row and a busy event loop
         hand the GIL to and fro. A 1,000-row statement runs its rows, and their rollup triggers,
         inside SQLite while the event loop keeps going (bench/recorder.py, docs/performance.md).
-        On PostgreSQL the batch is COPYed into a staging table and inserted in one statement that
-        appends its counted rows to the rollup queue (POSTGRES_NEW_BATCH, POSTGRES_BATCH_INSERT);
-        a replayed batch inserts and queues nothing; ``fold`` (the recorder's folder, a reader's
-        barrier) moves the queue into the rollups.
+        On PostgreSQL each block of the batch reserves ids, is COPYed straight into activities and
+        queues its id range (``_insert_postgres``); a replayed event key is skipped and counted
+        once; ``fold`` (the recorder's folder, a reader's barrier) moves the queue into the rollups.
         """
         await BATCH_WRITERS[self._db.engine](self._db, rows)
 
@@ -356,11 +350,10 @@ class ActivityRepository:
             )
             # Their id leaves other members' rows too: a reply to them stays a member reply, with
             # no id (0) and in no pair (METRICS v2 "Privacy").
-            for table in ("activities", "rollup_queue"):
-                await self._db.execute(
-                    f"UPDATE {table} SET reply_to_member_id = 0 WHERE guild_id = ? AND reply_to_member_id = ?",
-                    (guild_id, member_id),
-                )
+            await self._db.execute(
+                "UPDATE activities SET reply_to_member_id = 0 WHERE guild_id = ? AND reply_to_member_id = ?",
+                (guild_id, member_id),
+            )
             removed = await self._db.execute_rowcount(
                 "DELETE FROM activities WHERE guild_id = ? AND member_id = ?", (guild_id, member_id)
             )
@@ -372,7 +365,9 @@ class ActivityRepository:
 
     async def drop_older_than(self, cutoff_ms: int) -> int:
         """Retention: raw activities older than the cutoff go; rollups stay (the cut days stored
-        from those activities go too: a report reads what is left raw)."""
+        from those activities go too: a report reads what is left raw). What is queued is folded
+        first: a queued range's activities are counted from the rows themselves."""
+        await fold_queued(self._db)
         for table in ("analytics_cut_members", "analytics_cut_pairs", "analytics_cut_hours"):
             await self._db.execute(
                 f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM analytics_cut_days c WHERE c.guild_id = "

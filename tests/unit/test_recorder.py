@@ -197,14 +197,14 @@ async def test_batch_that_fails_to_write_is_kept_for_the_next_try(env: Env) -> N
         with pytest.raises(sqlite3.OperationalError):
             await env.recorder.flush()
     else:
-        await env.db.execute("ALTER TABLE rollup_queue RENAME TO rollup_queue_away")  # the batch's statement fails
+        await env.db.execute("ALTER TABLE rollup_ranges RENAME TO rollup_ranges_away")  # the batch's statement fails
         with pytest.raises(asyncpg.UndefinedTableError):
             await env.recorder.flush()
     assert env.recorder.pending == 1
     if env.db.engine == "sqlite":
         await env.db.execute("PRAGMA query_only = OFF")
     else:
-        await env.db.execute("ALTER TABLE rollup_queue_away RENAME TO rollup_queue")
+        await env.db.execute("ALTER TABLE rollup_ranges_away RENAME TO rollup_ranges")
     assert await env.recorder.flush() == 1
 
 

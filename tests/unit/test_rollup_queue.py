@@ -1,10 +1,11 @@
-"""PostgreSQL's rollup queue (#23, round 5): batches queue their rollup columns, a folder folds them,
+"""PostgreSQL's rollup queue (#23): batches queue their activities' id ranges, a folder folds them,
 and every reader sees exactly what SQLite's triggers give on the same events."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from bot.core.clock import FakeClock
 from bot.core.settings import RecorderSettings
 from bot.platform.privacy import PrivacyService
 from bot.platform.recorder import Recorder
-from bot.storage import Database
+from bot.storage import Database, activity
 from bot.storage.activity import FOLD_LOCK, ActivityRepository, MetaRepository, OptOutRepository, fold_queued
 from bot.storage.analytics import AnalyticsRepository
 from bot.storage.guilds import GuildRepository
@@ -36,13 +37,17 @@ async def opened(url: str) -> tuple[Database, ActivityRepository, list[tuple]]:
     """A migrated database, its repository and the stored rows of ``events()`` (not written yet)."""
     db = await Database.open(url)
     await db.migrate()
+    return db, ActivityRepository(db), await stored_form(db)
+
+
+async def stored_form(db: Database) -> list[tuple]:
+    """The rows the recorder stores for ``events()``."""
     clock = FakeClock(T0)
-    guilds = GuildRepository(db, "Europe/Berlin")
     repo = ActivityRepository(db)
     privacy = PrivacyService(OptOutRepository(db), repo, MetaRepository(db), clock)
     await privacy.load()
-    recorder = Recorder(repo, guilds, privacy, clock, RecorderSettings())
-    return db, repo, [recorder.row(a) for a in events()]
+    recorder = Recorder(repo, GuildRepository(db, "Europe/Berlin"), privacy, clock, RecorderSettings())
+    return [recorder.row(a) for a in events()]
 
 
 async def written(url: str) -> tuple[Database, ActivityRepository]:
@@ -87,11 +92,11 @@ async def test_a_report_right_after_the_batches_equals_sqlites(database_url: str
 
 async def test_forget_me_takes_the_members_queued_rows_too(database_url: str, tmp_path: Path) -> None:
     async with both(database_url, tmp_path) as (pg, pg_repo, lite, lite_repo):
-        assert await pg.fetchval("SELECT COUNT(*) FROM rollup_queue WHERE member_id = 105") > 0
+        assert await pg.fetchval("SELECT COUNT(*) FROM rollup_ranges") > 0  # their activities wait in it
         for repo in (pg_repo, lite_repo):
             await repo.forget_member(1, 105)
             await repo.forget_member(2, 110)
-        assert await pg.fetchval("SELECT COUNT(*) FROM rollup_queue") == 0
+        assert await pg.fetchval("SELECT COUNT(*) FROM rollup_ranges") == 0
         for db in (pg, lite):
             assert not await db.fetchval("SELECT COUNT(*) FROM member_days WHERE guild_id = 1 AND member_id = 105")
             assert not await db.fetchval(
@@ -249,3 +254,58 @@ async def test_a_report_waits_for_the_fold_lock_only_until_lock_timeout(database
     finally:
         await holder.close()
         await pg.close()
+
+
+async def test_every_batch_queues_ids_no_other_batch_holds(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(activity, "ID_BLOCK", 7)  # a batch of 100 rows: 15 blocks, the last one short
+    lite, _ = await written(f"sqlite:///{tmp_path / 'same.db'}")
+    pg, _ = await written(database_url)
+    try:
+        ranges = sorted(tuple(r) for r in await pg.fetchall("SELECT first_id, last_id FROM rollup_ranges"))
+        assert all(0 <= last - first < 7 for first, last in ranges)
+        assert all(last < following for (_, last), (following, _) in itertools.pairwise(ranges))
+        ids = [r[0] for r in await pg.fetchall("SELECT id FROM activities")]
+        assert all(sum(first <= i <= last for first, last in ranges) == 1 for i in ids)
+        assert await fold_queued(pg) == await pg.fetchval("SELECT COUNT(*) FROM activities WHERE counts = 1")
+        assert await rollups(pg) == await rollups(lite)
+    finally:
+        await pg.close()
+        await lite.close()
+
+
+async def test_the_identity_hands_out_whole_blocks(database_url: str) -> None:
+    pg, _, _ = await opened(database_url)
+    try:
+        first = await pg.fetchval(activity.RESERVE_IDS)
+        assert await pg.fetchval(activity.RESERVE_IDS) - first == activity.ID_BLOCK  # one batch's, no other's
+    finally:
+        await pg.close()
+
+
+async def test_retention_folds_the_queue_before_it_drops_raw_rows(database_url: str, tmp_path: Path) -> None:
+    async with both(database_url, tmp_path) as (pg, pg_repo, lite, lite_repo):
+        for repo in (pg_repo, lite_repo):
+            assert await repo.drop_older_than(int(NOW.timestamp() * 1000)) == 2_600  # every distinct event
+        assert await pg_repo.queued() == 0
+        assert await rollups(pg) == await rollups(lite)  # the rollups outlive the raw rows, every one counted
+
+
+async def test_an_upgrade_folds_what_the_old_queue_held(database_url: str, tmp_path: Path) -> None:
+    """A database at migration 0280 with batches still in ``rollup_queue`` (that version's writer:
+    the activities, and their counted rows' rollup columns in the queue) loses none at 0290."""
+    lite, _ = await written(f"sqlite:///{tmp_path / 'same.db'}")
+    pg = await Database.open(database_url)
+    try:
+        await pg.migrate(target=280)
+        queued = ", ".join(activity.QUEUE_COLUMNS)
+        await pg.executemany(activity.insert_activities_sql(1), await stored_form(pg))
+        await pg.execute(f"INSERT INTO rollup_queue ({queued}) SELECT {queued} FROM activities WHERE counts = 1")
+        assert await pg.fetchval("SELECT COUNT(*) FROM member_days") == 0
+        await pg.migrate()
+        assert await fold_queued(pg) == 0  # the migration folded it
+        assert await rollups(pg) == await rollups(lite)
+    finally:
+        await pg.close()
+        await lite.close()
