@@ -48,7 +48,6 @@ SLOT_MS = 900_000
 """The local-hour cache's slot: 15 minutes of UTC, aligned on the epoch (so on every UTC quarter hour)."""
 EXACT_MS_LIMIT = 2**42
 """Below this many ms (the year 2109), ``to_ms(moment)`` is in ``moment``'s slot (``LocalHours``)."""
-_MISSING = object()
 
 
 class LocalHours:
@@ -66,7 +65,7 @@ class LocalHours:
     """
 
     def __init__(self, max_slots: int = 4096) -> None:
-        self._slots: dict[tuple[str, int], tuple[int, int] | None] = {}
+        self._slots: dict[tuple[str, int], tuple[int, int] | tuple[()]] = {}
         self._max_slots = max_slots
 
     def day_and_hour_of_week(self, moment: datetime, at_ms: int, tz: str) -> tuple[int, int]:
@@ -78,20 +77,21 @@ class LocalHours:
         # possibly at 0 and, before 1970 (rounded up), at a slot's first millisecond.
         if 0 < at_ms < EXACT_MS_LIMIT or (-EXACT_MS_LIMIT < at_ms < 0 and at_ms % SLOT_MS):
             key = (tz, at_ms // SLOT_MS)
-            found = self._slots.get(key, _MISSING)
-            if found is _MISSING:
+            found = self._slots.get(key)
+            if found is None:
                 found = self._remember(key)
-            if found is not None:
-                return found  # type: ignore[return-value]
+            if found:
+                return found
         return day_and_hour_of_week(moment, tz)
 
-    def _remember(self, key: tuple[str, int]) -> tuple[int, int] | None:
+    def _remember(self, key: tuple[str, int]) -> tuple[int, int] | tuple[()]:
+        """The slot's (day, hour of week), or () when it must be converted instant by instant."""
         tz, slot = key
         first = datetime.fromtimestamp(slot * (SLOT_MS // 1000), UTC)
         last = first + timedelta(milliseconds=SLOT_MS, microseconds=-1)
         offset = first.astimezone(zone(tz)).utcoffset()
         exact = offset == last.astimezone(zone(tz)).utcoffset() and offset % timedelta(minutes=15) == timedelta(0)
-        found = day_and_hour_of_week(first, tz) if exact else None
+        found = day_and_hour_of_week(first, tz) if exact else ()
         if len(self._slots) >= self._max_slots:
             self._slots.clear()
         self._slots[key] = found
