@@ -44,6 +44,60 @@ def day_and_hour_of_week(moment: datetime, tz: str) -> tuple[int, int]:
     return local.toordinal(), local.weekday() * 24 + local.hour
 
 
+SLOT_MS = 900_000
+"""The local-hour cache's slot: 15 minutes of UTC, aligned on the epoch (so on every UTC quarter hour)."""
+EXACT_MS_LIMIT = 2**42
+"""Below this many ms (the year 2109), ``to_ms(moment)`` is in ``moment``'s slot (``LocalHours``)."""
+_MISSING = object()
+
+
+class LocalHours:
+    """``day_and_hour_of_week`` for many instants (the recorder's hot path), remembered per time zone
+    and 15-minute UTC slot where that is exact, computed as ``day_and_hour_of_week`` otherwise.
+
+    A slot is remembered only when the zone's UTC offset is the same at its first and its last
+    microsecond and is a whole number of quarter hours: then the slot is 15 aligned minutes of local
+    time too, inside one local hour and one local day. A slot with an offset change in it (DST), or
+    with an offset such as 1900's local mean time (+00:53:28 in Berlin), is computed instant by
+    instant. (Two changes within one slot would hide from that check: no zone in tzdata has two
+    changes under 15 minutes apart; tests/unit/test_local_hours.py checks the installed tzdata.)
+    At most ``max_slots`` slots are kept: a full cache starts again empty, so a long-running bot
+    keeps only what it meets (activities come in time order: a few zones' current slots).
+    """
+
+    def __init__(self, max_slots: int = 4096) -> None:
+        self._slots: dict[tuple[str, int], tuple[int, int] | None] = {}
+        self._max_slots = max_slots
+
+    def day_and_hour_of_week(self, moment: datetime, at_ms: int, tz: str) -> tuple[int, int]:
+        """``day_and_hour_of_week(moment, tz)``, where ``at_ms`` is ``to_ms(moment)``."""
+        # to_ms is int(timestamp * 1000): below EXACT_MS_LIMIT the float is within 1 us of the
+        # instant's exact milliseconds (two roundings) and an instant is whole microseconds, so
+        # at_ms is those milliseconds rounded toward zero, or one off for a whole millisecond. A
+        # slot starts on a whole second, exact in a float: so at_ms is in the instant's slot, except
+        # possibly at 0 and, before 1970 (rounded up), at a slot's first millisecond.
+        if 0 < at_ms < EXACT_MS_LIMIT or (-EXACT_MS_LIMIT < at_ms < 0 and at_ms % SLOT_MS):
+            key = (tz, at_ms // SLOT_MS)
+            found = self._slots.get(key, _MISSING)
+            if found is _MISSING:
+                found = self._remember(key)
+            if found is not None:
+                return found  # type: ignore[return-value]
+        return day_and_hour_of_week(moment, tz)
+
+    def _remember(self, key: tuple[str, int]) -> tuple[int, int] | None:
+        tz, slot = key
+        first = datetime.fromtimestamp(slot * (SLOT_MS // 1000), UTC)
+        last = first + timedelta(milliseconds=SLOT_MS, microseconds=-1)
+        offset = first.astimezone(zone(tz)).utcoffset()
+        exact = offset == last.astimezone(zone(tz)).utcoffset() and offset % timedelta(minutes=15) == timedelta(0)
+        found = day_and_hour_of_week(first, tz) if exact else None
+        if len(self._slots) >= self._max_slots:
+            self._slots.clear()
+        self._slots[key] = found
+        return found
+
+
 def utc_hour(moment: datetime) -> int:
     return int(moment.timestamp()) // 3600
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -9,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from bot.core.clock import FakeClock
-from bot.core.localtime import utc_hour
+from bot.core.clock import FakeClock, to_ms
+from bot.core.localtime import day_and_hour_of_week, utc_hour
 from bot.core.settings import RecorderSettings
 from bot.platform.privacy import PrivacyService
-from bot.platform.recorder import Activity, Recorder
+from bot.platform.recorder import COUNTING_KINDS, KINDS, Activity, Recorder, event_hash
 from bot.storage import Database
 from bot.storage.activity import INSERT_CHUNKS, ActivityRepository, MetaRepository, OptOutRepository, insert_plan
 from bot.storage.guilds import GuildConfig, GuildRepository
@@ -64,6 +65,30 @@ async def test_local_day_and_hour_are_those_of_the_guild_time_zone(env: Env) -> 
     assert datetime.fromordinal(day).date().isoformat() == "2026-03-08"
     assert how == 6 * 24 + 0
     assert hour == utc_hour(T0) == int(T0.timestamp()) // 3600
+
+
+def test_event_hash_is_the_stored_blake2b_of_every_version() -> None:
+    """The stored key is the replay guard across versions: pinned values, and the original formula."""
+    assert event_hash("m:1") == -2679195954854176781
+    assert event_hash("r:123456789012345678:42:\U0001f44d") == -2051644223857862885
+    assert event_hash("") == -1970711489451281740
+    for key in ("m:1", "v:8:4:1", "trivia:1:2:3", "\u00e9t\u00e9", *(f"r:{n}:{n * 7}:x" for n in range(2_000))):
+        digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+        assert event_hash(key) == int.from_bytes(digest, "big", signed=True)
+
+
+async def test_the_stored_row_is_computed_exactly_as_before_the_hot_path_was_cut(env: Env) -> None:
+    kinds = sorted(KINDS)
+    for n in range(500):
+        at = T0 + timedelta(minutes=37 * n, seconds=n % 60, microseconds=n * 1_001)  # DST on 2026-03-29 too
+        activity = Activity(GUILD, kinds[n % len(kinds)], 100 + n % 9, at, f"k:{n}", n % 3 or None, None, n,
+                            n % 5 or None, n % 7 or None, n % 2 == 0)
+        day, how = day_and_hour_of_week(at, "Europe/Berlin")
+        assert env.recorder.row(activity) == (
+            GUILD, event_hash(f"k:{n}"), activity.kind, activity.member_id, activity.channel_id, None, n,
+            activity.post_id, activity.reply_to_member_id, int(n % 2 == 0), to_ms(at), day, to_ms(at) // 3_600_000,
+            how, int(activity.kind in COUNTING_KINDS),
+        )
 
 
 async def test_a_replayed_event_is_stored_once_and_counted_once(env: Env) -> None:
