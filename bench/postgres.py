@@ -44,6 +44,7 @@ from bot.platform.recorder import Activity, Recorder
 from bot.storage import Database
 from bot.storage.activity import (
     ACTIVITY_COLUMNS,
+    DEFAULT_BATCH_SIZES,
     POSTGRES_ROLLUPS,
     QUEUE_RANGE,
     RANGE_PLAN,
@@ -406,7 +407,7 @@ async def breakdown(
     step on a fresh schema; the least of ``repeat`` runs), then the folder's, one rollup added per
     step, folding as often as the measured run did (``folds`` folds); the raw COPY's, and
     ``record()``'s CPU; per 100,000 activities."""
-    batch = RecorderSettings().batch_size
+    batch = DEFAULT_BATCH_SIZES["postgresql"]
     batches = -(-len(rows) // batch)
     every = max(1, round(batches / max(folds, 1)))
     per = 100_000 / len(rows)

@@ -73,7 +73,7 @@ class DiscordSettings:
 @dataclass(frozen=True)
 class RecorderSettings:
     flush_interval_seconds: float = 1.0
-    batch_size: int = 5000
+    batch_size: int = 0  # 0: the database's own (activity.DEFAULT_BATCH_SIZES)
     max_queue: int = 200_000
 
 
@@ -209,7 +209,7 @@ VALIDATORS: dict[str, Callable[[Any], str | None]] = {
     "discord.gateway_url": _url(("ws://", "wss://")),
     "discord.global_requests_per_second": _between(1, 100_000),
     "recorder.flush_interval_seconds": _between(0.01, 60),
-    "recorder.batch_size": _between(1, 100_000),
+    "recorder.batch_size": _between(0, 100_000),
     "recorder.max_queue": _between(1_000, 10_000_000),
     "scheduler.grace_minutes": _between(0, 24 * 60),
     "scheduler.late_after_seconds": _between(1, 3600),

@@ -132,7 +132,7 @@ class Recorder:
         self._privacy = privacy
         self._clock = clock
         self._interval = settings.flush_interval_seconds
-        self._batch_size = settings.batch_size
+        self._batch_size = settings.batch_size or repo.default_batch_size
         self._max_queue = settings.max_queue
         self._queue: deque[tuple[Any, ...]] = deque()
         self._wake = asyncio.Event()
@@ -221,6 +221,11 @@ class Recorder:
                 len(self._queue),
                 self.stats.dropped,
             )
+
+    @property
+    def batch_size(self) -> int:
+        """Rows per batch: ``recorder.batch_size``, or the database's own when that is 0."""
+        return self._batch_size
 
     @property
     def pending(self) -> int:

@@ -68,6 +68,10 @@ async def _insert_sqlite(db: Database, rows: Sequence[Sequence[Any]]) -> None:
 
 
 _COLUMNS = ", ".join(ACTIVITY_COLUMNS)
+# Rows per batch when recorder.batch_size is 0: SQLite's triggers run row by row in one
+# transaction; on PostgreSQL each batch costs a transaction, a COPY and (in time) a fold, so
+# fewer, larger ones take less CPU per activity (bench/postgres.py).
+DEFAULT_BATCH_SIZES = {"sqlite": 5_000, "postgresql": 20_000}
 ID_BLOCK = 100_000
 """Activity ids one PostgreSQL batch reserves (the identity's increment, migration 0290): the most
 rows one COPY holds, and the recorder's largest batch (``recorder.batch_size``)."""
@@ -294,6 +298,10 @@ class ActivityRepository:
         """``write_batch``, then the rollup queue folded: the rows are in the rollups on return."""
         await self.write_batch(rows)
         await fold_queued(self._db)
+
+    @property
+    def default_batch_size(self) -> int:
+        return DEFAULT_BATCH_SIZES[self._db.engine]
 
     @property
     def queues_rollups(self) -> bool:

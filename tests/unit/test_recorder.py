@@ -52,6 +52,12 @@ def message(n: int, member: int = 100, **kwargs: object) -> Activity:
     return Activity(GUILD, "message", member, T0 + timedelta(minutes=n), f"m:{n}", channel_id=1, **kwargs)  # type: ignore[arg-type]
 
 
+async def test_batches_are_the_databases_own_size_unless_one_is_set(env: Env) -> None:
+    assert env.recorder.batch_size == 3
+    unset = Recorder(ActivityRepository(env.db), env.guilds, env.privacy, FakeClock(T0), RecorderSettings())
+    assert unset.batch_size == {"sqlite": 5_000, "postgresql": 20_000}[env.db.engine]
+
+
 async def test_local_day_and_hour_are_those_of_the_guild_time_zone(env: Env) -> None:
     env.recorder.record(message(0))  # 23:30 UTC Saturday = 00:30 Sunday in Berlin
     await env.recorder.flush()

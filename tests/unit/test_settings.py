@@ -56,8 +56,8 @@ def test_bad_time_zone_is_named() -> None:
 
 
 def test_out_of_range_value_is_named() -> None:
-    (problem,) = problems({"recorder": {"batch_size": 0}})
-    assert problem == "config.toml: recorder.batch_size: must be between 1 and 100000 (got 0)"
+    (problem,) = problems({"recorder": {"batch_size": -1}})
+    assert problem == "config.toml: recorder.batch_size: must be between 0 and 100000 (got -1)"
 
 
 def test_all_problems_are_reported_at_once() -> None:
