@@ -3,7 +3,7 @@ and the weekly report read from PostgreSQL against SQLite on the same data (equa
 
 Needs a PostgreSQL server: ``HEARTH_BENCH_POSTGRES_URL`` (or ``HEARTH_TEST_POSTGRES_URL``), e.g. the
 throwaway one ``.ci/postgres start /tmp/pg`` prints. Each run uses a schema of its own, dropped after.
-Run: ``python -m bench.postgres [--activities N] [--repeat R] [--no-breakdown]``.
+Run: ``python -m bench.postgres [--activities N] [--days D] [--repeat R] [--no-breakdown]``.
 
 The recorder's figure is sustained: from the first ``record()`` until every activity is committed
 AND the rollup queue is drained by the folder (which runs concurrently, on its own connection);
@@ -517,6 +517,8 @@ def print_reports(what: str, pg: ReportRun, sqlite: ReportRun) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--activities", type=int, default=200_000)
+    parser.add_argument("--days", type=int, default=30, help="days the activities spread over (a longer stream at "
+                        "the default's density: --activities 1000000 --days 150)")
     parser.add_argument("--repeat", type=int, default=3, help="runs; the best of each side is reported")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the step-by-step server CPU breakdown")
     parser.add_argument("--report-activities", type=int, default=200_000)
@@ -532,7 +534,7 @@ async def main() -> None:
         print_reports("on the given databases (bench/report.py's guild, last week)", *runs)
         return
     server = server_url()
-    activities = make_activities(args.activities)
+    activities = make_activities(args.activities, days=args.days)
     meter = await CpuMeter.of(server)
     runs = [await measure_once(server, activities, meter) for _ in range(args.repeat)]
     for n, run in enumerate(runs, 1):

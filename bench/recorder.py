@@ -31,13 +31,15 @@ TARGET_RATE = 50_000
 TARGET_RATIO = 0.3
 
 
-def make_activities(count: int, members: int = 5_000, posts: int = 60, seed: int = 7) -> list[Activity]:
-    """A realistic mix: messages (some replies), reactions, poll votes, answers, spread over 30 days."""
+def make_activities(
+    count: int, members: int = 5_000, posts: int = 60, seed: int = 7, days: int = 30
+) -> list[Activity]:
+    """A realistic mix: messages (some replies), reactions, poll votes, answers, spread over ``days``."""
     rng = random.Random(seed)
     out = []
     for n in range(count):
         member = 1_000 + rng.randrange(members)
-        at = START + timedelta(seconds=rng.randrange(30 * 86_400))
+        at = START + timedelta(seconds=rng.randrange(days * 86_400))
         roll = rng.random()
         post = rng.randrange(posts) + 1 if rng.random() < 0.3 else None
         if roll < 0.5:
