@@ -41,7 +41,7 @@ from bot.core.clock import FakeClock
 from bot.core.settings import RecorderSettings
 from bot.platform.privacy import PrivacyService
 from bot.platform.recorder import Activity, Recorder
-from bot.storage import Database
+from bot.storage import Database, dialect
 from bot.storage.activity import (
     ACTIVITY_COLUMNS,
     DEFAULT_BATCH_SIZES,
@@ -341,7 +341,7 @@ async def backend_cpu(
         try:
             pid = await conn.fetchval("SELECT pg_backend_pid()")
             steps = 3 if fold else steps
-            queue_range = QUEUE_RANGE.replace("?, ?", "$1, $2")  # asyncpg's placeholders
+            queue_range = dialect.postgres_placeholders(QUEUE_RANGE)
             folding = await conn.prepare(fold) if fold else None
             try:
                 cpu = lambda: sum(int(v) for v in _stat(pid)[11:13])  # noqa: E731

@@ -94,16 +94,21 @@ QUEUE_COLUMNS = (
     "guild_id", "local_day", "local_hour_of_week", "member_id", "kind", "post_id", "reply_to_member_id",
     "reply_to_bot", "at",
 )
-_QUEUED = ", ".join(QUEUE_COLUMNS)
-# The counted activities of the queued ranges, each range read through the primary key; the ranges
-# are deleted by the same statement, so what it deletes it counts, once.
-_COUNTED = f"""
+
+
+def _counted(ranges: str) -> str:
+    """``WITH ranges AS (ranges), counted AS (...)``: the counted activities of the queued ranges,
+    each range read through the primary key. The fold's ``ranges`` deletes them, so what it deletes
+    it counts, once; a count of what waits only reads them."""
+    return f"""
 WITH ranges AS (
-    DELETE FROM rollup_ranges RETURNING first_id, last_id
+    {ranges}
 ), counted AS (
     SELECT {", ".join("a." + c for c in QUEUE_COLUMNS)} FROM ranges r
     JOIN activities a ON a.id BETWEEN r.first_id AND r.last_id WHERE a.counts = 1
 )"""
+
+
 # The rollups of the counted rows, set-based: the same sums the SQLite triggers make row by row
 # (those of 0080_analytics_v2.sql: guild_hours by local hour with responses, directed reply pairs).
 # One data-modifying CTE per rollup table, by name (bench/postgres.py times them one by one).
@@ -166,7 +171,7 @@ def postgres_fold(rollups: Sequence[str] = tuple(POSTGRES_ROLLUPS)) -> str:
     ctes = "".join(
         f", {name} AS ({_ordered(POSTGRES_ROLLUPS[name], _ROLLUP_ORDER[name])}\n)" for name in rollups
     )
-    return f"{_COUNTED}{ctes}\nSELECT COUNT(*) FROM counted\n"
+    return f"{_counted('DELETE FROM rollup_ranges RETURNING first_id, last_id')}{ctes}\nSELECT COUNT(*) FROM counted\n"
 
 
 def _ordered(upsert: str, key: str) -> str:
@@ -175,9 +180,7 @@ def _ordered(upsert: str, key: str) -> str:
 
 
 POSTGRES_FOLD = postgres_fold()
-QUEUED_COUNT = f"{_COUNTED}\nSELECT COUNT(*) FROM counted".replace(
-    "DELETE FROM rollup_ranges RETURNING first_id, last_id", "SELECT first_id, last_id FROM rollup_ranges"
-)
+QUEUED_COUNT = f"{_counted('SELECT first_id, last_id FROM rollup_ranges')}\nSELECT COUNT(*) FROM counted"
 # The statements over queued ranges want the primary key: on a young table (no statistics yet) the
 # planner would scan all of activities once per fold instead, and past its cost threshold JIT-compile
 # every fold (~0.4 s of compiling for a few milliseconds of work). Both settings last one transaction.
