@@ -138,19 +138,15 @@ class ReportQueries(AnalyticsTables):
         found: dict[int, set[int]] = defaultdict(set)
         if not members or not days:
             return found
-        ids = sorted(members)
         wanted = set(days)
         extra = " AND responses > 0" if responses_only else ""
-        for start in range(0, len(ids), 500):
-            clause, params = in_clause("member_id", ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND " + clause
-                + " AND local_day BETWEEN ? AND ?" + extra,
-                (guild_id, *params, min(wanted), max(wanted)),
-            )
-            for r in rows:
-                if r[1] in wanted:
-                    found[r[0]].add(r[1])
+        for member, day in await rows_for_ids(
+            self._db, "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND {ids} "
+            "AND local_day BETWEEN ? AND ?" + extra,
+            members, (guild_id,), (min(wanted), max(wanted)),
+        ):
+            if day in wanted:
+                found[member].add(day)
         return found
 
     async def save_response_runs(
@@ -308,23 +304,19 @@ class ReportQueries(AnalyticsTables):
 
     async def posts_by_id(self, guild_id: int, post_ids: Sequence[int]) -> list[PostRow]:
         """The given posts of the guild in posting order (ids of another guild are ignored)."""
-        found: list[PostRow] = []
-        for start in range(0, len(post_ids), 500):
-            clause, ids = in_clause("id", post_ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT id, kind, tag, posted_at, local_day, local_hour_of_week, schedule_id, member_count "
-                "FROM posts WHERE guild_id = ? AND " + clause,
-                (guild_id, *ids),
-            )
-            found += [PostRow(*tuple(r)) for r in rows]
-        return sorted(found, key=lambda p: (p.posted_at, p.id))
+        rows = await rows_for_ids(
+            self._db, "SELECT id, kind, tag, posted_at, local_day, local_hour_of_week, schedule_id, member_count "
+            "FROM posts WHERE guild_id = ? AND {ids}",
+            post_ids, (guild_id,), column="id",
+        )
+        return sorted((PostRow(*tuple(r)) for r in rows), key=lambda p: (p.posted_at, p.id))
 
     async def responders(
         self, guild_id: int, post_ids: Sequence[int], excluded: Collection[int] = ()
     ) -> dict[int, list[tuple[int, int]]]:
         """(member_id, first_at) of each post's responders (any time; callers apply the window)."""
         return await self._members_per_post(
-            "SELECT post_id, member_id, first_at FROM post_responders WHERE guild_id = ? AND {posts}", "",
+            "SELECT post_id, member_id, first_at FROM post_responders WHERE guild_id = ? AND {ids}", "",
             guild_id, post_ids, excluded,
         )
 
@@ -333,21 +325,21 @@ class ReportQueries(AnalyticsTables):
     ) -> dict[int, list[tuple[int, int]]]:
         """(member_id, first share) of each post's sharers (any time; callers apply the window)."""
         return await self._members_per_post(
-            "SELECT post_id, member_id, MIN(at) FROM activities WHERE guild_id = ? AND kind = 'share' AND {posts}",
+            "SELECT post_id, member_id, MIN(at) FROM activities WHERE guild_id = ? AND kind = 'share' AND {ids}",
             " GROUP BY post_id, member_id", guild_id, post_ids, excluded,
         )
 
     async def _members_per_post(
         self, select: str, tail: str, guild_id: int, post_ids: Sequence[int], excluded: Collection[int]
     ) -> dict[int, list[tuple[int, int]]]:
-        """post -> [(member, time)] from ``select`` (``{posts}`` becomes the post id filter), 500 posts a query."""
+        """post -> [(member, time)] from ``select`` (``{ids}`` becomes the post id filter, ``tail`` follows
+        the excluded members' filter)."""
         found: dict[int, list[tuple[int, int]]] = {p: [] for p in post_ids}
         extra, params = not_in("member_id", excluded)
-        for start in range(0, len(post_ids), 500):
-            clause, ids = in_clause("post_id", post_ids[start : start + 500])
-            rows = await self._db.fetchall(select.format(posts=clause) + extra + tail, (guild_id, *ids, *params))
-            for r in rows:
-                found[r[0]].append((r[1], r[2]))
+        for post, member, at in await rows_for_ids(
+            self._db, select + extra + tail, post_ids, (guild_id,), params, column="post_id"
+        ):
+            found[post].append((member, at))
         return found
 
     async def latest_member_count(self, guild_id: int, until_ms: int) -> int | None:

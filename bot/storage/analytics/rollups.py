@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.storage.analytics._sql import AnalyticsTables, in_clause
+from bot.storage.analytics._sql import AnalyticsTables, in_clause, rows_for_ids
 from bot.storage.analytics.previous import LAST_DAY_TABLES
 
 
@@ -83,17 +83,12 @@ class RollupStore(AnalyticsTables):
         )
 
     async def post_rollups(self, guild_id: int, post_ids: Sequence[int], excl_key: str) -> dict[int, PostRollup]:
-        found: dict[int, PostRollup] = {}
-        for start in range(0, len(post_ids), 500):
-            clause, ids = in_clause("post_id", post_ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT post_id, responders, base, first_response_ms, final FROM analytics_posts "
-                "WHERE guild_id = ? AND excl_key = ? AND " + clause,
-                (guild_id, excl_key, *ids),
-            )
-            for r in rows:
-                found[r[0]] = PostRollup(r[0], r[1], r[2], r[3], bool(r[4]))
-        return found
+        rows = await rows_for_ids(
+            self._db, "SELECT post_id, responders, base, first_response_ms, final FROM analytics_posts "
+            "WHERE guild_id = ? AND excl_key = ? AND {ids}",
+            post_ids, (guild_id, excl_key), column="post_id",
+        )
+        return {r[0]: PostRollup(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
 
     async def save_post_rollups(self, guild_id: int, rows: Iterable[PostRollup], excl_key: str, now_ms: int) -> None:
         await self._db.executemany(

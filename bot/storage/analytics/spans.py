@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.storage.analytics import previous
-from bot.storage.analytics._sql import AnalyticsTables, in_clause
+from bot.storage.analytics._sql import AnalyticsTables, in_clause, rows_for_ids
 
 SERIES = ("active", "talked", "pair", "pair_any", "pair_ab", "pair_ba")
 """active: member days; talked: member days with messages; pair: reply_pairs rows; pair_any,
@@ -369,20 +369,16 @@ class SpanQueries(AnalyticsTables):
         found: dict[int, _Raw] = {}
         if not excluded:
             return found
-        ids = sorted(excluded)
-        for start in range(0, len(ids), 500):
-            clause, params = in_clause("member_id", ids[start : start + 500])
-            rows = await self._db.fetchall(
-                "SELECT member_id, local_day, messages, replies, member_replies FROM member_days "
-                "WHERE guild_id = ? AND " + clause + " AND local_day BETWEEN ? AND ?",
-                (guild_id, *params, first_day, last_day),
-            )
-            for member, day, messages, replies, member_replies in rows:
-                track = found.setdefault(member, _Raw.empty(("active", "talked")))
-                track.days["active"].add(day)
-                if messages:
-                    track.days["talked"].add(day)
-                track.rows.append((day, messages, replies, member_replies))
+        for member, day, messages, replies, member_replies in await rows_for_ids(
+            self._db, "SELECT member_id, local_day, messages, replies, member_replies FROM member_days "
+            "WHERE guild_id = ? AND {ids} AND local_day BETWEEN ? AND ?",
+            excluded, (guild_id,), (first_day, last_day),
+        ):
+            track = found.setdefault(member, _Raw.empty(("active", "talked")))
+            track.days["active"].add(day)
+            if messages:
+                track.days["talked"].add(day)
+            track.rows.append((day, messages, replies, member_replies))
         return found
 
     async def _excluded_pairs(
@@ -392,22 +388,18 @@ class SpanQueries(AnalyticsTables):
         found: dict[tuple[int, int], _Raw] = {}
         if not excluded:
             return found
-        ids = sorted(excluded)
         seen: set[tuple[int, int, int]] = set()
         for column in ("member_a", "member_b"):
-            for start in range(0, len(ids), 500):
-                clause, params = in_clause(column, ids[start : start + 500])
-                # No day range in the SQL: the member's index is then the only one that fits.
-                rows = await self._db.fetchall(
-                    "SELECT member_a, member_b, local_day, a_to_b, b_to_a FROM reply_pairs WHERE guild_id = ? AND "
-                    + clause,
-                    (guild_id, *params),
-                )
-                for a, b, day, ab, ba in rows:
-                    if not first_day <= day <= last_day or (a, b, day) in seen:
-                        continue
-                    seen.add((a, b, day))
-                    _add_pair_day(found.setdefault((a, b), _Raw.empty(tuple(_PAIR_SOURCE))), day, ab, ba)
+            # No day range in the SQL: the member's index is then the only one that fits.
+            for a, b, day, ab, ba in await rows_for_ids(
+                self._db, "SELECT member_a, member_b, local_day, a_to_b, b_to_a FROM reply_pairs "
+                "WHERE guild_id = ? AND {ids}",
+                excluded, (guild_id,), column=column,
+            ):
+                if not first_day <= day <= last_day or (a, b, day) in seen:
+                    continue
+                seen.add((a, b, day))
+                _add_pair_day(found.setdefault((a, b), _Raw.empty(tuple(_PAIR_SOURCE))), day, ab, ba)
         return found
 
 
