@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.id_lists import rows_for_ids
 from bot.storage.rows import as_row
 
 
@@ -97,16 +98,11 @@ class InviteRepository:
     async def leaves_of(self, guild_id: int, member_ids: Sequence[int]) -> dict[int, list[int]]:
         """member -> times they left (from recorded leave activities)."""
         found: dict[int, list[int]] = {m: [] for m in member_ids}
-        for start in range(0, len(member_ids), 500):
-            chunk = list(member_ids[start : start + 500])
-            marks = ", ".join("?" for _ in chunk)
-            rows = await self._db.fetchall(
-                "SELECT member_id, at FROM activities WHERE guild_id = ? AND kind = 'leave' "
-                f"AND member_id IN ({marks})",
-                (guild_id, *chunk),
-            )
-            for member, at in rows:
-                found[member].append(at)
+        for member, at in await rows_for_ids(
+            self._db, "SELECT member_id, at FROM activities WHERE guild_id = ? AND kind = 'leave' AND {ids}",
+            member_ids, (guild_id,),
+        ):
+            found[member].append(at)
         return found
 
     async def active_days(
@@ -114,16 +110,13 @@ class InviteRepository:
     ) -> dict[int, dict[int, int]]:
         """member -> {local day: responses to Hearth posts} for days with any activity."""
         found: dict[int, dict[int, int]] = {m: {} for m in member_ids}
-        for start in range(0, len(member_ids), 500):
-            chunk = list(member_ids[start : start + 500])
-            marks = ", ".join("?" for _ in chunk)
-            rows = await self._db.fetchall(
-                f"SELECT member_id, local_day, responses FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? "
-                f"AND ? AND member_id IN ({marks})",
-                (guild_id, first_day, last_day, *chunk),
-            )
-            for member, day, responses in rows:
-                found[member][day] = responses
+        for member, day, responses in await rows_for_ids(
+            self._db,
+            "SELECT member_id, local_day, responses FROM member_days WHERE guild_id = ? AND local_day BETWEEN ? AND ? "
+            "AND {ids}",
+            member_ids, (guild_id, first_day, last_day),
+        ):
+            found[member][day] = responses
         return found
 
     # -- Hearth's invites -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.database import Database
+from bot.storage.id_lists import rows_for_ids
 from bot.storage.rows import as_row
 
 
@@ -184,15 +185,9 @@ class WelcomeRepository:
     async def active_days(self, guild_id: int, member_ids: list[int]) -> dict[int, set[int]]:
         """member -> local days with any counted activity."""
         found: dict[int, set[int]] = {m: set() for m in member_ids}
-        for start in range(0, len(member_ids), 500):
-            chunk = member_ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            rows = await self._db.fetchall(
-                f"SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND member_id IN ({marks})",
-                (guild_id, *chunk),
-            )
-            for member, day in rows:
-                found[member].add(day)
+        days = "SELECT member_id, local_day FROM member_days WHERE guild_id = ? AND {ids}"
+        for member, day in await rows_for_ids(self._db, days, member_ids, (guild_id,)):
+            found[member].add(day)
         return found
 
     async def forget_member(self, guild_id: int, member_id: int) -> None:

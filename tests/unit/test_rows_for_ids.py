@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.storage import Database, dialect
-from bot.storage.analytics._sql import rows_for_ids
+from bot.storage.id_lists import rows_for_ids
 
 
 async def test_every_id_is_read_once_across_statements_with_parameters_around_the_list(

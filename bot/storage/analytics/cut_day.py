@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from bot.storage.analytics._sql import in_clause, rows_for_ids
 from bot.storage.analytics.spans import (
     _PAIR_SOURCE,
     SpanQueries,
@@ -30,6 +29,7 @@ from bot.storage.analytics.spans import (
     _pair_before,
     _Raw,
 )
+from bot.storage.id_lists import in_clause, rows_for_ids
 
 CUT_KEEP_DAYS = 100
 """Days back from the nightly job's last day whose cut rows are kept: the 90-day period's cut

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.storage.analytics._sql import rows_for_ids
 from bot.storage.database import Database
+from bot.storage.id_lists import rows_for_ids
 
 MAX_GAP = 2 * 366 + 1
 """A previous day further back than this is stored as none (-1): no report period (at most 366

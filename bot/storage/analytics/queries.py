@@ -13,7 +13,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.storage.analytics import previous
-from bot.storage.analytics._sql import AnalyticsTables, in_clause, not_in, rows_for_ids
+from bot.storage.analytics._sql import AnalyticsTables
+from bot.storage.id_lists import in_clause, not_in, rows_for_ids
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.storage.analytics._sql import AnalyticsTables, in_clause, rows_for_ids
+from bot.storage.analytics._sql import AnalyticsTables
 from bot.storage.analytics.previous import LAST_DAY_TABLES
+from bot.storage.id_lists import in_clause, rows_for_ids
 
 
 @dataclass(frozen=True)

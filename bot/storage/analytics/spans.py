@@ -16,7 +16,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.storage.analytics import previous
-from bot.storage.analytics._sql import AnalyticsTables, in_clause, rows_for_ids
+from bot.storage.analytics._sql import AnalyticsTables
+from bot.storage.id_lists import in_clause, rows_for_ids
 
 SERIES = ("active", "talked", "pair", "pair_any", "pair_ab", "pair_ba")
 """active: member days; talked: member days with messages; pair: reply_pairs rows; pair_any,
