@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from bot.storage.guilds import GuildRepository
 pytestmark = pytest.mark.backends("postgresql")
 
 ROOT = Path(__file__).resolve().parents[2]
+PG_BIN = Path(os.environ.get("HEARTH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 EVENTS = 20_000
 
@@ -75,10 +79,25 @@ async def test_a_replayed_batch_counts_nothing_twice(database_url: str) -> None:
         await db.close()
 
 
-async def test_postgresql_restart_mid_stream_loses_and_doubles_nothing(database_url: str) -> None:
-    pgdir = os.environ.get("HEARTH_TEST_POSTGRES_DIR")
-    if not pgdir:
-        pytest.skip("needs a restartable PostgreSQL: run .ci/run (sets HEARTH_TEST_POSTGRES_DIR)")
+@pytest.fixture
+def restartable_server(database_backend: str) -> Iterator[tuple[str, str]]:
+    """A throwaway PostgreSQL 15 of this test's own (``.ci/postgres``): (its URL, its folder).
+    Restarting it interrupts no other test, even when the suite runs on several workers."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"needs PostgreSQL 15's server binaries in {PG_BIN} (or HEARTH_PG_BIN) to start one it can restart")
+    pgdir = tempfile.mkdtemp(prefix="hearth-restart-pg.")  # under /tmp: the postgres user can reach it
+    try:
+        started = subprocess.run(
+            [str(ROOT / ".ci/postgres"), "start", pgdir], check=True, capture_output=True, text=True
+        )
+        yield started.stdout.strip(), pgdir
+    finally:
+        subprocess.run([str(ROOT / ".ci/postgres"), "stop", pgdir], check=False)
+        shutil.rmtree(pgdir, ignore_errors=True)
+
+
+async def test_postgresql_restart_mid_stream_loses_and_doubles_nothing(restartable_server: tuple[str, str]) -> None:
+    database_url, pgdir = restartable_server
     db, recorder = await recorder_on(database_url)
     recorder.start()
     restart: asyncio.Task[subprocess.CompletedProcess[bytes]] | None = None
