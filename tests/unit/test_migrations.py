@@ -84,7 +84,7 @@ async def test_database_missing_a_lower_numbered_migration_gets_it(database_url:
 
 async def test_missing_migrations_are_applied_in_order(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Several holes: each filled, oldest first, in its own transaction."""
-    import bot.storage.database as database
+    import bot.storage.database.base as database  # where Database.migrate looks the migrations up
 
     def make(version: int, body: str) -> Migration:
         return Migration(version, f"{version:04d}_t{version}.sql", body)
