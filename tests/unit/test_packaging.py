@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_wheel_contains_migrations_question_banks_and_the_hearth_command(tmp_path: Path) -> None:
+def test_wheel_contains_migrations_question_banks_the_hearth_command_and_its_licence(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
         check=True,
@@ -26,6 +26,10 @@ def test_wheel_contains_migrations_question_banks_and_the_hearth_command(tmp_pat
     assert "cogs/admin.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "hearth = bot.cli.main:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    # An SPDX expression: the `license = { text = ... }` table setuptools stops building in 2027.
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-Expression: MIT" in metadata.splitlines()
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
 
 def test_docker_image_runs_hearth_as_a_non_root_user_with_a_data_volume() -> None:
