@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.storage.database import Database
+from bot.storage.id_lists import rows_for_ids
 from bot.storage.rows import as_row
 
 
@@ -204,13 +205,10 @@ class ContestRepository:
         return [as_row(EntryRow, r) for r in rows]
 
     async def entry_counts(self, guild_id: int, contest_ids: list[int]) -> dict[int, int]:
-        if not contest_ids:
-            return {}
-        marks = ", ".join("?" for _ in contest_ids)
-        rows = await self._db.fetchall(
-            f"SELECT contest_id, COUNT(*) FROM contest_entries WHERE guild_id = ? AND contest_id IN ({marks}) "
+        rows = await rows_for_ids(
+            self._db, "SELECT contest_id, COUNT(*) FROM contest_entries WHERE guild_id = ? AND {ids} "
             "AND removed_at IS NULL GROUP BY contest_id",
-            (guild_id, *contest_ids),
+            contest_ids, (guild_id,), column="contest_id",
         )
         return {r[0]: r[1] for r in rows}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.database import Database
+from bot.storage.id_lists import rows_for_ids
 from bot.storage.rows import as_row
 
 
@@ -96,12 +97,9 @@ class CrosspostRepository:
         )
 
     async def published_posts(self, guild_id: int, post_ids: list[int]) -> set[int]:
-        if not post_ids:
-            return set()
-        marks = ", ".join("?" for _ in post_ids)
-        rows = await self._db.fetchall(
-            f"SELECT post_id FROM crossposts WHERE guild_id = ? AND status = 'published' AND post_id IN ({marks})",
-            (guild_id, *post_ids),
+        rows = await rows_for_ids(
+            self._db, "SELECT post_id FROM crossposts WHERE guild_id = ? AND status = 'published' AND {ids}",
+            post_ids, (guild_id,), column="post_id",
         )
         return {r[0] for r in rows}
 

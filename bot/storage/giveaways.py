@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.database import Database
+from bot.storage.id_lists import rows_for_ids
 from bot.storage.rows import as_row
 
 
@@ -154,13 +155,10 @@ class GiveawayRepository:
         return [r[0] for r in rows]
 
     async def entry_counts(self, guild_id: int, giveaway_ids: list[int]) -> dict[int, int]:
-        if not giveaway_ids:
-            return {}
-        marks = ", ".join("?" for _ in giveaway_ids)
-        rows = await self._db.fetchall(
-            f"SELECT giveaway_id, COUNT(*) FROM giveaway_entries WHERE guild_id = ? AND giveaway_id IN ({marks}) "
+        rows = await rows_for_ids(
+            self._db, "SELECT giveaway_id, COUNT(*) FROM giveaway_entries WHERE guild_id = ? AND {ids} "
             "GROUP BY giveaway_id",
-            (guild_id, *giveaway_ids),
+            giveaway_ids, (guild_id,), column="giveaway_id",
         )
         return {r[0]: r[1] for r in rows}
 
